@@ -1,0 +1,3 @@
+"""Edge: a self-hosted, Cloudinary-compatible image CDN edge server."""
+
+__version__ = "0.1.0"

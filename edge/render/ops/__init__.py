@@ -1,0 +1,1 @@
+"""Render operations: one small module per operation (resize, crop, pad, ...)."""

@@ -1,0 +1,1 @@
+"""The Lark grammar of the delivery URL, shipped as package data (`edge.grammar`)."""
