@@ -297,6 +297,8 @@ class Param:
     text: str
 
     def __str__(self) -> str:
+        if self.text == "" and self.key.startswith("$"):  # a bare variable reference `$name`
+            return self.key
         return f"{self.key}_{self.text}"
 
 
@@ -349,7 +351,7 @@ class DeliveryRequest:
     * `public_id`: decoded (no percent-escapes), folders with `/`, without the extension; for
       `fetch` the remote URL.  `public_id_raw` is the escaped form as in the URL.
     * `format`: the requested extension (`jpg`), or None.
-    * `url_suffix`: the SEO suffix for `images/` URLs, or None.
+    * `url_suffix`: the SEO suffix (decoded) for `images/`/`files/` URLs, or None.
     * `transformation`: the raw text of the components as they appear in the URL (what a
       signature covers), '' if none.
     """
@@ -365,4 +367,4 @@ class DeliveryRequest:
     format: str | None
     url_suffix: str | None = None
     transformation: str = ""
-    short_form: str | None = field(default=None)  # 'iu' | 'images' | 'root' | None
+    short_form: str | None = field(default=None)  # 'iu' | 'images' | 'files' | 'root' | None
