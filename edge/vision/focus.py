@@ -1,0 +1,117 @@
+"""`VisionFocus`: Edge's models behind render's `FocusProvider` protocol (edge/render/focus.py).
+
+The server builds one per request: ``VisionFocus(public_id, version, store)``.  `find(image,
+target, model=None)` returns `edge.render.focus.Region`s in pixels of `image`, most prominent
+first:
+* objects (`cat`, `cats`, `animal`, `object`, `coco_v2_cat`, synonyms such as `mug`): COCO
+  detections of the wanted classes, ranked by prominence = score x sqrt(box area / image area)
+  x (1 - 0.5 x distance of the box centre from the image centre / half diagonal).  The seeds
+  say "larger, more central ... objects get higher priority"; the formula is Edge's own.
+  Every instance is returned for singular and plural names alike: keeping only the first one
+  for a singular name (`g_cat`) is the gravity rule's business.
+* `faces`: every face, largest x most confident first.
+* `ocr_text`: every text block, largest first.
+* `saliency`: one region: the box of the salient subject, with the float32 saliency map inside
+  that box as its `mask` (0..1; the map is ~0 outside the box, so pasting the mask at the box
+  into a zero canvas gives the whole-image map).
+A name no model knows raises `FocusError`.  A stacked animation (`page-height`) is analysed on
+its first frame, boxes in that frame's pixels.  Within one provider, the downsized copy of an image
+is made once for all models asked about it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import pyvips
+
+from edge.render.focus import Region
+from edge.vision.cache import CACHE, DetectionCache
+from edge.vision.detector import detect_found
+from edge.vision.detection import Detection, Found, to_pixels
+from edge.vision.prep import Frame
+from edge.vision.targets import parse_target
+
+__all__ = ["VisionFocus", "prominence"]
+
+
+def prominence(found: Found) -> float:
+    """Ranking key of a normalised detection: score x sqrt(area) x centrality (see module doc)."""
+    x, y, w, h = found.box
+    cx, cy = x + w / 2 - 0.5, y + h / 2 - 0.5
+    centrality = 1.0 - 0.5 * min(1.0, math.hypot(cx, cy) / math.hypot(0.5, 0.5))
+    return found.score * math.sqrt(max(w * h, 0.0)) * centrality
+
+
+class VisionFocus:
+    """A `FocusProvider` backed by Edge's ONNX models.
+
+    `public_id`/`version` name the asset whose detections may be cached (None: no caching);
+    `store` is an optional byte store (``get(key) -> bytes | None``, ``put(key, data)``) shared
+    across processes, e.g. the derived-asset cache.  Thread-safe."""
+
+    def __init__(self, public_id: str | None = None, version: int | str | None = None,
+                 store: Any = None, cache: DetectionCache = CACHE) -> None:
+        self.public_id = public_id
+        self.version = version
+        self.store = store
+        self._cache = cache
+        self._frames: dict[int, tuple[pyvips.Image, Frame]] = {}
+        self._lock = threading.Lock()
+
+    def uncached(self) -> "VisionFocus":
+        """A provider for derived pixels (crops made by an effect): same models, no caching."""
+        return VisionFocus(cache=self._cache)
+
+    def _frame(self, image: pyvips.Image) -> Frame:
+        with self._lock:
+            hit = self._frames.get(id(image))
+            if hit is not None and hit[0] is image:
+                return hit[1]
+        frame = Frame.of(image)
+        with self._lock:
+            if len(self._frames) > 8:
+                self._frames.clear()
+            self._frames[id(image)] = (image, frame)  # keeps `image` alive, so ids stay unique
+        return frame
+
+    def found(self, image: pyvips.Image, model: str) -> list[Found]:
+        """Normalised detections of one model on `image` (through the cache; a cache hit
+        renders no pixels)."""
+        return detect_found(image, model, public_id=self.public_id, version=self.version,
+                            store=self.store, cache=self._cache, frame=_FrameProxy(self, image))
+
+    def find(self, image: Any, target: str, model: str | None = None) -> list[Region]:
+        """Regions of `target` in `image`, most prominent first (see the module doc).
+        Raises `edge.render.focus.FocusError` for an unknown target or model."""
+        query = parse_target(target, model)
+        if image.get_typeof("page-height"):
+            ph = image.get("page-height")
+            if 0 < ph < image.height:  # a stacked animation: analyse its first frame
+                image = image.crop(0, 0, image.width, ph)
+        found = self.found(image, query.model)
+        if query.classes is not None:
+            found = [f for f in found if f.label in query.classes]
+        if query.model == "coco":
+            found = sorted(found, key=prominence, reverse=True)
+        elif query.model == "faces":
+            found = sorted(found, key=lambda f: f.score * f.box[2] * f.box[3], reverse=True)
+        elif query.model == "text":
+            found = sorted(found, key=lambda f: f.box[2] * f.box[3], reverse=True)
+        return [_region(d) for d in to_pixels(found, image.width, image.height)]
+
+
+class _FrameProxy:
+    """Stands in for a `Frame` so that detect_found renders pixels only on a cache miss."""
+
+    def __init__(self, focus: VisionFocus, image: pyvips.Image) -> None:
+        self._focus, self._image = focus, image
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._focus._frame(self._image), name)
+
+
+def _region(d: Detection) -> Region:
+    return Region(label=d.label, score=d.score, box=d.box, mask=d.mask, model=d.model)

