@@ -1,0 +1,168 @@
+"""The Starlette application of `edge serve`.
+
+Routes: GET/HEAD delivery URLs (`/<cloud>/image/<type>/...` and the cloud-less form),
+`/healthz` (process alive), `/readyz` (origin and cache tier reachable), `/metrics`
+(Prometheus text).  `create_app(settings)` wires storage, the render pool and metrics;
+`create_app_from_env()` is the uvicorn factory used by multi-worker `edge serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, AsyncIterator, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edge.server.delivery import Delivery
+from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics
+from edge.server.pool import RenderPool
+from edge.server.responses import error_response
+from edge.server.settings import Settings
+from edge.storage import (
+    DerivedCache, FetchOrigin, MemoryStore, Origin, origin_from_location, store_from_location,
+)
+from edge.storage.bytestore import ByteStore
+from edge.storage.disk_store import DiskStore
+
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger("edge.server")
+_UNSET: Any = object()
+
+
+class _StatusCounter:
+    """ASGI middleware counting answered HTTP requests by status (and turning an escaped
+    exception into a logged 500, so the counter sees it too)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def wrapped(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                self.metrics.requests.labels(str(message["status"])).inc()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, wrapped)
+        except Exception:
+            log.exception("unhandled error for %s", scope.get("path"))
+            if not started:
+                await error_response(500, "Internal server error")(scope, receive, wrapped)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    render_fn: Callable[..., Any] | None = None,
+    origin: Origin | None = None,
+    fetch_origin: Origin | None = None,
+    backing: ByteStore | None = _UNSET,
+    s3_client: Any = None,
+) -> Starlette:
+    """Build the app.  `settings` default to `Settings.from_env()`; `render_fn` defaults to
+    `edge.render.render`; `origin`/`fetch_origin`/`backing` override what the settings'
+    locations would build (`backing=None` disables the persistent tier).  `app.state.edge`
+    holds the `Delivery` (with its cache, pool, metrics) for introspection."""
+    settings = (settings or Settings.from_env()).validate()
+    if render_fn is None:
+        from edge.render import render as render_fn  # noqa: PLC0415 - render loads pyvips
+    from edge.render.limits import Limits
+
+    max_bytes = settings.max_source_mb * 1024 * 1024
+    if origin is None:
+        origin = origin_from_location(settings.origin, s3_endpoint=settings.s3_endpoint or None,
+                                      max_bytes=max_bytes, s3_client=s3_client)
+    if fetch_origin is None:
+        fetch_origin = FetchOrigin(settings.fetch_hosts, max_bytes=max_bytes,
+                                   allow_private=settings.fetch_allow_private)
+    if backing is _UNSET:
+        backing = store_from_location(settings.cache, s3_endpoint=settings.s3_endpoint or None,
+                                      s3_client=s3_client)
+    cache = DerivedCache(MemoryStore(settings.memory_cache_mb * 1024 * 1024), backing)
+    metrics = Metrics()
+    pool = RenderPool(settings.threads, settings.queue, settings.render_timeout_s, metrics)
+    io = ThreadPoolExecutor(max_workers=16, thread_name_prefix="edge-io")
+    delivery = Delivery(
+        settings, origin=origin, fetch_origin=fetch_origin, cache=cache, pool=pool, io=io,
+        metrics=metrics, render_fn=render_fn, limits=Limits(max_source_bytes=max_bytes),
+        focus_factory=settings.focus_factory or _import_factory(settings.focus),
+    )
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok\n", headers={"Cache-Control": "no-store"})
+
+    async def readyz(_: Request) -> Response:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(io, origin.check)
+            await loop.run_in_executor(io, cache.check)
+        except Exception as exc:  # noqa: BLE001 - any failure = not ready
+            return error_response(503, f"Not ready: {exc}", retry_after=5)
+        return PlainTextResponse("ready\n", headers={"Cache-Control": "no-store"})
+
+    async def metrics_endpoint(_: Request) -> Response:
+        return Response(metrics.render_text(), media_type=CONTENT_TYPE_LATEST,
+                        headers={"Cache-Control": "no-store"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if isinstance(backing, DiskStore):
+            try:
+                await asyncio.get_running_loop().run_in_executor(io, backing.sweep_temp)
+            except OSError:
+                log.warning("cannot sweep cache temp files in %s", backing.root)
+        yield
+        await delivery.drain()
+        pool.shutdown()
+        io.shutdown(wait=False)
+        close = getattr(fetch_origin, "close", None)
+        if close is not None:
+            close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET", "HEAD"]),
+            Route("/readyz", readyz, methods=["GET", "HEAD"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/{path:path}", delivery.handle, methods=["GET", "HEAD"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.edge = delivery
+    app.add_middleware(_StatusCounter, metrics=metrics)
+    return app
+
+
+def _import_factory(spec: str) -> Callable[[str, str], Any] | None:
+    """Resolve a `module:attribute` import path (the `focus` setting); '' -> None.
+    Raises ValueError when it cannot be imported."""
+    if not spec:
+        return None
+    import importlib
+
+    module, _, attr = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr or "focus_factory")
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot import focus factory {spec!r}: {exc}") from exc
+
+
+def create_app_from_env() -> Starlette:
+    """uvicorn factory (`edge.server.app:create_app_from_env`): settings from `EDGE_*`."""
+    return create_app(Settings.from_env())

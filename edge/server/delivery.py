@@ -1,0 +1,232 @@
+"""GET/HEAD of delivery URLs: raw path -> parse -> signature policy -> cache -> origin ->
+render (bounded pool) -> cache write-through -> HTTP answer.
+
+Every client-caused failure maps to its status with `X-Cld-Error` (see `errors.classify`);
+only genuine bugs reach the 500 branch, which logs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from edge.server.errors import classify
+from edge.server.metrics import Metrics
+from edge.server.negotiate import Hints, negotiate
+from edge.server.policy import signature_reason
+from edge.server.pool import RenderPool
+from edge.server.responses import asset_response, error_response
+from edge.server.settings import Settings
+from edge.storage import (
+    AssetNotFound, DerivedAsset, DerivedCache, Origin, SingleFlight, Source, derived_key,
+)
+from edge.url import UrlError, canonical_transformation, parse, verify_signature
+from edge.url.ast import DeliveryRequest
+
+__all__ = ["Delivery", "raw_request_path"]
+
+log = logging.getLogger("edge.server")
+
+SUPPORTED_TYPES = frozenset({"upload", "private", "authenticated", "fetch"})
+
+RenderFn = Callable[..., Any]
+
+
+def raw_request_path(scope: Mapping[str, Any]) -> str:
+    """The request path exactly as sent (percent-encoding untouched), from ASGI `raw_path`.
+    Raises UrlError for bytes that are not ASCII (a URL path must be percent-encoded)."""
+    raw = scope.get("raw_path")
+    if raw is None:  # a server without raw_path: re-encode the decoded path (best effort)
+        from urllib.parse import quote
+
+        return quote(scope.get("path", "/"), safe="/:@!$&'()*+,;=-._~%")
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        raise UrlError("Invalid path: non-ASCII bytes must be percent-encoded") from None
+    return text.split("?", 1)[0]
+
+
+@dataclass
+class _Produced:
+    asset: DerivedAsset
+    tier: str
+    load_ms: float = 0.0
+    render_ms: float = 0.0
+    placeholder: str | None = None
+
+
+class Delivery:
+    """The delivery endpoint.  Collaborators (all required):
+
+    * `origin`: originals of upload/private/authenticated; `fetch_origin`: the fetch type.
+    * `cache`: the derived cache; `pool`: the bounded render pool; `io`: executor for blocking
+      origin/cache I/O; `metrics`; `render_fn`: `edge.render.render`'s signature;
+    * `focus_factory(public_id, version) -> FocusProvider | None`: called in the render thread
+      per miss (None: render's saliency default).
+    """
+
+    def __init__(
+        self, settings: Settings, *, origin: Origin, fetch_origin: Origin, cache: DerivedCache,
+        pool: RenderPool, io: ThreadPoolExecutor, metrics: Metrics, render_fn: RenderFn, limits: Any,
+        focus_factory: Callable[[str, str], Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.origin = origin
+        self.fetch_origin = fetch_origin
+        self.cache = cache
+        self.pool = pool
+        self.io = io
+        self.metrics = metrics
+        self.render_fn = render_fn
+        self.limits = limits
+        self.focus_factory = focus_factory
+        self.flights: SingleFlight[_Produced] = SingleFlight()
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def _io(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.io, fn, *args)
+
+    # ---- entry point ----------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        """Answer one GET/HEAD delivery request (never raises for client input)."""
+        try:
+            return await self._deliver(request)
+        except Exception as exc:  # noqa: BLE001 - mapped to a status below
+            status, reason, retry = classify(exc)
+            if status >= 500 and retry is None:
+                log.exception("unexpected error for %s", request.url.path)
+            return error_response(status, reason, retry_after=retry)
+
+    async def _deliver(self, request: Request) -> Response:
+        t0 = time.perf_counter()
+        path = raw_request_path(request.scope)
+        req = parse(path, cloud_name=self.settings.cloud_name)
+        parse_ms = (time.perf_counter() - t0) * 1000
+        self._check_route(req)
+        self._check_signature(req, path)
+        hints = negotiate(req, request.headers)
+        key = derived_key(
+            cloud_name=self.settings.cloud_name, delivery_type=req.delivery_type,
+            transformation=canonical_transformation(req.components), public_id=req.public_id,
+            version="" if req.version is None else str(req.version), output=hints.output,
+            dpr="" if hints.dpr_hint is None else str(hints.dpr_hint), width_hint=hints.width_key,
+        )
+        asset = self.cache.get_memory(key)
+        if asset is not None:
+            produced = _Produced(asset, "memory")
+        else:
+            leader = False
+
+            async def produce() -> _Produced:
+                nonlocal leader
+                leader = True
+                return await self._produce(req, key, hints)
+
+            produced = await self.flights.run(key, produce)
+            if not leader:
+                produced = _Produced(produced.asset, "coalesced", placeholder=produced.placeholder)
+        self.metrics.cache.labels(produced.tier).inc()
+        timing = {"parse": parse_ms, "load": produced.load_ms, "render": produced.render_ms,
+                  "total": (time.perf_counter() - t0) * 1000}
+        return asset_response(
+            produced.asset, versioned=req.version is not None, max_age=self.settings.max_age,
+            vary=hints.vary, if_none_match=request.headers.get("if-none-match"), timing=timing,
+            cache_tier=produced.tier, placeholder_error=produced.placeholder,
+        )
+
+    # ---- checks ---------------------------------------------------------------------------
+    def _check_route(self, req: DeliveryRequest) -> None:
+        if req.cloud_name != self.settings.cloud_name:
+            raise AssetNotFound(f"Unknown cloud name: {req.cloud_name}")
+        if req.resource_type != "image":
+            raise AssetNotFound(f"Unsupported resource type: {req.resource_type}")
+        if req.delivery_type not in SUPPORTED_TYPES:
+            raise AssetNotFound(f"Unsupported delivery type: {req.delivery_type}")
+
+    def _check_signature(self, req: DeliveryRequest, path: str) -> None:
+        reason = signature_reason(req, self.settings.signed)
+        secret = self.settings.api_secret
+        if req.signature is None:
+            if reason:
+                raise SignatureError(f"Signature required: {reason}")
+            return
+        if not secret:
+            if reason:
+                raise SignatureError("Signature required but no api_secret is configured")
+            return
+        if not verify_signature(path, secret):
+            raise SignatureError("Invalid signature")
+
+    # ---- miss path ------------------------------------------------------------------------
+    async def _produce(self, req: DeliveryRequest, key: str, hints: Hints) -> _Produced:
+        if self.cache.backing is not None:
+            hit = await self._io(self.cache.get, key)
+            if hit is not None:
+                return _Produced(hit[0], hit[1])
+        with self.pool.reserve() as slot:
+            t0 = time.perf_counter()
+            placeholder = None
+            origin = self.fetch_origin if req.delivery_type == "fetch" else self.origin
+            try:
+                source: Source = await self._io(origin.load, req.public_id)
+            except AssetNotFound as exc:
+                default = _default_image(req)
+                if default is None:
+                    raise
+                source = await self._io(self.origin.load, default)
+                placeholder = str(exc) or "Resource not found"
+            load_ms = (time.perf_counter() - t0) * 1000
+            t1 = time.perf_counter()
+            rendered = await self.pool.run(self._render, source, req, hints, reservation=slot)
+            render_ms = (time.perf_counter() - t1) * 1000
+        asset = DerivedAsset(
+            data=rendered.data, content_type=rendered.content_type, format=rendered.format,
+            width=int(rendered.width), height=int(rendered.height),
+            etag=hashlib.sha1(rendered.data).hexdigest(), attachment=rendered.attachment,
+            vary_accept=bool(rendered.vary_accept),
+        )
+        if placeholder is None:  # a placeholder must not outlive the asset's arrival
+            blob = self.cache.put_memory(key, asset)
+            if self.cache.backing is not None:
+                task = asyncio.ensure_future(self._io(self.cache.put_backing, key, blob))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+        return _Produced(asset, "miss", load_ms, render_ms, placeholder)
+
+    def _render(self, source: Source, req: DeliveryRequest, hints: Hints) -> Any:
+        """Runs in a pool thread: build the focus provider (vision hook), then render."""
+        focus = None
+        if self.focus_factory is not None:
+            focus = self.focus_factory(req.public_id, source.version)
+        return self.render_fn(
+            source.data, req, accept=hints.accept, dpr_hint=hints.dpr_hint, focus=focus,
+            limits=self.limits, width_hint=hints.width_hint,
+        )
+
+    async def drain(self) -> None:
+        """Wait for background cache writes (shutdown, tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+class SignatureError(Exception):
+    """Missing or invalid signature where one is required (HTTP 401)."""
+
+    status = 401
+
+
+def _default_image(req: DeliveryRequest) -> str | None:
+    for comp in req.components:
+        value = comp.get("d")
+        if value:
+            return str(getattr(value, "public_id", value))
+    return None

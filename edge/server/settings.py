@@ -1,0 +1,194 @@
+"""The one settings object of `edge serve`: every field is a `--flag` and an `EDGE_<NAME>`
+environment variable (flag wins over environment, environment over the default).
+
+| field | flag / env | default | meaning |
+|---|---|---|---|
+| host | `--host` / `EDGE_HOST` | 127.0.0.1 | listen address |
+| port | `--port` / `EDGE_PORT` | 8080 | listen port |
+| workers | `--workers` / `EDGE_WORKERS` | 1 | uvicorn worker processes |
+| origin | `--origin` / `EDGE_ORIGIN` | ./media | originals: a directory or `s3://bucket/prefix` |
+| cache | `--cache` / `EDGE_CACHE` | ./.edge-cache | derived cache tier: directory, `s3://bucket/prefix` or `none` |
+| memory_cache_mb | `--memory-cache-mb` / `EDGE_MEMORY_CACHE_MB` | 256 | memory tier size, MiB (per worker) |
+| cloud_name | `--cloud-name` / `EDGE_CLOUD_NAME` | demo | cloud name of cloud-less URLs; other clouds answer 404 |
+| api_key | `--api-key` / `EDGE_API_KEY` | '' | API key (for upload/admin; unused by delivery) |
+| api_secret | `--api-secret` / `EDGE_API_SECRET` | '' | secret that delivery URL signatures are checked against |
+| signed | `--signed` / `EDGE_SIGNED` | addons | `none` / `addons` (add-on features need a signature) / `all` |
+| fetch_allow | `--fetch-allow` / `EDGE_FETCH_ALLOW` | '' | comma-separated host patterns for the `fetch` type (empty: fetch off) |
+| fetch_allow_private | `--fetch-allow-private` / `EDGE_FETCH_ALLOW_PRIVATE` | false | let fetch reach loopback/private addresses (tests, trusted LANs only) |
+| s3_endpoint | `--s3-endpoint` / `EDGE_S3_ENDPOINT` | '' | endpoint URL of an S3-compatible server |
+| render_threads | `--render-threads` / `EDGE_RENDER_THREADS` | cores / workers | renders running at once per worker |
+| render_queue | `--render-queue` / `EDGE_RENDER_QUEUE` | 4 x threads | renders waiting before 503 + Retry-After |
+| render_timeout_s | `--render-timeout-s` / `EDGE_RENDER_TIMEOUT_S` | 30 | seconds before a render answers 503 |
+| max_age | `--max-age` / `EDGE_MAX_AGE` | 3600 | Cache-Control max-age (s) of unversioned URLs |
+| max_source_mb | `--max-source-mb` / `EDGE_MAX_SOURCE_MB` | 100 | largest original read, MiB |
+| forwarded_allow_ips | `--forwarded-allow-ips` / `EDGE_FORWARDED_ALLOW_IPS` | 127.0.0.1 | proxies whose X-Forwarded-* is logged |
+| log_level | `--log-level` / `EDGE_LOG_LEVEL` | info | uvicorn/edge log level |
+| focus | `--focus` / `EDGE_FOCUS` | '' | `module:callable` import path of a focus factory (object gravity from vision) |
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable, Mapping
+
+__all__ = ["Settings", "SIGNED_MODES"]
+
+SIGNED_MODES = ("none", "addons", "all")
+
+#: One-line help of each flag (the module table has the long form).
+HELP = {
+    "host": "listen address", "port": "listen port", "workers": "uvicorn worker processes",
+    "origin": "originals: a directory or s3://bucket/prefix",
+    "cache": "derived cache tier: a directory, s3://bucket/prefix or none",
+    "memory_cache_mb": "memory tier size per worker, MiB", "cloud_name": "cloud name served",
+    "api_key": "API key", "api_secret": "secret delivery signatures are checked against",
+    "signed": "which URLs need a signature: none | addons | all",
+    "fetch_allow": "comma-separated host patterns the fetch type may download from (empty: off)",
+    "fetch_allow_private": "let fetch reach loopback/private addresses (tests, trusted LANs)",
+    "s3_endpoint": "endpoint URL of an S3-compatible server",
+    "render_threads": "renders at once per worker (0: cores / workers)",
+    "render_queue": "renders allowed to wait before 503 (0: 4 x threads)",
+    "render_timeout_s": "seconds before a render answers 503",
+    "max_age": "Cache-Control max-age of unversioned URLs, s", "max_source_mb": "largest original, MiB",
+    "forwarded_allow_ips": "proxies whose X-Forwarded-* headers are logged",
+    "log_level": "log level", "focus": "module:callable of a focus factory (vision)",
+}
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _bool(text: str) -> bool:
+    return str(text).strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one Edge server process (see the module table for flags and meaning).
+
+    `focus_factory(public_id, version) -> FocusProvider | None` is a Python-only hook (no flag)
+    that lets vision supply object gravity; None means render's built-in saliency default.
+    `focus` names such a factory by import path (`edge.vision.focus:factory`) so that it also
+    reaches multi-worker processes; `focus_factory` wins when both are set.
+    Raises ValueError from `validate()` for inconsistent values.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    origin: str = "./media"
+    cache: str = "./.edge-cache"
+    memory_cache_mb: int = 256
+    cloud_name: str = "demo"
+    api_key: str = ""
+    api_secret: str = ""
+    signed: str = "addons"
+    fetch_allow: str = ""
+    fetch_allow_private: bool = False
+    s3_endpoint: str = ""
+    render_threads: int = 0
+    render_queue: int = 0
+    render_timeout_s: float = 30.0
+    max_age: int = 3600
+    max_source_mb: int = 100
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_level: str = "info"
+    focus: str = ""
+    focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
+
+    # ---- derived values -------------------------------------------------------------------
+    @property
+    def threads(self) -> int:
+        """Render threads per worker: the setting, or cores // workers (at least 1)."""
+        return self.render_threads or max(1, _cores() // max(1, self.workers))
+
+    @property
+    def queue(self) -> int:
+        """Renders allowed to wait for a thread before answering 503."""
+        return self.render_queue or 4 * self.threads
+
+    @property
+    def fetch_hosts(self) -> tuple[str, ...]:
+        """The fetch allow-list as a tuple of patterns."""
+        return tuple(p.strip() for p in self.fetch_allow.split(",") if p.strip())
+
+    def validate(self) -> "Settings":
+        """Return self, or raise ValueError naming the bad setting."""
+        if self.signed not in SIGNED_MODES:
+            raise ValueError(f"signed must be one of {SIGNED_MODES}, not {self.signed!r}")
+        if not (0 < self.port < 65536):
+            raise ValueError(f"port out of range: {self.port}")
+        for name in ("workers", "memory_cache_mb", "render_threads", "render_queue", "max_age", "max_source_mb"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if self.render_timeout_s <= 0:
+            raise ValueError("render_timeout_s must be > 0")
+        return self
+
+    # ---- sources --------------------------------------------------------------------------
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults overlaid with `EDGE_<NAME>` variables, then `overrides`."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "focus_factory":
+                continue
+            raw = env.get(f"EDGE_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f.type, raw)
+        values.update(overrides)
+        return replace(cls(), **values).validate()
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add one `--flag` per field (default None = take env/default)."""
+        for f in fields(cls):
+            if f.name == "focus_factory":
+                continue
+            flag = "--" + f.name.replace("_", "-")
+            kind = str(f.type)
+            if "bool" in kind:
+                parser.add_argument(flag, default=None, action="store_const", const="true",
+                                    help=f"{HELP.get(f.name, '')} (env EDGE_{f.name.upper()})")
+            else:
+                parser.add_argument(flag, default=None, metavar=f.name.upper(),
+                                    choices=SIGNED_MODES if f.name == "signed" else None,
+                                    help=f"{HELP.get(f.name, '')}; default {f.default!r} (env EDGE_{f.name.upper()})")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from parsed CLI flags over the environment."""
+        overrides = {}
+        for f in fields(cls):
+            value = getattr(args, f.name, None)
+            if value is not None and f.name != "focus_factory":
+                overrides[f.name] = _convert(f.type, value)
+        return cls.from_env(env, **overrides)
+
+    def to_env(self) -> dict[str, str]:
+        """The `EDGE_*` variables reproducing these settings (to hand them to worker processes)."""
+        out = {}
+        for f in fields(self):
+            if f.name == "focus_factory":
+                continue
+            v = getattr(self, f.name)
+            out[f"EDGE_{f.name.upper()}"] = ("true" if v else "false") if isinstance(v, bool) else str(v)
+        return out
+
+
+def _convert(kind: Any, raw: Any) -> Any:
+    kind = str(kind)
+    if "bool" in kind:
+        return raw if isinstance(raw, bool) else _bool(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    return str(raw)

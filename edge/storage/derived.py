@@ -1,0 +1,81 @@
+"""Derived assets (rendered variants) as cache entries, and their cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import asdict, dataclass
+
+__all__ = ["DerivedAsset", "derived_key"]
+
+_MAGIC = b"EDG1"
+_HEAD = struct.Struct(">4sI")
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedAsset:
+    """A rendered variant and the metadata needed to answer with it.
+
+    * `data`: encoded bytes; `content_type`: MIME type; `format`: `jpg`, `webp`, ...
+    * `width`, `height`: output size in px.
+    * `etag`: strong validator (hex SHA-1 of `data`, without quotes).
+    * `attachment`: download file name for `fl_attachment`, or None.
+    * `vary_accept`: True when the bytes depended on the Accept header (f_auto).
+    """
+
+    data: bytes
+    content_type: str
+    format: str
+    width: int
+    height: int
+    etag: str
+    attachment: str | None = None
+    vary_accept: bool = False
+
+    def encode(self) -> bytes:
+        """Serialise as `EDG1 | u32 header length | JSON header | data`."""
+        head = asdict(self)
+        del head["data"]
+        head["length"] = len(self.data)
+        raw = json.dumps(head, separators=(",", ":")).encode()
+        return _HEAD.pack(_MAGIC, len(raw)) + raw + self.data
+
+    @classmethod
+    def decode(cls, blob: bytes) -> "DerivedAsset | None":
+        """Inverse of `encode`; None for anything malformed or truncated (never raises)."""
+        try:
+            magic, n = _HEAD.unpack_from(blob, 0)
+            if magic != _MAGIC:
+                return None
+            head = json.loads(blob[_HEAD.size:_HEAD.size + n])
+            data = blob[_HEAD.size + n:]
+            if head.pop("length") != len(data):
+                return None
+            return cls(data=data, **head)
+        except (struct.error, ValueError, TypeError, KeyError):
+            return None
+
+
+def derived_key(
+    *,
+    cloud_name: str,
+    delivery_type: str,
+    transformation: str,
+    public_id: str,
+    version: str,
+    output: str,
+    dpr: str = "",
+    width_hint: str = "",
+) -> str:
+    """The cache key of one derived asset: SHA-256 hex over its identifying parts.
+
+    `transformation` is the CANONICAL transformation string (so parameter order inside a
+    component does not split the cache); `version` is the ORIGIN's revision token (so a
+    replaced original yields new keys); `output` is the negotiated output: the requested
+    extension, or for `f_auto` the class of formats Accept allows; `dpr` / `width_hint` the
+    rounded client hints when `dpr_auto` / `w_auto` use them.  The URL signature is never part
+    of the key.
+    """
+    parts = [cloud_name, delivery_type, transformation, public_id, version, output, dpr, width_hint]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
