@@ -1,0 +1,239 @@
+"""Gravity: a parsed `g_` value plus what a FocusProvider finds -> a focus box (url-spec §7).
+
+`decide(gravity, image, provider)` returns a `Decision`: the compass anchor or the focus box
+(in px of `image`), the boxes to avoid, and the regions it used, for `fl_getinfo`.  The rules
+work on any provider's Regions, so the vision engine plugs in without changes here:
+
+* `g_auto`: weighted saliency + faces + objects: the focus box is the union of the regions of
+  the heaviest kind found (faces weigh 3, named objects 10, saliency 1, other objects 0.5) and
+  its centre is their weighted centroid.
+* `g_auto:<obj>[:<obj>...][:faces]`: the named things weigh 10; among them larger, more
+  central ones first; none found -> plain `g_auto`.
+* `g_auto:<obj>_avoid` / `g_auto:ocr_text_avoid` / `g_auto:faces_avoid`: those boxes are
+  avoided (the window minimising the avoided area inside it wins), focus from plain `g_auto`.
+* `g_<obj>[:<obj>...]`: the first listed that is found wins; a singular name keeps its most
+  prominent region, a plural (`cats`) the union of all; `auto` inside the list falls back to
+  auto gravity; nothing found -> centre.
+* `g_face` (largest face), `g_faces` (union of faces); no face -> `north`, or `center`/`auto`
+  with the `:center`/`:auto` suffix.  `g_ocr_text`: union of text boxes, none -> centre.
+* compass points and `xy_center` need no provider.
+
+A `FocusError` from the provider becomes `RenderError` (400).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from edge.url.ast import Gravity
+
+from .errors import RenderError
+from .focus import FocusError, FocusProvider, Region
+from .geometry import Box
+
+__all__ = ["Decision", "decide", "union", "is_plural", "AUTO_WEIGHTS"]
+
+#: weight of each kind of region inside `g_auto` (named = objects listed in the URL).
+AUTO_WEIGHTS = {"named": 10.0, "faces": 3.0, "saliency": 1.0, "object": 0.5}
+
+#: COCO class names that end in "s" but are singular.
+_SINGULAR_S = frozenset({"bus", "skis", "scissors", "glass", "wine glass", "tennis racket"})
+
+
+@dataclass
+class Decision:
+    """The gravity decision of one component.
+
+    * `gravity`: the rule applied (`center`, `north_west`, `auto`, `auto:cat`, `faces`, `cat`,
+      ... or `center (fallback)`);
+    * `compass`: anchor for compass placement (None when a focus box is used);
+    * `focus`: focus box `(x, y, w, h)` in px of the image given to `decide`, or None;
+    * `avoid`: boxes to keep out of the crop window;
+    * `regions`: the Regions that determined the focus (for `fl_getinfo`).
+    """
+
+    gravity: str
+    compass: str | None = "center"
+    focus: Box | None = None
+    avoid: tuple[Box, ...] = ()
+    regions: list[Region] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "gravity": self.gravity,
+            "focus": _box_dict(self.focus) if self.focus else None,
+            "avoid": [_box_dict(b) for b in self.avoid],
+            "regions": [
+                {"label": r.label, "score": round(float(r.score), 4), "model": r.model, **_box_dict(r.box)}
+                for r in self.regions
+            ],
+        }
+
+
+def _box_dict(box: Sequence[int]) -> dict[str, int]:
+    return {"x": int(box[0]), "y": int(box[1]), "width": int(box[2]), "height": int(box[3])}
+
+
+def union(boxes: Sequence[Sequence[int]]) -> Box:
+    """Bounding box `(x, y, w, h)` of `boxes` (non-empty)."""
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+
+def is_plural(name: str) -> bool:
+    """`cats` asks for every cat, `cat` for the most prominent one."""
+    return name.endswith("s") and name not in _SINGULAR_S
+
+
+def _find(provider: FocusProvider, image: Any, target: str, model: str | None = None) -> list[Region]:
+    try:
+        return list(provider.find(image, target, model))
+    except FocusError as exc:
+        raise RenderError(f"Invalid gravity: {exc}") from None
+
+
+def _prominence(region: Region, width: int, height: int) -> float:
+    """Larger and more central first: area ratio x (1 - normalised centre distance / 2) x score."""
+    x, y, w, h = region.box
+    area = (w * h) / max(1, width * height)
+    dx = (x + w / 2) / max(1, width) - 0.5
+    dy = (y + h / 2) / max(1, height) - 0.5
+    central = 1.0 - min(1.0, (dx * dx + dy * dy) ** 0.5 / 0.7071) / 2
+    return area * central * max(float(region.score), 1e-3)
+
+
+def _weighted(groups: list[tuple[float, list[Region]]]) -> tuple[Box | None, list[Region]]:
+    """Focus box of weighted region groups: the union of the heaviest non-empty group,
+    re-centred on the weighted centroid of every region (weight x score x sqrt(area))."""
+    found = [(w, rs) for w, rs in groups if rs]
+    if not found:
+        return None, []
+    top_w = max(w for w, _ in found)
+    top = [r for w, rs in found if w == top_w for r in rs]
+    box = union([r.box for r in top])
+    total = cx = cy = 0.0
+    for w, rs in found:
+        for r in rs:
+            k = w * max(float(r.score), 1e-3) * max(1.0, r.box[2] * r.box[3]) ** 0.5
+            total += k
+            cx += k * (r.box[0] + r.box[2] / 2)
+            cy += k * (r.box[1] + r.box[3] / 2)
+    # Keep the heaviest group's box, nudged by at most a quarter of its size toward the centroid.
+    bx, by, bw, bh = box
+    mx, my = cx / total, cy / total
+    nx = bx + max(-bw / 4, min(bw / 4, mx - (bx + bw / 2)))
+    ny = by + max(-bh / 4, min(bh / 4, my - (by + bh / 2)))
+    return (int(round(nx)), int(round(ny)), bw, bh), [r for _, rs in found for r in rs]
+
+
+def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decision:
+    width, height = image.width, _frame_height(image)
+    named: list[Region] = []
+    avoid: list[Region] = []
+    want_faces = True
+    label = "auto"
+    for focal in gravity.focals if gravity else ():
+        if focal.name in {"none", "custom_no_override", "no_faces"} or focal.name.startswith("aoi_"):
+            want_faces = focal.name != "no_faces" and want_faces
+            continue
+        target = {"face": "faces", "faces": "faces"}.get(focal.name, focal.name)
+        regions = _find(provider, image, target, focal.model)
+        if focal.avoid:
+            avoid.extend(regions)
+            if target == "faces":
+                want_faces = False
+            continue
+        regions.sort(key=lambda r: -_prominence(r, width, height))
+        named.extend(regions)
+        label = f"auto:{focal.name}" if not named else label
+    if named:
+        label = "auto:" + ":".join(f.name for f in gravity.focals if not f.avoid) if gravity else "auto"
+    groups = [(AUTO_WEIGHTS["named"], named)]
+    if want_faces:
+        groups.append((AUTO_WEIGHTS["faces"], _find(provider, image, "faces")))
+    groups.append((AUTO_WEIGHTS["saliency"], _find(provider, image, "saliency")))
+    groups.append((AUTO_WEIGHTS["object"], _find(provider, image, "object")))
+    focus, used = _weighted(groups)
+    return Decision(
+        gravity=label,
+        compass=None if focus else "center",
+        focus=focus,
+        avoid=tuple(r.box for r in avoid),
+        regions=used + avoid,
+    )
+
+
+def _frame_height(image: Any) -> int:
+    if image.get_typeof("page-height"):
+        return min(image.height, image.get("page-height"))
+    return image.height
+
+
+def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, *, default: str = "center") -> Decision:
+    """The gravity `Decision` for `gravity` on `image` (a pyvips.Image, sRGB; an animation is
+    analysed on its first frame).  `provider` supplies regions (defaults to `SaliencyFocus`);
+    `default` is the compass used without `g_` (crop modes `auto`/`auto_pad` pass `auto`).
+
+    Raises RenderError (400) when the provider raises FocusError."""
+    if provider is None:
+        from .saliency import SaliencyFocus
+
+        provider = SaliencyFocus()
+    if gravity is None:
+        if default == "auto":
+            return _auto(None, image, provider)
+        return Decision(gravity=default, compass=default)
+    kind = gravity.kind
+    if kind == "compass":
+        return Decision(gravity=gravity.compass or "center", compass=gravity.compass or "center")
+    if kind == "xy_center":
+        return Decision(gravity="xy_center", compass=None)
+    if kind == "auto":
+        return _auto(gravity, image, provider)
+    width, height = image.width, _frame_height(image)
+    if kind in {"face", "faces", "adv_face", "adv_faces", "adv_eyes", "custom"}:
+        faces = _find(provider, image, "faces")
+        if faces:
+            if kind in {"face", "adv_face", "custom", "adv_eyes"}:
+                best = max(faces, key=lambda r: (r.box[2] * r.box[3], r.score))
+                return Decision(gravity=kind, compass=None, focus=best.box, regions=[best])
+            return Decision(gravity=kind, compass=None, focus=union([r.box for r in faces]), regions=faces)
+        fallback = gravity.fallback or "north"
+        if fallback == "auto":
+            d = _auto(None, image, provider)
+            d.gravity = f"{kind}:auto (fallback)"
+            return d
+        compass = fallback if fallback in _COMPASS else "north"
+        return Decision(gravity=f"{compass} (fallback)", compass=compass)
+    if kind == "ocr_text":
+        boxes = _find(provider, image, "ocr_text")
+        if boxes:
+            return Decision(gravity="ocr_text", compass=None, focus=union([r.box for r in boxes]), regions=boxes)
+        return Decision(gravity="center (fallback)", compass="center")
+    if kind == "objects":
+        for obj in gravity.objects:
+            if obj.name == "auto":
+                d = _auto(None, image, provider)
+                d.gravity = "auto (fallback)"
+                return d
+            regions = _find(provider, image, obj.name, obj.model)
+            if regions:
+                if is_plural(obj.name):
+                    return Decision(gravity=obj.text, compass=None, focus=union([r.box for r in regions]), regions=regions)
+                best = max(regions, key=lambda r: _prominence(r, width, height))
+                return Decision(gravity=obj.text, compass=None, focus=best.box, regions=[best])
+        if gravity.fallback_auto:
+            d = _auto(None, image, provider)
+            d.gravity = "auto (fallback)"
+            return d
+        return Decision(gravity="center (fallback)", compass="center")
+    raise RenderError(f"Unsupported gravity: {gravity.text}")
+
+
+_COMPASS = frozenset(
+    "north_west north north_east west center east south_west south south_east".split()
+)

@@ -1,0 +1,163 @@
+"""The render pipeline: a flat, ordered list of small named steps (as imgproxy does).
+
+Every step has the signature ``step(ctx: Context) -> None`` and reads/writes `ctx.image`.
+`run(ctx)` applies `CHAIN_HOOKS` to the component list, then `chain.run_chain` hands every
+component that runs to `run_component`, which applies every step of `STEPS` (the output of
+one component is the input of the next).  The order inside a component is Cloudinary's fixed order, whatever the order of the
+parameters in the URL:
+
+    guard -> load -> plan -> resize -> crop -> pad -> effects -> radius -> border -> rotate
+          -> opacity -> overlay -> check_size
+
+Chain level (chain.py, with `program.py` and `layers.py`): named transformations (`t_`),
+conditionals (`if_`), variables (`$x`) and layers (`l_`/`u_` + `fl_layer_apply`) decide which
+components run and composite layers between them; `CHAIN_HOOKS` (``hook(ctx, components) ->
+components``) may rewrite the chain first.  `guard.UNSUPPORTED` lists keys still refused with
+RenderError 400 "... not supported yet"; `guard.overlay` is a per-component hook (no-op).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import pyvips
+
+from edge.url.ast import Component, DeliveryRequest, Layer
+
+from .chain import run_chain
+from .focus import FocusProvider
+from .geometry import Box, Plan
+from .gravity import Decision
+from .limits import Limits
+from .ops import border, effects, guard, load, opacity, pad, radius, resize, rotate
+from .source import Header
+
+__all__ = ["Context", "Step", "STEPS", "CHAIN_HOOKS", "run"]
+
+
+@dataclass
+class Context:
+    """Shared state of one render.
+
+    Inputs: `source` (bytes), `header` (probe result), `request`, `limits`, `focus`
+    (FocusProvider or None), `accept` (Accept header), `dpr_hint` (client-hint DPR),
+    `width_hint` (client-hint width, px).
+    Per component: `component`, `index`, `image` (pyvips.Image, 8-bit sRGB, 3 or 4 bands,
+    animations stacked with `page-height`), `plan` (geometry of this component), `decision`
+    (gravity), `geometry_size` (px the plan is computed in: the header size when the first
+    component was shrunk on load, else the image size).
+    Results for encode/getinfo: `source_box` (first crop window in source px), `decisions`.
+    Chain inputs (chain.py): `named` (name -> stored transformation string), `load_layer`
+    (Layer -> source bytes, for image layers), `tags`, `context`, `metadata` (for `if_`
+    conditions), `variables` (user variables in scope); `ran` lists the components that ran
+    (resolved), whose `f_`/`q_`/`fl_`/`b_` drive the encoder.
+    """
+
+    source: bytes
+    header: Header
+    request: DeliveryRequest
+    limits: Limits
+    focus: FocusProvider | None = None
+    accept: str = ""
+    dpr_hint: float | None = None
+    width_hint: int | None = None
+    image: Any = None
+    component: Component | None = None
+    index: int = 0
+    variables: dict[str, Any] = field(default_factory=dict)
+    plan: Plan | None = None
+    decision: Decision | None = None
+    geometry_size: tuple[int, int] | None = None
+    preshrunk: tuple[int, int] | None = None
+    source_box: Box | None = None
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    autorotate: bool = True
+    page: int | None = None
+    named: Mapping[str, str] | None = None
+    load_layer: Callable[[Layer], bytes] | None = None
+    tags: tuple[str, ...] = ()
+    context: Mapping[str, str] | None = None
+    metadata: Mapping[str, Any] | None = None
+    ran: list[Component] = field(default_factory=list)
+
+    @property
+    def frame_height(self) -> int:
+        """Height of one frame of `image` (px)."""
+        img = self.image
+        if img.get_typeof("page-height"):
+            return min(img.height, img.get("page-height"))
+        return img.height
+
+    @property
+    def frames(self) -> int:
+        return max(1, self.image.height // self.frame_height)
+
+    def expression_vars(self) -> dict[str, Any]:
+        """Values for expressions: image characteristics (`iw ih iar w h ar pc cp fc`) and user
+        variables (`$name`)."""
+        if self.image is None:
+            cw, ch = self.header.width, self.header.height
+        else:
+            cw, ch = self.image.width, self.frame_height
+        w, h = self.geometry_size or (cw, ch)
+        out: dict[str, Any] = {
+            "iw": float(self.header.width),
+            "ih": float(self.header.height),
+            "iar": self.header.width / self.header.height,
+            "w": float(w),
+            "h": float(h),
+            "ar": w / h,
+            "pc": float(self.header.frames),
+            "cp": 1.0,
+            "fc": 0.0,
+        }
+        if self.index > 0:  # iw/ih of a later component refer to its input
+            out.update(iw=float(cw), ih=float(ch), iar=cw / ch)
+        out.update(self.variables)
+        return out
+
+
+Step = Callable[[Context], None]
+
+
+#: the ordered steps of one component: (name, function).  Edit this list to add a step.
+STEPS: list[tuple[str, Step]] = [
+    ("guard", guard.guard),
+    ("load", load.load),
+    ("plan", resize.plan_step),
+    ("resize", resize.resize),
+    ("crop", resize.crop),
+    ("pad", pad.pad),
+    ("effects", effects.effects),
+    ("radius", radius.radius),
+    ("border", border.border),
+    ("rotate", rotate.rotate),
+    ("opacity", opacity.opacity),
+    ("overlay", guard.overlay),
+    ("check_size", guard.check_size),
+]
+#: chain-level hooks ``hook(ctx, components) -> components`` run before the component loop.
+CHAIN_HOOKS: list[Callable[[Context, tuple[Component, ...]], tuple[Component, ...]]] = []
+
+
+def run_component(ctx: Context, component: Component) -> None:
+    """Run one transformation component through every step of `STEPS` (`ctx.index` counts
+    the components run so far: 0 is the first, which may shrink on load)."""
+    ctx.component, ctx.plan, ctx.decision, ctx.geometry_size = component, None, None, None
+    for _, step in STEPS:
+        step(ctx)
+    ctx.index += 1
+    ctx.ran.append(component)
+
+
+def run(ctx: Context) -> pyvips.Image:
+    """Run the chain of `ctx.request` (after `CHAIN_HOOKS`) through `chain.run_chain`:
+    named transformations, conditionals, variables and layers decide which components run;
+    each one runs through `STEPS`.  Returns the final image (a chain where nothing runs still
+    loads and normalises the original)."""
+    components = ctx.request.components
+    for hook in CHAIN_HOOKS:
+        components = hook(ctx, components)
+    run_chain(ctx, components, run_component)
+    return ctx.image

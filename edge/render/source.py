@@ -1,0 +1,188 @@
+"""Reading originals: header probe, limit checks, decode (with shrink-on-load) and colour
+normalisation to 8-bit sRGB.
+
+Decoding is strict (`fail_on="error"`): a truncated or corrupt file raises when its pixels are
+read instead of rendering grey garbage; `edge.render.engine` turns every `pyvips.Error` into a
+`RenderError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyvips
+
+from .errors import LimitError, RenderError
+from .limits import Limits
+
+__all__ = ["Header", "read_header", "probe", "decode", "normalize", "LOADER_FORMATS"]
+
+#: libvips loader name prefix -> Edge format name.
+LOADER_FORMATS = {
+    "jpegload": "jpg",
+    "pngload": "png",
+    "webpload": "webp",
+    "gifload": "gif",
+    "tiffload": "tiff",
+    "svgload": "svg",
+    "heifload": "heic",
+    "jp2kload": "jp2",
+}
+_ANIMATABLE = frozenset({"gif", "webp"})
+_FAIL_ON = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What the header of an original says, before any pixel is decoded.
+
+    `width`/`height`: px of one frame as displayed (EXIF orientation applied when
+    `autorotate`); `stored_width`/`stored_height`: px as stored; `format`: Edge format name;
+    `frames`: pages in the file (1 for stills); `orientation`: EXIF 1..8; `alpha`: has an
+    alpha band."""
+
+    width: int
+    height: int
+    stored_width: int
+    stored_height: int
+    format: str
+    frames: int
+    orientation: int
+    alpha: bool
+
+
+def _open(source: bytes, **options: object) -> pyvips.Image:
+    if not source:
+        raise RenderError("Empty image file")
+    try:
+        return pyvips.Image.new_from_buffer(source, "", **options)
+    except pyvips.Error:
+        raise RenderError("Unsupported or corrupt image file") from None
+
+
+def _format_of(image: pyvips.Image) -> str:
+    loader = image.get("vips-loader") if image.get_typeof("vips-loader") else ""
+    for prefix, fmt in LOADER_FORMATS.items():
+        if loader.startswith(prefix):
+            if fmt == "heic" and image.get_typeof("heif-compression"):
+                return "avif" if image.get("heif-compression") == "av1" else "heic"
+            return fmt
+    raise RenderError("Unsupported image format")
+
+
+def read_header(source: bytes, *, autorotate: bool = True) -> Header:
+    """Parse the header of `source` (no pixel decode).  Raises RenderError for empty, corrupt
+    or unsupported files."""
+    image = _open(source)
+    fmt = _format_of(image)
+    frames = image.get("n-pages") if image.get_typeof("n-pages") else 1
+    orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+    if not autorotate:
+        orientation = 1
+    w, h = image.width, image.height
+    if image.get_typeof("page-height") and image.get("page-height") < h:
+        h = image.get("page-height")
+    dw, dh = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    return Header(dw, dh, w, h, fmt, max(1, int(frames)), int(orientation), image.hasalpha())
+
+
+def probe(source: bytes) -> tuple[int, int, str]:
+    """`(width, height, format)` of `source` from its header only (EXIF orientation applied).
+    Raises RenderError for empty, corrupt or unsupported files."""
+    header = read_header(source)
+    return header.width, header.height, header.format
+
+
+def check_limits(header: Header, limits: Limits, *, frames: int, source_bytes: int) -> None:
+    """Raise LimitError (413) when the source exceeds `limits` (before decoding)."""
+    if source_bytes > limits.max_source_bytes:
+        raise LimitError(f"Source file too large: {source_bytes} bytes (max {limits.max_source_bytes})")
+    if frames > limits.max_frames:
+        raise LimitError(f"Too many frames: {frames} (max {limits.max_frames})")
+    pixels = header.stored_width * header.stored_height * frames
+    if pixels > limits.max_source_pixels:
+        raise LimitError(
+            f"Source image too large: {header.stored_width}x{header.stored_height}x{frames} "
+            f"(max {limits.max_source_pixels} pixels)"
+        )
+
+
+def _load_options(header: Header, page: int | None) -> dict[str, object]:
+    options: dict[str, object] = {"fail_on": _FAIL_ON}
+    if header.format in _ANIMATABLE or header.format in {"tiff", "heic", "avif"}:
+        if page is not None:
+            options["page"] = page
+        elif header.format in _ANIMATABLE and header.frames > 1:
+            options["n"] = -1
+    return options
+
+
+def decode(
+    source: bytes,
+    header: Header,
+    *,
+    page: int | None = None,
+    autorotate: bool = True,
+    shrink_to: tuple[int, int] | None = None,
+    single_pass: bool = False,
+) -> pyvips.Image:
+    """Decode `source` lazily into 8-bit sRGB (3 bands, or 4 with alpha last).
+
+    * `page`: 0-based frame/page to keep (`pg_N` is 1-based in URLs); None keeps every frame
+      of an animation (stacked vertically, `page-height` set).
+    * `autorotate`: apply EXIF orientation (False for `a_ignore`).
+    * `shrink_to`: `(w, h)` px of one frame: decode with libvips' shrink-on-load thumbnailer
+      straight to that size (only for reductions).  The thumbnailer reads sequentially, so
+      its result is kept in memory (output-sized) unless `single_pass` says the rest of the
+      render reads the pixels once, top to bottom (then decode, resize and encode overlap).
+    """
+    options = _load_options(header, page)
+    try:
+        if shrink_to is not None:
+            opt = ",".join(f"{k}={v}" for k, v in options.items())
+            image = pyvips.Image.thumbnail_buffer(
+                source,
+                shrink_to[0],
+                height=shrink_to[1],
+                size="force",
+                no_rotate=not autorotate,
+                option_string=opt,
+            )
+            if not single_pass:
+                image = image.copy_memory()
+        else:
+            image = pyvips.Image.new_from_buffer(source, "", **options)
+            if autorotate and header.orientation != 1:
+                image = image.autorot()
+    except pyvips.Error:
+        raise RenderError("Unsupported or corrupt image file") from None
+    return normalize(image)
+
+
+def normalize(image: pyvips.Image) -> pyvips.Image:
+    """Convert to 8-bit sRGB through the embedded ICC profile (CMYK without a profile goes
+    through libvips' built-in CMYK profile), keeping alpha last and `page-height`."""
+    page_height = image.get("page-height") if image.get_typeof("page-height") else None
+    if image.interpretation == "cmyk" or image.get_typeof("icc-profile-data"):
+        try:
+            image = image.icc_transform(
+                "srgb",
+                embedded=True,
+                input_profile="cmyk" if image.interpretation == "cmyk" else "srgb",
+            )
+        except pyvips.Error:
+            image = image.colourspace("srgb")
+    if image.interpretation not in ("srgb",) or image.format != "uchar":
+        image = image.colourspace("srgb")
+    if image.format != "uchar":
+        image = image.cast("uchar")
+    if image.bands == 2:  # grey + alpha
+        image = image.colourspace("srgb")
+    if image.bands == 1:
+        image = image.bandjoin([image, image])
+    if image.bands > 4:
+        image = image.extract_band(0, n=4)
+    if page_height and page_height < image.height:
+        image = image.copy()
+        image.set_type(pyvips.GValue.gint_type, "page-height", page_height)
+    return image
