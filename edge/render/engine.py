@@ -139,4 +139,16 @@ def render(
         vary_accept=vary,
         frames=encoded.height // out_fh,
         quality=quality,
+        notice=_notice(image),
     )
+
+
+#: pyvips metadata fields that effects set to report a departure from the request
+#: (`edge.render.effects.extract.METADATA`), mapped to the notice prefix.
+NOTICE_FIELDS = {"edge-extract": "extract"}
+
+
+def _notice(image: pyvips.Image) -> str | None:
+    """The `Rendered.notice` carried by `image`'s metadata, or None."""
+    notes = [f"{label}: {image.get(name)}" for name, label in NOTICE_FIELDS.items() if image.get_typeof(name)]
+    return "; ".join(notes) or None

@@ -23,6 +23,9 @@ class Rendered:
     * `info`: the `fl_getinfo` document (also encoded in `data`), else None.
     * `frames`: number of frames in the output (1 for still images).
     * `quality`: the encoder quality used (after `q_auto`), None for lossless output.
+    * `notice`: a short note on how the render departed from the request (for example
+      `extract: fallback:unknown-prompt` when `e_extract` kept the salient subject because no
+      model knows the prompt), or None; the server sends it as `X-Edge-Notice`.
     """
 
     data: bytes
@@ -35,3 +38,4 @@ class Rendered:
     info: dict[str, Any] | None = None
     frames: int = 1
     quality: int | None = None
+    notice: str | None = None

@@ -24,6 +24,9 @@ from edge.server.delivery import Delivery
 from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics
 from edge.server.pool import RenderPool
 from edge.server.responses import error_response
+from edge.server.focus import focus_factory_for
+from edge.server.layers import LayerLoader
+from edge.server.named import load_named_transformations
 from edge.server.settings import Settings
 from edge.storage import (
     DerivedCache, FetchOrigin, MemoryStore, Origin, origin_from_location, store_from_location,
@@ -101,7 +104,9 @@ def create_app(
     delivery = Delivery(
         settings, origin=origin, fetch_origin=fetch_origin, cache=cache, pool=pool, io=io,
         metrics=metrics, render_fn=render_fn, limits=Limits(max_source_bytes=max_bytes),
-        focus_factory=settings.focus_factory or _import_factory(settings.focus),
+        focus_factory=settings.focus_factory or focus_factory_for(settings.focus, backing),
+        named=load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name),
+        load_layer=LayerLoader(origin, fetch_origin),
     )
 
     async def healthz(_: Request) -> Response:
@@ -147,20 +152,6 @@ def create_app(
     app.state.edge = delivery
     app.add_middleware(_StatusCounter, metrics=metrics)
     return app
-
-
-def _import_factory(spec: str) -> Callable[[str, str], Any] | None:
-    """Resolve a `module:attribute` import path (the `focus` setting); '' -> None.
-    Raises ValueError when it cannot be imported."""
-    if not spec:
-        return None
-    import importlib
-
-    module, _, attr = spec.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr or "focus_factory")
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import focus factory {spec!r}: {exc}") from exc
 
 
 def create_app_from_env() -> Starlette:

@@ -71,13 +71,16 @@ class Delivery:
     * `cache`: the derived cache; `pool`: the bounded render pool; `io`: executor for blocking
       origin/cache I/O; `metrics`; `render_fn`: `edge.render.render`'s signature;
     * `focus_factory(public_id, version) -> FocusProvider | None`: called in the render thread
-      per miss (None: render's saliency default).
+      per miss (None: render's saliency default);
+    * `named`: named transformations for `t_<name>`; `load_layer(layer) -> bytes`: sources of
+      image layers (`edge.server.layers.LayerLoader`).
     """
 
     def __init__(
         self, settings: Settings, *, origin: Origin, fetch_origin: Origin, cache: DerivedCache,
         pool: RenderPool, io: ThreadPoolExecutor, metrics: Metrics, render_fn: RenderFn, limits: Any,
         focus_factory: Callable[[str, str], Any] | None = None,
+        named: Mapping[str, str] | None = None, load_layer: Callable[[Any], bytes] | None = None,
     ) -> None:
         self.settings = settings
         self.origin = origin
@@ -89,6 +92,8 @@ class Delivery:
         self.render_fn = render_fn
         self.limits = limits
         self.focus_factory = focus_factory
+        self.named = dict(named or {})
+        self.load_layer = load_layer
         self.flights: SingleFlight[_Produced] = SingleFlight()
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -192,7 +197,7 @@ class Delivery:
             data=rendered.data, content_type=rendered.content_type, format=rendered.format,
             width=int(rendered.width), height=int(rendered.height),
             etag=hashlib.sha1(rendered.data).hexdigest(), attachment=rendered.attachment,
-            vary_accept=bool(rendered.vary_accept),
+            vary_accept=bool(rendered.vary_accept), notice=getattr(rendered, "notice", None),
         )
         if placeholder is None:  # a placeholder must not outlive the asset's arrival
             blob = self.cache.put_memory(key, asset)
@@ -209,7 +214,8 @@ class Delivery:
             focus = self.focus_factory(req.public_id, source.version)
         return self.render_fn(
             source.data, req, accept=hints.accept, dpr_hint=hints.dpr_hint, focus=focus,
-            limits=self.limits, width_hint=hints.width_hint,
+            limits=self.limits, width_hint=hints.width_hint, named=self.named,
+            load_layer=self.load_layer,
         )
 
     async def drain(self) -> None:

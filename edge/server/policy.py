@@ -2,7 +2,8 @@
 
 Mirrors Cloudinary's defaults (docs: delivery URL signatures; "strict transformations";
 add-on usage needs a signed URL):
-* `authenticated` always needs a signature; `private` needs one for the original (no
+* `authenticated` always needs a signature, and so does any URL with an `l_private:`/
+  `l_authenticated:` layer; `private` needs one for the original (no
   transformation) and, under `--signed all`, for derivatives too;
 * `--signed addons` (default): a component that calls an add-on model needs one: object
   gravity (`g_cat`, `g_auto:cat`, `g_dog:auto:cat`, `g_auto:person_avoid`), OCR and advanced
@@ -20,7 +21,7 @@ from typing import Iterable
 
 from edge.url.ast import Component, DeliveryRequest, Gravity
 
-__all__ = ["signature_reason", "addon_reason"]
+__all__ = ["signature_reason", "addon_reason", "protected_layer"]
 
 #: `g_auto:<focal>` names handled without an add-on model.
 BUILTIN_FOCALS = frozenset({
@@ -79,12 +80,25 @@ def addon_reason(components: Iterable[Component]) -> str | None:
     return None
 
 
+def protected_layer(components: Iterable[Component]) -> str | None:
+    """The first `l_private:`/`l_authenticated:` (or `u_`) layer, whose URL must be signed as
+    Cloudinary requires, or None."""
+    for comp in components:
+        for p in comp:
+            if p.key in ("l", "u") and getattr(p.value, "kind", None) in ("private", "authenticated"):
+                return f"{p.key}_{p.text}"
+    return None
+
+
 def signature_reason(request: DeliveryRequest, mode: str) -> str | None:
     """Why `request` needs a signature under `mode` (`none`/`addons`/`all`), or None."""
     if request.delivery_type == "authenticated":
         return "authenticated delivery"
     if request.delivery_type == "private" and not request.components:
         return "private original"
+    protected = protected_layer(request.components)
+    if protected:
+        return f"protected layer {protected}"
     if mode == "all":
         return "signed URLs required"
     if mode == "addons":

@@ -77,6 +77,8 @@ def asset_response(
         headers["Cache-Control"] = "private, max-age=60"
     if etag_matches(if_none_match, asset.etag):
         return Response(status_code=304, headers=headers)
+    if asset.notice:
+        headers["X-Edge-Notice"] = asset.notice
     if asset.attachment is not None:
         headers["Content-Disposition"] = _disposition(asset.attachment, asset.format)
     return Response(asset.data, status_code=200, headers=headers, media_type=asset.content_type)

@@ -23,7 +23,8 @@ environment variable (flag wins over environment, environment over the default).
 | max_source_mb | `--max-source-mb` / `EDGE_MAX_SOURCE_MB` | 100 | largest original read, MiB |
 | forwarded_allow_ips | `--forwarded-allow-ips` / `EDGE_FORWARDED_ALLOW_IPS` | 127.0.0.1 | proxies whose X-Forwarded-* is logged |
 | log_level | `--log-level` / `EDGE_LOG_LEVEL` | info | uvicorn/edge log level |
-| focus | `--focus` / `EDGE_FOCUS` | '' | `module:callable` import path of a focus factory (object gravity from vision) |
+| focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
+| named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ HELP = {
     "render_timeout_s": "seconds before a render answers 503",
     "max_age": "Cache-Control max-age of unversioned URLs, s", "max_source_mb": "largest original, MiB",
     "forwarded_allow_ips": "proxies whose X-Forwarded-* headers are logged",
-    "log_level": "log level", "focus": "module:callable of a focus factory (vision)",
+    "log_level": "log level",
+    "focus": "vision | none | module:callable of a focus factory",
+    "named_transformations": "TOML or JSON file of name = transformation string (t_<name>)",
 }
 
 
@@ -73,9 +76,8 @@ class Settings:
     """All settings of one Edge server process (see the module table for flags and meaning).
 
     `focus_factory(public_id, version) -> FocusProvider | None` is a Python-only hook (no flag)
-    that lets vision supply object gravity; None means render's built-in saliency default.
-    `focus` names such a factory by import path (`edge.vision.focus:factory`) so that it also
-    reaches multi-worker processes; `focus_factory` wins when both are set.
+    that wins over the `focus` setting (`vision`, `none` or a `module:callable` import path,
+    which also reaches multi-worker processes; see `edge.server.focus`).
     Raises ValueError from `validate()` for inconsistent values.
     """
 
@@ -99,7 +101,8 @@ class Settings:
     max_source_mb: int = 100
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "info"
-    focus: str = ""
+    focus: str = "vision"
+    named_transformations: str = ""
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------

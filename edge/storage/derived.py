@@ -22,6 +22,8 @@ class DerivedAsset:
     * `etag`: strong validator (hex SHA-1 of `data`, without quotes).
     * `attachment`: download file name for `fl_attachment`, or None.
     * `vary_accept`: True when the bytes depended on the Accept header (f_auto).
+    * `notice`: a short note on how the render departed from the request (sent as
+      `X-Edge-Notice`, e.g. an extraction that fell back to the salient subject), or None.
     """
 
     data: bytes
@@ -32,6 +34,7 @@ class DerivedAsset:
     etag: str
     attachment: str | None = None
     vary_accept: bool = False
+    notice: str | None = None
 
     def encode(self) -> bytes:
         """Serialise as `EDG1 | u32 header length | JSON header | data`."""
