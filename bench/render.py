@@ -7,7 +7,9 @@ crop="centre").write_to_buffer(".jpg"|".webp", ...)`, once with the encoder opti
 once with libvips defaults (`<fmt>_ratio_default_opts`).  Both run interleaved in one process
 with the libvips operation cache off (`pyvips.cache_set_max(0)`), in paired alternating
 rounds; the reported ratio is the median of the per-round ratios.  Also reports the quality
-`q_auto:<level>` picks for a few photos (the thresholds of edge/render/quality.py).
+`q_auto:<level>` picks for a few photos (the thresholds of edge/render/quality.py), and the
+rate of a typical effects chain (`EFFECTS_CHAIN`: fill + e_sharpen + e_vibrance + l_text)
+relative to the plain fill (`effects_chain_over_plain_fill`, 1.0 = free).
 
 Prints one JSON line, e.g. ``{"jpeg_ratio": 0.99, "webp_ratio": 1.0, ...}``; target:
 `jpeg_ratio` and `webp_ratio` >= 0.95.  Usage: ``python bench/render.py [--seconds 3]``.
@@ -27,6 +29,8 @@ from edge.render import render
 from edge.url import parse
 
 IMAGES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "images"
+#: The "typical effects chain" row: fill, then sharpen, vibrance and a text overlay.
+EFFECTS_CHAIN = "c_fill,w_400,h_300/e_sharpen/e_vibrance/l_text:Arial_40_bold:Edge,co_white/fl_layer_apply,g_south_east,x_10,y_10/q_80"
 
 
 def _rate(fn, seconds: float) -> float:
@@ -76,6 +80,17 @@ def main() -> None:
             result[f"{name}_edge_per_s{label}"] = round(statistics.median(edge_rates), 2)
             result[f"{name}_bare_per_s{label}"] = round(statistics.median(bare_rates), 2)
             result[f"{name}_ratio{label}"] = round(statistics.median(ratios), 3)
+    # issue 6: a typical effects chain relative to the plain fill, same photo, JPEG q80
+    plain = parse("/demo/image/upload/c_fill,w_400,h_300,q_80/sample.jpg")
+    chain = parse(f"/demo/image/upload/{EFFECTS_CHAIN}/sample.jpg")
+    ratios = []
+    for i in range(args.rounds):
+        slot = args.seconds / args.rounds
+        p_rate = _rate(lambda: render(src, plain), slot)
+        c_rate = _rate(lambda: render(src, chain), slot)
+        ratios.append(c_rate / p_rate)
+    result["effects_chain"] = EFFECTS_CHAIN
+    result["effects_chain_over_plain_fill"] = round(statistics.median(ratios), 3)
     q_auto: dict[str, dict[str, int | None]] = {}
     for name in ("landscape_aitzgorri.jpg", "coffee.png", "text_scanned_page_gray.png", "kodim03_hats.png"):
         data = (IMAGES / name).read_bytes()
