@@ -115,10 +115,20 @@ def shared_server(base_dir: Path) -> S3Server:
         import atexit
         import tempfile
 
-        data_dir = Path(tempfile.mkdtemp(prefix="seaweedfs-", dir=base_dir))
-        cm = seaweedfs(data_dir)
-        _shared["server"] = cm.__enter__()
-        atexit.register(cm.__exit__, None, None, None)
+        last: Exception | None = None
+        for _attempt in range(3):  # fresh ports and data dir each time: a port taken between
+            # free_port() and weed's bind, or a slow start on a loaded machine, is retried
+            data_dir = Path(tempfile.mkdtemp(prefix="seaweedfs-", dir=base_dir))
+            cm = seaweedfs(data_dir)
+            try:
+                _shared["server"] = cm.__enter__()
+            except RuntimeError as exc:
+                last = exc
+                continue
+            atexit.register(cm.__exit__, None, None, None)
+            break
+        else:
+            raise RuntimeError(f"SeaweedFS did not start in 3 attempts: {last}")
     return _shared["server"]
 
 

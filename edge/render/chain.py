@@ -12,7 +12,9 @@ Callbacks this module supplies to `edge.render.layers`:
   decoded and normalised to 8-bit sRGB with the same limits; RenderError 400 without a loader.
 * `render_chain(image, components)`: a sub-context on `image`.
 * `locate(gravity, base)`: boxes from the FocusProvider (`g_face` the largest face,
-  `g_faces` every face, `g_<obj>` every region of the first object found, `g_auto` the focus).
+  `g_faces` every face, `g_<obj>` every region of the first object found, `g_auto` the focus),
+  asked through `ctx.focus_for(base)`: the per-asset detection cache applies only while
+  `base` is still the whole asset (a layer's sub-context never has one).
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def _face_counter(ctx) -> Callable[[], int] | None:
     def count() -> int:
         if ctx.image is None:  # `fc` read before any component ran: decode (no shrink)
             ctx.image = decode(ctx.source, ctx.header, page=ctx.page, autorotate=ctx.autorotate)
-        return len(ctx.focus.find(ctx.image, "faces"))
+            ctx.mark_whole(ctx.image)
+        return len(ctx.focus_for(ctx.image).find(ctx.image, "faces"))
 
     return count
 
@@ -75,7 +78,7 @@ def _locate(ctx) -> Callable[[Gravity, pyvips.Image], Sequence[tuple[int, int, i
     def locate(gravity: Gravity, base: pyvips.Image) -> list[tuple[int, int, int, int]]:
         from .saliency import SaliencyFocus
 
-        provider = ctx.focus or SaliencyFocus()
+        provider = ctx.focus_for(base) or SaliencyFocus()
         if gravity.kind in {"face", "adv_face", "custom"}:
             faces = list(provider.find(base, "faces"))
             return [max(faces, key=lambda r: r.box[2] * r.box[3]).box] if faces else []

@@ -48,6 +48,11 @@ class FocusProvider(Protocol):
     `model` is an optional model/version prefix (`coco`, `coco_v2`).  Returns regions sorted by
     prominence (most prominent first), boxes in the pixels of `image`; an empty list when
     nothing is found.  Raises `FocusError` for a target no model knows.
+
+    Optional: `uncached() -> FocusProvider`, the same provider without its per-asset detection
+    cache.  Render calls it (when present) for any image that is no longer the whole asset (a
+    crop, a layer, a padded canvas), so detections on such an image never stand in the cache
+    for the asset.
     """
 
     def find(self, image: Any, target: str, model: str | None = None) -> Sequence[Region]: ...

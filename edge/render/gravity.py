@@ -10,7 +10,8 @@ work on any provider's Regions, so the vision engine plugs in without changes he
 * `g_auto:<obj>[:<obj>...][:faces]`: the named things weigh 10; among them larger, more
   central ones first; none found -> plain `g_auto`.
 * `g_auto:<obj>_avoid` / `g_auto:ocr_text_avoid` / `g_auto:faces_avoid`: those boxes are
-  avoided (the window minimising the avoided area inside it wins), focus from plain `g_auto`.
+  avoided (the window minimising the avoided area inside it wins), focus from plain `g_auto`
+  without the avoided regions (they never count among the "other objects").
 * `g_<obj>[:<obj>...]`: the first listed that is found wins; a singular name keeps its most
   prominent region, a plural (`cats`) the union of all; `auto` inside the list falls back to
   auto gravity; nothing found -> centre.
@@ -152,11 +153,18 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
         label = f"auto:{focal.name}" if not named else label
     if named:
         label = "auto:" + ":".join(f.name for f in gravity.focals if not f.avoid) if gravity else "auto"
+    # faces and "other objects" leave out what is named already (no double weight, no
+    # duplicate in fl_getinfo) and what is avoided (what must stay out must not attract)
+    taken = {_key(r) for r in named + avoid}
+
+    def fresh(regions: list[Region]) -> list[Region]:
+        return [r for r in regions if _key(r) not in taken]
+
     groups = [(AUTO_WEIGHTS["named"], named)]
     if want_faces:
-        groups.append((AUTO_WEIGHTS["faces"], _find(provider, image, "faces")))
+        groups.append((AUTO_WEIGHTS["faces"], fresh(_find(provider, image, "faces"))))
     groups.append((AUTO_WEIGHTS["saliency"], _find(provider, image, "saliency")))
-    groups.append((AUTO_WEIGHTS["object"], _find(provider, image, "object")))
+    groups.append((AUTO_WEIGHTS["object"], fresh(_find(provider, image, "object"))))
     focus, used = _weighted(groups)
     return Decision(
         gravity=label,
@@ -165,6 +173,11 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
         avoid=tuple(r.box for r in avoid),
         regions=used + avoid,
     )
+
+
+def _key(region: Region) -> tuple[str, str, tuple[int, ...]]:
+    """Identity of a region across two `find` calls (Regions hold numpy masks: no `==`)."""
+    return (region.label, region.model, tuple(int(v) for v in region.box))
 
 
 def _frame_height(image: Any) -> int:

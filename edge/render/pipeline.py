@@ -48,6 +48,10 @@ class Context:
     (gravity), `geometry_size` (px the plan is computed in: the header size when the first
     component was shrunk on load, else the image size).
     Results for encode/getinfo: `source_box` (first crop window in source px), `decisions`.
+    Vision cache safety: `whole` is the image object that still shows the whole asset (as
+    decoded, or only uniformly resized); a FocusProvider caches per asset, so `focus_for(image)`
+    hands it out only for `whole` and an `uncached()` copy for anything else (a crop, a pad, a
+    rotation, an effect's output, a layer).
     Chain inputs (chain.py): `named` (name -> stored transformation string), `load_layer`
     (Layer -> source bytes, for image layers), `tags`, `context`, `metadata` (for `if_`
     conditions), `variables` (user variables in scope); `ran` lists the components that ran
@@ -80,6 +84,29 @@ class Context:
     context: Mapping[str, str] | None = None
     metadata: Mapping[str, Any] | None = None
     ran: list[Component] = field(default_factory=list)
+    whole: Any = None
+    _uncached: Any = field(default=None, repr=False)
+
+    def mark_whole(self, image: Any) -> None:
+        """Record `image` (just decoded from `source`) as the whole asset, unless it is not
+        the asset's default view: another page (`pg_N`, N > 1) or the stored orientation of
+        an EXIF-rotated original (`a_ignore`)."""
+        if self.page in (None, 0) and (self.autorotate or self.header.orientation <= 1):
+            self.whole = image
+
+    def focus_for(self, image: Any) -> FocusProvider | None:
+        """The provider to ask about `image`: `focus` itself when `image` is `whole` (its
+        per-asset detection cache applies), else `focus.uncached()` when the provider has
+        one (derived pixels must neither read nor poison the asset's cached detections),
+        else `focus` (None when there is none)."""
+        if self.focus is None or image is self.whole:
+            return self.focus
+        uncached = getattr(self.focus, "uncached", None)
+        if not callable(uncached):
+            return self.focus
+        if self._uncached is None:
+            self._uncached = uncached()
+        return self._uncached
 
     @property
     def frame_height(self) -> int:

@@ -8,7 +8,11 @@ raises is logged and ignored: a broken cache never fails a render.
 
 Each entry records the aspect ratio (width / height) of the image it was computed on; a lookup
 for an image of another shape (a crop made by an earlier transformation component) is a miss,
-and its results are not stored.
+and its results are not stored.  It also records `side`, the longer side in px of the pixels
+the models saw (at most `edge.vision.prep.MAX_SIDE`): a lookup with a sharper image (`side`
+more than `SHARPER` times the entry's) is a miss whose results replace the entry, so a
+thumbnail analysed first (`w_100,e_pixelate_faces`) never degrades later, larger renditions.
+An entry without `side` (older bytes) counts as analysed at full resolution.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from cachetools import LRUCache
 
 from edge.vision.detection import FORMAT, Found, decode, encode
 
-__all__ = ["ByteStore", "DetectionCache", "CACHE", "cache_key", "ASPECT_TOLERANCE"]
+__all__ = ["ByteStore", "DetectionCache", "CACHE", "cache_key", "ASPECT_TOLERANCE", "SHARPER"]
 
 log = logging.getLogger(__name__)
 
 MEMORY_ENTRIES = 4096
 ASPECT_TOLERANCE = 0.01  # relative difference of width/height still considered the same image
+SHARPER = 1.25  # a lookup `side` this many times the entry's recomputes (Edge's choice)
 
 
 class ByteStore(Protocol):
@@ -56,9 +61,11 @@ class DetectionCache:
         self._memory: LRUCache = LRUCache(maxsize=entries)
         self._lock = threading.Lock()
 
-    def get(self, key: str, aspect: float, store: Any = None) -> tuple[list[Found] | None, bool]:
+    def get(self, key: str, aspect: float, store: Any = None, *, side: int | None = None) -> tuple[list[Found] | None, bool]:
         """(detections or None, storable).  `storable` is False when an entry exists for a
-        differently shaped image (do not overwrite it with results of a crop)."""
+        differently shaped image (do not overwrite it with results of a crop).  `side`: the
+        longer side (px) the models would see now; an entry made from pixels `SHARPER` times
+        smaller is a storable miss (None: any entry will do)."""
         with self._lock:
             hit = self._memory.get(key)
         if hit is None and store is not None:
@@ -68,25 +75,27 @@ class DetectionCache:
                 log.warning("detection store get failed for %s", key, exc_info=True)
                 data = None
             if data:
-                hit = decode(data)
+                hit = decode(data, with_side=True)
                 if hit is not None:
                     with self._lock:
                         self._memory[key] = hit
         if hit is None:
             return None, True
-        found, cached_aspect = hit
+        found, cached_aspect, cached_side = hit
         if not _same_shape(cached_aspect, aspect):
             return None, False
+        if side is not None and cached_side is not None and side > SHARPER * cached_side:
+            return None, True
         return found, True
 
-    def put(self, key: str, found: list[Found], aspect: float, store: Any = None) -> None:
-        """Remember `found` (computed on an image of `aspect` = width / height) in memory and,
-        when given, in `store`."""
+    def put(self, key: str, found: list[Found], aspect: float, store: Any = None, *, side: int | None = None) -> None:
+        """Remember `found` (computed on an image of `aspect` = width / height, the models
+        seeing `side` px on the longer side when given) in memory and, when given, in `store`."""
         with self._lock:
-            self._memory[key] = (found, aspect)
+            self._memory[key] = (found, aspect, side)
         if store is not None:
             try:
-                store.put(key, encode(found, aspect))
+                store.put(key, encode(found, aspect, side))
             except Exception:  # noqa: BLE001
                 log.warning("detection store put failed for %s", key, exc_info=True)
 

@@ -96,18 +96,21 @@ def _text_to_mask(text: str) -> np.ndarray:
     return np.ndarray(buffer=im.write_to_memory(), dtype=np.uint8, shape=(im.height, im.width))
 
 
-def encode(found: Sequence[Found], aspect: float) -> bytes:
-    """Serialise detections of one image (width/height ratio `aspect`) for a byte store."""
+def encode(found: Sequence[Found], aspect: float, side: int | None = None) -> bytes:
+    """Serialise detections of one image (width/height ratio `aspect`; `side` = longer side in
+    px of the pixels the models saw, when known) for a byte store."""
     items = [
         {"label": f.label, "score": round(float(f.score), 4), "box": [round(float(v), 6) for v in f.box],
          "model": f.model, **({"mask": _mask_to_text(f.mask)} if f.mask is not None else {})}
         for f in found
     ]
-    return json.dumps({"format": FORMAT, "aspect": aspect, "found": items}, separators=(",", ":")).encode()
+    doc = {"format": FORMAT, "aspect": aspect, **({"side": int(side)} if side else {}), "found": items}
+    return json.dumps(doc, separators=(",", ":")).encode()
 
 
-def decode(data: bytes) -> tuple[list[Found], float] | None:
-    """Inverse of `encode`: (detections, aspect), or None for bytes of another format/garbage."""
+def decode(data: bytes, *, with_side: bool = False) -> tuple[Any, ...] | None:
+    """Inverse of `encode`: (detections, aspect), or with `with_side` (detections, aspect,
+    side px or None when not recorded); None for bytes of another format/garbage."""
     try:
         doc = json.loads(data)
         if doc.get("format") != FORMAT:
@@ -117,6 +120,9 @@ def decode(data: bytes) -> tuple[list[Found], float] | None:
                   _text_to_mask(d["mask"]) if "mask" in d else None)
             for d in doc["found"]
         ]
+        if with_side:
+            side = doc.get("side")
+            return found, float(doc["aspect"]), int(side) if side else None
         return found, float(doc["aspect"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -16,7 +16,7 @@ from edge.vision.cache import CACHE, DetectionCache, cache_key
 from edge.vision.coco import detect_coco
 from edge.vision.detection import Detection, Found, to_pixels
 from edge.vision.faces import detect_faces
-from edge.vision.prep import Frame
+from edge.vision.prep import MAX_SIDE, Frame
 from edge.vision.registry import manifest
 from edge.vision.saliency import detect_saliency
 from edge.vision.text import detect_text
@@ -41,22 +41,24 @@ def detect_found(
     frame: Frame | None = None,
     cache: DetectionCache = CACHE,
 ) -> list[Found]:
-    """Normalised detections of `model` on `image` (cached when `public_id` is given).
+    """Normalised detections of `model` on `image` (cached when `public_id` is given; an
+    entry computed from pixels much smaller than `image` is recomputed, see cache.py).
     `frame` may pass an already downsized copy of `image`.  Raises KeyError for an unknown
     model and `pyvips.Error` for an unreadable image."""
     run = MODELS[model]
     aspect = image.width / image.height
+    side = min(max(image.width, image.height), MAX_SIDE)  # what the models see (Frame.of)
     key = None
     if public_id is not None:
         key = cache_key(public_id, version, model, manifest()[model].version)
-        found, storable = cache.get(key, aspect, store)
+        found, storable = cache.get(key, aspect, store, side=side)
         if found is not None:
             return found
         if not storable:
             key = None
     found = run(frame if frame is not None else Frame.of(image))
     if key is not None:
-        cache.put(key, found, aspect, store)
+        cache.put(key, found, aspect, store, side=side)
     return found
 
 

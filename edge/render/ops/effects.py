@@ -34,5 +34,5 @@ def effects(ctx) -> None:
     fn = lookup(effect.name)
     if fn is None:
         raise RenderError(f"Unsupported effect: {effect.name}")
-    ectx = EffectContext(component=ctx.component, focus=ctx.focus, variables=ctx.variables or None)
+    ectx = EffectContext(component=ctx.component, focus=ctx.focus_for(ctx.image), variables=ctx.variables or None)
     ctx.image = map_frames(ctx.image, lambda f: fn(f, effect, ectx))

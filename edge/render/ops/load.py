@@ -9,9 +9,42 @@ from .resize import resolve_target
 __all__ = ["load"]
 
 
+#: px: shrink-on-load stops at this longer side when the first component asks the
+#: FocusProvider where to cut, so that what it finds (and caches for every rendition of the
+#: asset) comes from a useful image, not from a thumbnail (faces of a group photo vanish at
+#: 133 x 100 px).  1024 px = the largest detector input of edge.vision (FaceBoxes).
+ANALYSIS_SIDE = 1024
+
+#: crop modes that never cut, so never consult gravity's content analysis
+_UNCUT_MODES = frozenset({"scale", "fit", "limit", "mfit", "pad", "lpad", "mpad"})
+
+
+def _asks_focus(ctx, mode: str) -> bool:
+    """True when the first component's plan asks the FocusProvider (content gravity, or the
+    automatic gravity of `c_auto`/`c_auto_pad`/`c_fill_pad`) on a still image (the same rule
+    as `resize.plan_step`)."""
+    if mode in _UNCUT_MODES or (ctx.header.frames > 1 and ctx.page is None):
+        return False
+    g = ctx.component.get("g")
+    if g is not None:
+        return getattr(g, "kind", None) not in {"compass", "xy_center"}
+    return mode in {"auto", "auto_pad", "fill_pad"}
+
+
+def _analysis_floor(ctx, size: tuple[int, int]) -> tuple[int, int] | None:
+    """`size` (a uniform reduction of the header size) raised so its longer side is at least
+    `ANALYSIS_SIDE` px (never above the source), or None when that is the source size."""
+    w, h = ctx.header.width, ctx.header.height
+    k = max(size[0] / w, size[1] / h, min(1.0, ANALYSIS_SIDE / max(w, h)))
+    if k >= 1.0:
+        return None
+    return max(1, round(w * k)), max(1, round(h * k))
+
+
 def _shrink_target(ctx) -> tuple[int, int] | None:
     """Frame size (px) the first component resizes the whole image to, when that is a
-    reduction that does not depend on gravity; else None."""
+    reduction that does not depend on gravity; else None.  When the plan asks the
+    FocusProvider, the reduction stops at `ANALYSIS_SIDE` px (the resize step finishes it)."""
     header = ctx.header
     if header.format == "svg":
         return None
@@ -19,6 +52,7 @@ def _shrink_target(ctx) -> tuple[int, int] | None:
     if target is None:
         return None
     mode = target.mode
+    asks_focus = _asks_focus(ctx, mode)
     if mode in {"auto_pad", "fill_pad"} or (mode == "auto" and target.zoom is None):
         # these never scale above `fill`'s factor: shrinking to the fill size is safe, the
         # resize step finishes the job once gravity has chosen the scale
@@ -30,6 +64,8 @@ def _shrink_target(ctx) -> tuple[int, int] | None:
         return None
     if size == (header.width, header.height):
         return None
+    if asks_focus:
+        return _analysis_floor(ctx, size)
     return size
 
 
@@ -63,7 +99,8 @@ def single_pass(ctx) -> bool:
 def load(ctx) -> None:
     """Decode `ctx.source` into `ctx.image` (first component only): EXIF orientation unless
     `a_ignore`, `pg_N` frame selection, sRGB 8-bit, and shrink-on-load (`ctx.preshrunk`,
-    with `ctx.geometry_size` kept at the header size so the plan stays in source px)."""
+    with `ctx.geometry_size` kept at the header size so the plan stays in source px); the
+    decoded image is `ctx.whole` (see `Context.mark_whole`)."""
     if ctx.image is not None:
         return
     shrink = _shrink_target(ctx) if ctx.index == 0 else None
@@ -71,6 +108,7 @@ def load(ctx) -> None:
         ctx.source, ctx.header, page=ctx.page, autorotate=ctx.autorotate, shrink_to=shrink,
         single_pass=shrink is not None and single_pass(ctx),
     )
+    ctx.mark_whole(ctx.image)
     if shrink is not None:
         ctx.preshrunk = shrink
         ctx.geometry_size = (ctx.header.width, ctx.header.height)

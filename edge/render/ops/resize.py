@@ -112,7 +112,7 @@ def plan_step(ctx) -> None:
     if target.mode in {"scale", "fit", "limit", "mfit", "pad", "lpad", "mpad"}:
         needs_focus = False
     if needs_focus:
-        decision = decide(gravity, ctx.image, ctx.focus, default=default)
+        decision = decide(gravity, ctx.image, ctx.focus_for(ctx.image), default=default)
         # regions are in image px; the plan works in geometry px
         k = width / ctx.image.width
         scale = (lambda b: tuple(int(round(v * k)) for v in b)) if k != 1 else (lambda b: tuple(b))
@@ -159,14 +159,20 @@ def plan_step(ctx) -> None:
 
 
 def resize(ctx) -> None:
-    """Resize the whole image to `ctx.plan.resize` (a no-op when shrink-on-load already did)."""
+    """Resize the whole image to `ctx.plan.resize` (a no-op when shrink-on-load already did);
+    a resize that keeps the aspect ratio (1 %) of `ctx.whole` keeps it whole."""
     plan = ctx.plan
     if plan is None:
         return
     rw, rh = plan.resize
-    if (ctx.image.width, frame_height(ctx.image)) == (rw, rh):
+    before = ctx.image
+    fw, fh = before.width, frame_height(before)
+    if (fw, fh) == (rw, rh):
         return
-    ctx.image = map_frames(ctx.image, lambda f: f.thumbnail_image(rw, height=rh, size="force"))
+    ctx.image = map_frames(before, lambda f: f.thumbnail_image(rw, height=rh, size="force"))
+    # a uniform resize of the whole asset still shows the whole asset (vision cache applies)
+    if before is ctx.whole and abs(rw * fh - rh * fw) <= 0.01 * max(rw * fh, rh * fw):
+        ctx.whole = ctx.image
 
 
 def crop(ctx) -> None:
