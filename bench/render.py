@@ -6,8 +6,11 @@ crop="centre").write_to_buffer(".jpg"|".webp", ...)`, once with the encoder opti
 (`<fmt>_ratio`: Edge's pipeline overhead; JPEG adds `optimize_coding`, ~3 % smaller files) and
 once with libvips defaults (`<fmt>_ratio_default_opts`).  Both run interleaved in one process
 with the libvips operation cache off (`pyvips.cache_set_max(0)`), in paired alternating
-rounds; the reported ratio is the median of the per-round ratios.  Also reports the quality
-`q_auto:<level>` picks for a few photos (the thresholds of edge/render/quality.py), and the
+rounds; the reported ratio is the median of the per-round ratios.  Also reports, at
+`w_800,c_limit`, the quality `q_auto:<level>` picks for a few photos and graphics (JPEG; the
+first two also as WebP and AVIF), its output bytes relative to the same format at `q_80`
+(`q_auto_bytes_vs_q80_*`), and the cost of the search (`q_auto_good_time_over_q80_jpg_w800`:
+render time with `q_auto:good` over render time with `q_80`, 1.0 = free), and the
 rate of a typical effects chain (`EFFECTS_CHAIN`: fill + e_sharpen + e_vibrance + l_text)
 relative to the plain fill (`effects_chain_over_plain_fill`, 1.0 = free).
 
@@ -29,6 +32,11 @@ from edge.render import render
 from edge.url import parse
 
 IMAGES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "images"
+#: Photos and graphics of the q_auto rows (the first two also as WebP and AVIF).
+Q_AUTO_IMAGES = (
+    "landscape_aitzgorri.jpg", "kodim03_hats.png", "coffee.png", "cat_chelsea.png",
+    "text_scanned_page_gray.png", "alpha_logo_rgba.png", "product_sneakers_white_bg.jpg",
+)
 #: The "typical effects chain" row: fill, then sharpen, vibrance and a text overlay.
 EFFECTS_CHAIN = "c_fill,w_400,h_300/e_sharpen/e_vibrance/l_text:Arial_40_bold:Edge,co_white/fl_layer_apply,g_south_east,x_10,y_10/q_80"
 
@@ -91,14 +99,37 @@ def main() -> None:
         ratios.append(c_rate / p_rate)
     result["effects_chain"] = EFFECTS_CHAIN
     result["effects_chain_over_plain_fill"] = round(statistics.median(ratios), 3)
-    q_auto: dict[str, dict[str, int | None]] = {}
-    for name in ("landscape_aitzgorri.jpg", "coffee.png", "text_scanned_page_gray.png", "kodim03_hats.png"):
+    # q_auto (edge/render/quality.py): quality per level, bytes relative to the same format at
+    # q_80, and the cost of the search (render time with q_auto:good over render time with q_80)
+    q_auto: dict[str, dict[str, dict[str, int | None]]] = {}
+    q_bytes: dict[str, dict[str, dict[str, float]]] = {}
+    for fmt in ("jpg", "webp", "avif"):
+        q_auto[fmt], q_bytes[fmt] = {}, {}
+        names = Q_AUTO_IMAGES if fmt == "jpg" else Q_AUTO_IMAGES[:2]
+        for name in names:
+            data = (IMAGES / name).read_bytes()
+            base = len(render(data, parse(f"/demo/image/upload/w_800,c_limit,q_80/x.{fmt}")).data)
+            q_auto[fmt][name], q_bytes[fmt][name] = {}, {}
+            for level in ("best", "good", "eco", "low"):
+                out = render(data, parse(f"/demo/image/upload/w_800,c_limit,q_auto:{level}/x.{fmt}"))
+                q_auto[fmt][name][level] = out.quality
+                q_bytes[fmt][name][level] = round(len(out.data) / base, 2)
+    result["q_auto_quality_jpg_w800"] = q_auto["jpg"]
+    result["q_auto_bytes_vs_q80_jpg_w800"] = q_bytes["jpg"]
+    for fmt in ("webp", "avif"):
+        result[f"q_auto_quality_{fmt}_w800"] = q_auto[fmt]
+        result[f"q_auto_bytes_vs_q80_{fmt}_w800"] = q_bytes[fmt]
+    costs: dict[str, float] = {}
+    for name in Q_AUTO_IMAGES[:3]:
         data = (IMAGES / name).read_bytes()
-        q_auto[name] = {}
-        for level in ("best", "good", "eco", "low"):
-            out = render(data, parse(f"/demo/image/upload/w_800,c_limit,q_auto:{level}/x.jpg"))
-            q_auto[name][level] = out.quality
-    result["q_auto_quality_jpg_w800"] = q_auto
+        fixed = parse("/demo/image/upload/w_800,c_limit,q_80/x.jpg")
+        auto = parse("/demo/image/upload/w_800,c_limit,q_auto:good/x.jpg")
+        ratios = []
+        for _ in range(args.rounds):
+            slot = args.seconds / args.rounds / 2
+            ratios.append(_rate(lambda: render(data, fixed), slot) / _rate(lambda: render(data, auto), slot))
+        costs[name] = round(statistics.median(ratios), 3)
+    result["q_auto_good_time_over_q80_jpg_w800"] = costs
     print(json.dumps(result))
 
 

@@ -117,6 +117,11 @@ def choose_format(
     return fmt, False
 
 
+def _is_auto(quality: Quality | None) -> bool:
+    """True for `q_auto[:level]`."""
+    return quality is not None and (quality.auto_level is not None or quality.text.startswith("auto"))
+
+
 def _quality(
     image: pyvips.Image, fmt: str, quality: Quality | None, flags: dict[str, str | None], save
 ) -> tuple[int, str | None]:
@@ -126,14 +131,14 @@ def _quality(
     if quality is None:
         return default, None
     chroma = quality.chroma
-    if quality.auto_level is not None or quality.text.startswith("auto"):
+    if _is_auto(quality):
         if fmt in {"png", "gif"} and "lossy" not in flags:
             return default, chroma
         level = quality.auto_level or "good"
         frame = image
         if image.get_typeof("page-height") and 0 < image.get("page-height") < image.height:
             frame = image.crop(0, 0, image.width, image.get("page-height"))  # judge frame 1
-        q = auto_quality(frame, level, lambda im, qq: save(im, qq, chroma), sensitive=quality.sensitive)
+        q = auto_quality(frame, level, lambda im, qq: save(im, qq, chroma), sensitive=quality.sensitive, fmt=fmt)
         return q, chroma
     q = spec.number(quality.level, {}, "q")
     if q is None or not 1 <= q <= 100:
@@ -199,6 +204,10 @@ def encode(
     if image.hasalpha() and fmt not in _ALPHA:
         image = image.flatten(background=list(options.background))
     save = _saver(fmt, options.flags, frames > 1)
+    if _is_auto(options.quality) and not (fmt in {"png", "gif"} and "lossy" not in options.flags):
+        # q_auto encodes samples several times: materialise the pipeline once, so neither the
+        # search nor the final save re-runs the resize (measured: 39 -> 29 ms on coffee.png)
+        image = image.copy_memory()
     q, chroma = _quality(image, fmt, options.quality, options.flags, save)
     try:
         lossless = fmt == "gif" or (fmt == "png" and "lossy" not in options.flags and "png8" not in options.flags)
