@@ -16,7 +16,7 @@ environment variable (flag wins over environment, environment over the default).
 | fetch_allow | `--fetch-allow` / `EDGE_FETCH_ALLOW` | '' | comma-separated host patterns for the `fetch` type (empty: fetch off) |
 | fetch_allow_private | `--fetch-allow-private` / `EDGE_FETCH_ALLOW_PRIVATE` | false | let fetch reach loopback/private addresses (tests, trusted LANs only) |
 | s3_endpoint | `--s3-endpoint` / `EDGE_S3_ENDPOINT` | '' | endpoint URL of an S3-compatible server |
-| render_threads | `--render-threads` / `EDGE_RENDER_THREADS` | cores / workers | renders running at once per worker |
+| render_threads | `--render-threads` / `EDGE_RENDER_THREADS` | cores | renders running at once per worker |
 | render_queue | `--render-queue` / `EDGE_RENDER_QUEUE` | 4 x threads | renders waiting before 503 + Retry-After |
 | render_timeout_s | `--render-timeout-s` / `EDGE_RENDER_TIMEOUT_S` | 30 | seconds before a render answers 503 |
 | max_age | `--max-age` / `EDGE_MAX_AGE` | 3600 | Cache-Control max-age (s) of unversioned URLs |
@@ -49,7 +49,7 @@ HELP = {
     "fetch_allow": "comma-separated host patterns the fetch type may download from (empty: off)",
     "fetch_allow_private": "let fetch reach loopback/private addresses (tests, trusted LANs)",
     "s3_endpoint": "endpoint URL of an S3-compatible server",
-    "render_threads": "renders at once per worker (0: cores / workers)",
+    "render_threads": "renders at once per worker (0: the number of cores)",
     "render_queue": "renders allowed to wait before 503 (0: 4 x threads)",
     "render_timeout_s": "seconds before a render answers 503",
     "max_age": "Cache-Control max-age of unversioned URLs, s", "max_source_mb": "largest original, MiB",
@@ -108,8 +108,13 @@ class Settings:
     # ---- derived values -------------------------------------------------------------------
     @property
     def threads(self) -> int:
-        """Render threads per worker: the setting, or cores // workers (at least 1)."""
-        return self.render_threads or max(1, _cores() // max(1, self.workers))
+        """Render threads per worker: the setting, or the number of cores.
+
+        Every worker may render on every core: the kernel hands accepted connections to the
+        workers unevenly, so `cores // workers` threads left cores idle while one worker queued
+        (bench/serve.py, 2 cores, 2 workers: cold_ratio 0.87 with 1 thread per worker, 0.93
+        with 2).  libvips releases the GIL, so threads scale within a worker."""
+        return self.render_threads or _cores()
 
     @property
     def queue(self) -> int:
