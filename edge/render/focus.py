@@ -53,6 +53,11 @@ class FocusProvider(Protocol):
     cache.  Render calls it (when present) for any image that is no longer the whole asset (a
     crop, a layer, a padded canvas), so detections on such an image never stand in the cache
     for the asset.
+
+    Optional: `cached(target, model=None, *, aspect) -> bool`, True when `find` on the whole
+    asset (width / height = `aspect`) would be answered from that cache.  Render asks before
+    decoding: with everything cached it shrinks on load all the way to the output size,
+    otherwise only down to an analysis size (`ops.load.ANALYSIS_SIDE`).
     """
 
     def find(self, image: Any, target: str, model: str | None = None) -> Sequence[Region]: ...

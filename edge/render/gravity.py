@@ -33,7 +33,7 @@ from .errors import RenderError
 from .focus import FocusError, FocusProvider, Region
 from .geometry import Box
 
-__all__ = ["Decision", "decide", "union", "is_plural", "AUTO_WEIGHTS"]
+__all__ = ["focus_targets", "Decision", "decide", "union", "is_plural", "AUTO_WEIGHTS"]
 
 #: weight of each kind of region inside `g_auto` (named = objects listed in the URL).
 AUTO_WEIGHTS = {"named": 10.0, "faces": 3.0, "saliency": 1.0, "object": 0.5}
@@ -184,6 +184,36 @@ def _frame_height(image: Any) -> int:
     if image.get_typeof("page-height"):
         return min(image.height, image.get("page-height"))
     return image.height
+
+
+#: (target, model) pairs plain automatic gravity asks for (see `_auto`).
+_AUTO_TARGETS: tuple[tuple[str, str | None], ...] = (("faces", None), ("saliency", None), ("object", None))
+
+
+def focus_targets(gravity: Gravity | None, *, default: str = "center") -> tuple[tuple[str, str | None], ...]:
+    """Every (target, model) `decide(gravity, ..., default=default)` may ask the provider for
+    (a superset: a decision that stops at the first object found asks for fewer).  Compass
+    and `xy_center` gravities ask for nothing.  Used to tell whether a provider can answer
+    from its detection cache before the image is decoded (`ops.load`)."""
+    if gravity is None:
+        return _AUTO_TARGETS if default == "auto" else ()
+    kind = gravity.kind
+    if kind == "auto":
+        named = tuple(
+            ({"face": "faces"}.get(f.name, f.name), f.model)
+            for f in gravity.focals
+            if f.name not in {"none", "custom_no_override", "no_faces"} and not f.name.startswith("aoi_")
+        )
+        return named + _AUTO_TARGETS
+    if kind in {"face", "faces", "adv_face", "adv_faces", "adv_eyes", "custom"}:
+        return (("faces", None),) + (_AUTO_TARGETS if gravity.fallback == "auto" else ())
+    if kind == "ocr_text":
+        return (("ocr_text", None),)
+    if kind == "objects":
+        objects = tuple((o.name, o.model) for o in gravity.objects if o.name != "auto")
+        fallback = gravity.fallback_auto or any(o.name == "auto" for o in gravity.objects)
+        return objects + (_AUTO_TARGETS if fallback else ())
+    return ()
 
 
 def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, *, default: str = "center") -> Decision:

@@ -28,10 +28,11 @@ from typing import Any
 import pyvips
 
 from edge.render.focus import Region
-from edge.vision.cache import CACHE, DetectionCache
+from edge.vision.cache import CACHE, DetectionCache, cache_key
 from edge.vision.detector import detect_found
 from edge.vision.detection import Detection, Found, to_pixels
 from edge.vision.prep import Frame
+from edge.vision.registry import manifest
 from edge.vision.targets import parse_target
 
 __all__ = ["VisionFocus", "prominence"]
@@ -64,6 +65,18 @@ class VisionFocus:
     def uncached(self) -> "VisionFocus":
         """A provider for derived pixels (crops made by an effect): same models, no caching."""
         return VisionFocus(cache=self._cache)
+
+    def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
+        """True when `find(image, target, model)` on the whole asset (width / height =
+        `aspect`) would be answered from the detection cache, running no model.  Render asks
+        before decoding, to decide how far it may shrink on load.  Raises FocusError for an
+        unknown target (as `find` does)."""
+        if self.public_id is None:
+            return False
+        query = parse_target(target, model)
+        key = cache_key(self.public_id, self.version, query.model, manifest()[query.model].version)
+        found, _ = self._cache.get(key, aspect, self.store)
+        return found is not None
 
     def _frame(self, image: pyvips.Image) -> Frame:
         with self._lock:

@@ -406,7 +406,9 @@ def test_second_rendition_runs_no_model(onnx_runs):
     chained = _getinfo(name, "w_320/c_fill,g_cat,w_100,h_100", VisionFocus(public_id, 7))
     assert sum(onnx_runs.values()) == 0
     cat = boxes_of(first["regions"], "cat")[0]
-    assert boxes_of(second["regions"], "cat")[0] == cat
+    # the same cat, up to rounding: the warm rendition decodes at its own (smaller) size and
+    # its boxes are scaled back to source pixels
+    assert same_box(boxes_of(second["regions"], "cat")[0], cat, 2)
     # the second component sees the asset at half size: the same cat in its pixels
     (decision,) = chained["components"]  # only the second component decides a gravity
     assert decision["component"] == 1
@@ -460,6 +462,32 @@ def test_a_tiny_rendition_never_degrades_the_cached_detections(onnx_runs):
     _getinfo(FAMILY, "c_crop,g_faces", VisionFocus(public_id, 1))
     render(source(FAMILY), parse(url(FAMILY, "w_64,e_pixelate_faces")), focus=VisionFocus(public_id, 1))
     assert onnx_runs["faces"] == 2  # ... and that result serves both sizes from then on
+
+
+def test_a_warm_cache_lets_the_next_rendition_shrink_on_load(monkeypatch):
+    """With every target in the detection cache (`VisionFocus.cached`), the next rendition
+    decodes straight to its output size instead of stopping at the analysis size."""
+    import edge.render.ops.load as load_step
+
+    seen: list = []
+    real = load_step.decode
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("shrink_to"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_step, "decode", spy)
+    public_id = f"cache/{uuid.uuid4().hex}"
+    name, big = "landscape_aitzgorri.jpg", "c_fill,g_auto:person,w_150,h_100"
+    fresh = VisionFocus(public_id, 1)
+    assert not fresh.cached("person", aspect=3088 / 2056)
+    render(source(name), parse(url(name, big)), focus=fresh)
+    assert max(seen[-1]) == load_step.ANALYSIS_SIDE  # cold: the models needed pixels
+    warm = VisionFocus(public_id, 1)
+    assert all(warm.cached(t, m, aspect=3088 / 2056) for t, m in [("person", None), ("faces", None), ("saliency", None)])
+    render(source(name), parse(url(name, big)), focus=warm)
+    assert max(seen[-1]) < load_step.ANALYSIS_SIDE  # warm: straight to the fill size
+    assert not warm.cached("ocr_text", aspect=3088 / 2056)  # never computed for this asset
 
 
 # --- unknown names ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import geometry, spec
+from ..gravity import focus_targets
 from ..source import decode
 from .resize import resolve_target
 
@@ -31,6 +32,23 @@ def _asks_focus(ctx, mode: str) -> bool:
     return mode in {"auto", "auto_pad", "fill_pad"}
 
 
+def _answered_from_cache(ctx, mode: str) -> bool:
+    """True when the FocusProvider says (optional `cached` method) that every target the first
+    component's gravity may ask for is already in its per-asset detection cache: the
+    decision then needs no pixels, so shrink-on-load may go all the way (a second rendition
+    costs about what a plain one does)."""
+    cached = getattr(ctx.focus, "cached", None)
+    if cached is None:
+        return False
+    default = "auto" if mode in {"auto", "auto_pad", "fill_pad"} else "center"
+    targets = focus_targets(ctx.component.get("g"), default=default)
+    aspect = ctx.header.width / ctx.header.height
+    try:
+        return bool(targets) and all(cached(t, m, aspect=aspect) for t, m in targets)
+    except Exception:  # noqa: BLE001 - an unknown name fails later, in gravity, with a 400
+        return False
+
+
 def _analysis_floor(ctx, size: tuple[int, int]) -> tuple[int, int] | None:
     """`size` (a uniform reduction of the header size) raised so its longer side is at least
     `ANALYSIS_SIDE` px (never above the source), or None when that is the source size."""
@@ -44,7 +62,8 @@ def _analysis_floor(ctx, size: tuple[int, int]) -> tuple[int, int] | None:
 def _shrink_target(ctx) -> tuple[int, int] | None:
     """Frame size (px) the first component resizes the whole image to, when that is a
     reduction that does not depend on gravity; else None.  When the plan asks the
-    FocusProvider, the reduction stops at `ANALYSIS_SIDE` px (the resize step finishes it)."""
+    FocusProvider, the reduction stops at `ANALYSIS_SIDE` px (the resize step finishes it),
+    unless the provider can answer from its detection cache."""
     header = ctx.header
     if header.format == "svg":
         return None
@@ -64,7 +83,7 @@ def _shrink_target(ctx) -> tuple[int, int] | None:
         return None
     if size == (header.width, header.height):
         return None
-    if asks_focus:
+    if asks_focus and not _answered_from_cache(ctx, target.mode):
         return _analysis_floor(ctx, size)
     return size
 
