@@ -9,6 +9,7 @@ and layers around them, with program.py and layers.py), encode.py + quality.py (
 info.py (`fl_getinfo`), limits.py, rendered.py.
 """
 
+from .deadline import RenderTimeout
 from .engine import render
 from .errors import LimitError, RenderError
 from .focus import FocusError, FocusProvider, Region
@@ -18,6 +19,7 @@ from .saliency import SaliencyFocus
 from .source import probe
 
 __all__ = [
+    "RenderTimeout",
     "render",
     "probe",
     "Rendered",

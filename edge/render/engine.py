@@ -11,6 +11,7 @@ from edge.url.ast import DeliveryRequest, Layer
 
 from . import spec
 from .encode import CONTENT_TYPES, choose_format, encode, output_options
+from .deadline import budget, check
 from .errors import RenderError
 from .focus import FocusProvider
 from .info import getinfo, to_json
@@ -63,6 +64,7 @@ def render(
     tags: Sequence[str] = (),
     context: Mapping[str, str] | None = None,
     metadata: Mapping[str, Any] | None = None,
+    deadline: float | None = None,
 ) -> Rendered:
     """Render the derived asset `request` asks for from the original `source` bytes.
 
@@ -75,12 +77,27 @@ def render(
     * `load_layer(layer) -> bytes`: the source of an image layer (`l_<public_id>`, fetch...);
       without it image layers raise RenderError 400 (text layers need nothing);
     * `tags`, `context`, `metadata`: the asset's tags, contextual and structured metadata
-      (for `if_` conditions).
+      (for `if_` conditions);
+    * `deadline`: `time.monotonic()` seconds after which libvips work is killed and
+      `RenderTimeout` (503) raised (see `edge.render.deadline`); None = no limit.
 
     Synchronous and thread-safe (no shared mutable state).  Raises `RenderError` (400) for
     unreadable/unsupported input or impossible transformations, `LimitError` (413) for
-    limits; `edge.url.UrlError` (400) may come from effect argument checks.
+    limits; `RenderTimeout` (503) past the deadline; `edge.url.UrlError` (400) may come
+    from effect argument checks.
     """
+    with budget(deadline):
+        return _render(source, request, accept=accept, dpr_hint=dpr_hint, focus=focus,
+                       limits=limits, width_hint=width_hint, named=named, load_layer=load_layer,
+                       tags=tags, context=context, metadata=metadata)
+
+
+def _render(source: bytes, request: DeliveryRequest, *, accept: str, dpr_hint: float | None,
+            focus: FocusProvider | None, limits: Limits | None, width_hint: int | None,
+            named: Mapping[str, str] | None, load_layer: Callable[[Layer], bytes] | None,
+            tags: Sequence[str], context: Mapping[str, str] | None,
+            metadata: Mapping[str, Any] | None) -> Rendered:
+    """`render` inside its time budget."""
     limits = limits or Limits()
     autorotate = _autorotate(request)
     header = read_header(source, autorotate=autorotate)
@@ -124,6 +141,7 @@ def render(
             return Rendered(to_json(info), "json", image.width, fh, "application/json", vary_accept=vary, info=info)
         data, encoded, quality = encode(image, fmt, options, frame_height=fh)
     except pyvips.Error as exc:
+        check()  # killed by the deadline: a timeout, not bad data
         raise RenderError(f"Unreadable or corrupt image data ({str(exc).splitlines()[-1][:80]})") from None
     out_fh = frame_height(encoded)
     attachment = None

@@ -26,6 +26,7 @@ import pyvips
 from edge.url.ast import Component, DeliveryRequest, Layer
 
 from .chain import run_chain
+from .deadline import check
 from .focus import FocusProvider
 from .geometry import Box, Plan
 from .gravity import Decision
@@ -173,6 +174,7 @@ def run_component(ctx: Context, component: Component) -> None:
     the components run so far: 0 is the first, which may shrink on load)."""
     ctx.component, ctx.plan, ctx.decision, ctx.geometry_size = component, None, None, None
     for _, step in STEPS:
+        check()  # the render's deadline (edge.render.deadline): stop between steps
         step(ctx)
     ctx.index += 1
     ctx.ran.append(component)

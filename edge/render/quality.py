@@ -69,6 +69,8 @@ from typing import Callable
 import numpy as np
 import pyvips
 
+from .deadline import guard
+
 __all__ = ["LEVELS", "BANDS", "output_format", "sample", "flatness", "dssim", "auto_quality"]
 
 #: level -> (lowest JPEG q, highest JPEG q, distortion threshold); see the module docstring.
@@ -141,7 +143,7 @@ def sample(image: pyvips.Image) -> pyvips.Image:
             image = image.crop(0, (image.height - h) // 2, image.width, h)
     if image.hasalpha():
         image = image.flatten(background=[255] * (image.bands - 1))
-    image = image.copy_memory().copy()
+    image = guard(image).copy_memory().copy()
     if image.get_typeof("page-height"):
         image.remove("page-height")
     return image

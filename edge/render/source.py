@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyvips
 
+from .deadline import check, guard
 from .errors import LimitError, RenderError
 from .limits import Limits
 
@@ -149,12 +150,13 @@ def decode(
                 option_string=opt,
             )
             if not single_pass:
-                image = image.copy_memory()
+                image = guard(image).copy_memory()
         else:
             image = pyvips.Image.new_from_buffer(source, "", **options)
             if autorotate and header.orientation != 1:
                 image = image.autorot()
     except pyvips.Error:
+        check()  # a decode killed by the deadline is a timeout, not a corrupt file
         raise RenderError("Unsupported or corrupt image file") from None
     return normalize(image)
 

@@ -216,6 +216,8 @@ class Delivery:
             source.data, req, accept=hints.accept, dpr_hint=hints.dpr_hint, focus=focus,
             limits=self.limits, width_hint=hints.width_hint, named=self.named,
             load_layer=self.load_layer,
+            # stop libvips once the pool has answered 503, so the thread is free again
+            deadline=time.monotonic() + self.settings.render_timeout_s,
         )
 
     async def drain(self) -> None:

@@ -16,8 +16,8 @@ def classify(exc: BaseException) -> tuple[int, str, int | None]:
     """Map `exc` to `(status, reason, retry_after_seconds_or_None)`."""
     if isinstance(exc, UrlError):
         return 400, str(exc) or "Invalid URL", None
-    if isinstance(exc, RenderError):
-        return int(exc.status), str(exc) or "Cannot render", None
+    if isinstance(exc, RenderError):  # RenderTimeout (503: killed at its deadline) may retry
+        return int(exc.status), str(exc) or "Cannot render", (1 if exc.status == 503 else None)
     if isinstance(exc, FocusError):
         return 400, str(exc) or "Unknown gravity target", None
     if isinstance(exc, StorageError):

@@ -52,6 +52,18 @@ def test_render_timeout_answers_503(origin_dir: Path) -> None:
         assert "retry-after" in r.headers
 
 
+def test_a_timed_out_render_frees_its_thread(origin_dir: Path) -> None:
+    """The render deadline kills libvips work: after a 503 the only render thread is free at
+    once, so a light request right behind it renders (without the kill it would wait behind
+    the heavy render and time out too)."""
+    heavy = "/demo/image/upload/e_blur:2000/e_sharpen:2000/q_95/big.jpg"
+    with server_with(origin_dir, render_threads=1, render_timeout_s=0.5) as live:
+        r = live.client.get(heavy)
+        assert r.status_code == 503 and "timed out" in r.headers["x-cld-error"]
+        light = live.client.get("/demo/image/upload/c_scale,w_64/hopper.jpg")
+        assert light.status_code == 200, light.headers.get("x-cld-error")
+
+
 def test_disk_tier_survives_a_restart_and_corrupt_entries_are_rerendered(origin_dir: Path, tmp_path: Path) -> None:
     path = "/demo/image/upload/c_fill,w_210,h_140/samples/landscape.jpg"
     cache = tmp_path / "cache"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pyvips
 
+from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
 from edge.render.effects._common import apply_lut, join_alpha, lut_from, median, split_alpha, to_uchar
 from edge.render.effects.args import number
@@ -64,7 +65,7 @@ def kuwahara(rgb: pyvips.Image, radius: int) -> pyvips.Image:
     # bands: mean R, G, B, mean luma, mean luma^2 over every (r+1)^2 window
     stack = f.bandjoin([luma, luma * luma]).convsep(box, precision="float")
     if stack.width * stack.height <= _KUWAHARA_MEMORY_PIXELS:
-        stack = stack.copy_memory()
+        stack = guard(stack).copy_memory()
     best_mean = best_var = None
     for oy in (r + c, 2 * r + c):
         for ox in (r + c, 2 * r + c):

@@ -15,6 +15,7 @@ import functools
 import numpy as np
 import pyvips
 
+from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
 from edge.render.effects._common import join_alpha, split_alpha, to_uchar
 from edge.render.effects.args import option_number
@@ -90,5 +91,5 @@ def morphology(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvip
     for i, step in enumerate(passes):
         out = morph(out, step, offsets)
         if i < len(passes) - 1:
-            out = out.copy_memory()  # each pass reads many shifted copies: do not recompute
+            out = guard(out).copy_memory()  # each pass reads many shifted copies: do not recompute
     return join_alpha(out, alpha)

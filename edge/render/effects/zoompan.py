@@ -25,6 +25,7 @@ from typing import Any
 
 import pyvips
 
+from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
 from edge.render.effects._common import to_uchar
 from edge.render.effects.args import option_number
@@ -169,7 +170,7 @@ def zoompan(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.I
     fps = option_number(effect, "fps", 25, 5, 60)
     if image.get_typeof("page-height") and 0 < image.get("page-height") < image.height:
         image = image.crop(0, 0, image.width, image.get("page-height"))  # first frame
-    image = image.copy_memory()
+    image = guard(image).copy_memory()
     start, end = views_for_mode(mode, maxzoom)
     start = _view(effect, image, effect.option("from"), start, ctx.focus)
     end = _view(effect, image, effect.option("to"), end, ctx.focus)
