@@ -51,6 +51,7 @@ def _rate(fn, seconds: float) -> float:
 
 
 def main() -> None:
+    """Measure every row (see the module docstring) and print them as one JSON line."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=6.0, help="measuring time per case and side (s)")
     ap.add_argument("--rounds", type=int, default=8, help="paired rounds (median ratio reported)")

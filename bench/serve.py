@@ -124,9 +124,16 @@ def _children(pid: int) -> list[int]:
             kids += [int(x) for x in (task / "children").read_text().split()]
         except OSError:
             pass
-    # skip helper processes (multiprocessing resource tracker) by keeping python children only
-    return [k for k in kids if "edge" in Path(f"/proc/{k}/cmdline").read_bytes().decode(errors="replace")
-            or "multiprocessing" in Path(f"/proc/{k}/cmdline").read_bytes().decode(errors="replace")]
+    # keep the uvicorn workers (multiprocessing spawn_main), not the resource tracker helper
+    out = []
+    for k in kids:
+        try:
+            cmdline = Path(f"/proc/{k}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # exited meanwhile
+            continue
+        if ("edge" in cmdline or "spawn_main" in cmdline) and "resource_tracker" not in cmdline:
+            out.append(k)
+    return out
 
 
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str,

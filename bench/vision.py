@@ -46,6 +46,7 @@ def _median_ms(fn, runs: int) -> float:
 
 
 def main() -> None:
+    """Measure (see the module doc) and print one JSON line."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7, help="timed runs per case (median kept)")
     args = ap.parse_args()

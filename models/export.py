@@ -143,6 +143,7 @@ def export(entry: dict, work: Path) -> Path:
 
 
 def main() -> int:
+    """Export (or `--check`) every manifest entry; exit status 1 when any file mismatches."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, default=Path("/tmp/edge-export"))
     ap.add_argument("--check", action="store_true", help="only verify sha256 of the committed files")

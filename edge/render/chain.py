@@ -29,6 +29,7 @@ from . import layers, program
 from .errors import RenderError
 from .gravity import decide
 from .ops.frames import frame_height
+from .saliency import SaliencyFocus
 from .source import Header, check_limits, decode, read_header
 
 __all__ = ["run_chain", "parse_transformation"]
@@ -76,8 +77,6 @@ def _load_source(ctx) -> Callable[[Layer], pyvips.Image]:
 
 def _locate(ctx) -> Callable[[Gravity, pyvips.Image], Sequence[tuple[int, int, int, int]]]:
     def locate(gravity: Gravity, base: pyvips.Image) -> list[tuple[int, int, int, int]]:
-        from .saliency import SaliencyFocus
-
         provider = ctx.focus_for(base) or SaliencyFocus()
         if gravity.kind in {"face", "adv_face", "custom"}:
             faces = list(provider.find(base, "faces"))
@@ -115,6 +114,7 @@ def _sub_context(ctx, image: pyvips.Image):
         tags=ctx.tags,
         context=ctx.context,
         metadata=ctx.metadata,
+        variables=dict(ctx.variables),
     )
 
 
@@ -132,8 +132,8 @@ def run_chain(ctx, components: Sequence[Component], run_component: RunComponent)
     state = program.ImageState(
         width,
         height,
-        ctx.header.width if ctx.image is None else width,
-        ctx.header.height if ctx.image is None else height,
+        width,  # iw/ih: the input of this chain (the original, or a layer's image)
+        height,
         page_count=ctx.header.frames,
         face_count=_face_counter(ctx),
         tags=tuple(ctx.tags),
@@ -142,9 +142,9 @@ def run_chain(ctx, components: Sequence[Component], run_component: RunComponent)
         variables=dict(ctx.variables),
         image=ctx.image,
     )
-    current = [state]
 
     def apply(step: Any, variables: Mapping[str, Any]) -> program.ImageState:
+        nonlocal state
         ctx.variables = dict(variables)
         if isinstance(step, layers.LayerBlock):
             if ctx.image is None:
@@ -158,8 +158,8 @@ def run_chain(ctx, components: Sequence[Component], run_component: RunComponent)
             )
         else:
             run_component(ctx, step)
-        current[0] = current[0].advanced(ctx.image)
-        return current[0]
+        state = state.advanced(ctx.image)
+        return state
 
     final = program.run(steps, state, apply)
     ctx.variables = dict(final.variables)
@@ -169,6 +169,5 @@ def run_chain(ctx, components: Sequence[Component], run_component: RunComponent)
 
 def _render_sub(ctx, image: pyvips.Image, chain: Sequence[Component], run_component: RunComponent) -> pyvips.Image:
     sub = _sub_context(ctx, image)
-    sub.variables = dict(ctx.variables)
     run_chain(sub, chain, run_component)
     return sub.image

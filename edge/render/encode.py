@@ -19,6 +19,7 @@ from edge.url.ast import Component, DeliveryRequest, Quality
 from . import spec
 from .deadline import guard
 from .errors import RenderError
+from .ops.frames import frame_height
 from .quality import auto_quality
 
 __all__ = ["CONTENT_TYPES", "OutputOptions", "choose_format", "output_options", "encode"]
@@ -136,12 +137,11 @@ def _quality(
         if fmt in {"png", "gif"} and "lossy" not in flags:
             return default, chroma
         level = quality.auto_level or "good"
-        frame = image
-        if image.get_typeof("page-height") and 0 < image.get("page-height") < image.height:
-            frame = image.crop(0, 0, image.width, image.get("page-height"))  # judge frame 1
+        fh = frame_height(image)
+        frame = image if fh == image.height else image.crop(0, 0, image.width, fh)  # judge frame 1
         q = auto_quality(frame, level, lambda im, qq: save(im, qq, chroma), sensitive=quality.sensitive, fmt=fmt)
         return q, chroma
-    q = spec.number(quality.level, {}, "q")
+    q = spec.number(quality.level, "q")
     if q is None or not 1 <= q <= 100:
         raise RenderError(f"Invalid value for q: {quality.text}")
     return int(round(q)), chroma
@@ -158,7 +158,7 @@ def _keep(flags: dict[str, str | None]) -> int:
     return value
 
 
-def _saver(fmt: str, flags: dict[str, str | None], animated: bool):
+def _saver(fmt: str, flags: dict[str, str | None]):
     """A function `(image, Q, chroma) -> bytes` for `fmt` with the component flags applied."""
     keep = _keep(flags)
     progressive = "progressive" in flags and flags.get("progressive") not in ("none",)
@@ -204,7 +204,7 @@ def encode(
         image = image.crop(0, 0, image.width, frame_height)
     if image.hasalpha() and fmt not in _ALPHA:
         image = image.flatten(background=list(options.background))
-    save = _saver(fmt, options.flags, frames > 1)
+    save = _saver(fmt, options.flags)
     if _is_auto(options.quality) and not (fmt in {"png", "gif"} and "lossy" not in options.flags):
         # q_auto encodes samples several times: materialise the pipeline once, so neither the
         # search nor the final save re-runs the resize (measured: 39 -> 29 ms on coffee.png)

@@ -25,18 +25,19 @@ __all__ = ["render"]
 
 
 def _page(request: DeliveryRequest, frames: int) -> int | None:
-    """0-based page of the first `pg_N` (1-based in URLs), or None."""
+    """0-based page of the first `pg_N` (1-based in URLs), or None.  Raises RenderError for
+    a page selection Edge does not support (ranges, names) or a page the image lacks."""
     for comp in request.components:
         value = comp.get("pg")
         if value is None:
             continue
         try:
-            n = int(float(spec.text(value) if not isinstance(value, (int, float)) else value))
-        except (TypeError, ValueError):
+            n = spec.number(value, "pg")
+        except RenderError:
             raise RenderError(f"Unsupported page selection: pg_{spec.text(value)}") from None
-        if not 1 <= n <= frames:
-            raise RenderError(f"Invalid value for pg: {n} (the image has {frames} page(s))")
-        return n - 1
+        if not n.is_integer() or not 1 <= n <= frames:
+            raise RenderError(f"Invalid value for pg: {spec.text(value)} (the image has {frames} page(s))")
+        return int(n) - 1
     return None
 
 

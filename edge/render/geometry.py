@@ -22,6 +22,8 @@ __all__ = [
     "Plan",
     "CROP_MODES",
     "FOCUS_SIZED_MODES",
+    "UNCUT_MODES",
+    "AUTO_GRAVITY_MODES",
     "round_px",
     "dpr_from_hint",
     "target_size",
@@ -40,8 +42,13 @@ CROP_MODES = frozenset(
 )
 #: modes whose scale factor depends on the focus box (so no shrink-on-load before gravity).
 FOCUS_SIZED_MODES = frozenset({"crop", "thumb", "auto", "auto_pad", "fill_pad"})
+#: modes whose default gravity is automatic (`g_auto` without a `g_`).
+AUTO_GRAVITY_MODES = frozenset({"auto", "auto_pad", "fill_pad"})
 _CUTTING = frozenset({"crop", "fill", "lfill", "thumb", "auto", "fill_pad", "auto_pad"})
 _PADDING = frozenset({"pad", "lpad", "mpad", "fit", "limit", "mfit"})
+#: modes that never cut the image, so gravity only places it (compass) and content analysis
+#: is never needed.
+UNCUT_MODES = _PADDING | {"scale"}
 
 
 def round_px(v: float) -> int:
@@ -89,11 +96,8 @@ class Plan:
     offset: tuple[int, int] = (0, 0)
 
     @property
-    def output(self) -> tuple[int, int]:
-        return self.canvas
-
-    @property
     def pads(self) -> bool:
+        """True when the canvas is larger than the crop window (the pad step fills it)."""
         return self.canvas != (self.crop[2], self.crop[3])
 
     def source_box(self, width: int, height: int) -> Box:
@@ -137,14 +141,19 @@ def target_size(
     return float(width), width / ar
 
 
+def _scales(width: int, height: int, w: float | None, h: float | None) -> list[float]:
+    """The scale factors that bring the input's width to `w` and its height to `h` (given ones)."""
+    return [t / side for t, side in ((w, width), (h, height)) if t]
+
+
 def _fit_scale(width: int, height: int, w: float | None, h: float | None) -> float:
-    scales = [v for v in ((w / width) if w else None, (h / height) if h else None) if v is not None]
-    return min(scales) if scales else 1.0
+    """The scale at which the input fits inside `w x h` (1 without a target)."""
+    return min(_scales(width, height, w, h), default=1.0)
 
 
 def _cover_scale(width: int, height: int, w: float | None, h: float | None) -> float:
-    scales = [v for v in ((w / width) if w else None, (h / height) if h else None) if v is not None]
-    return max(scales) if scales else 1.0
+    """The scale at which the input covers `w x h` (1 without a target)."""
+    return max(_scales(width, height, w, h), default=1.0)
 
 
 def _axis(compass: str | None) -> tuple[float, float]:

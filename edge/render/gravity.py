@@ -28,10 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from edge.url.ast import Gravity
+from edge.url.gravity import COMPASS
 
 from .errors import RenderError
 from .focus import FocusError, FocusProvider, Region
 from .geometry import Box
+from .ops.frames import frame_height
+from .saliency import SaliencyFocus
 
 __all__ = ["focus_targets", "Decision", "decide", "union", "is_plural", "AUTO_WEIGHTS"]
 
@@ -61,6 +64,9 @@ class Decision:
     regions: list[Region] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The decision as the JSON-ready `fl_getinfo` entry: `gravity`, `focus` and `avoid`
+        boxes and `regions` as `{x, y, width, height}` px dicts (regions add `label`,
+        `score`, `model`)."""
         return {
             "gravity": self.gravity,
             "focus": _box_dict(self.focus) if self.focus else None,
@@ -132,7 +138,7 @@ def _weighted(groups: list[tuple[float, list[Region]]]) -> tuple[Box | None, lis
 
 
 def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decision:
-    width, height = image.width, _frame_height(image)
+    width, height = image.width, frame_height(image)
     named: list[Region] = []
     avoid: list[Region] = []
     want_faces = True
@@ -180,12 +186,6 @@ def _key(region: Region) -> tuple[str, str, tuple[int, ...]]:
     return (region.label, region.model, tuple(int(v) for v in region.box))
 
 
-def _frame_height(image: Any) -> int:
-    if image.get_typeof("page-height"):
-        return min(image.height, image.get("page-height"))
-    return image.height
-
-
 #: (target, model) pairs plain automatic gravity asks for (see `_auto`).
 _AUTO_TARGETS: tuple[tuple[str, str | None], ...] = (("faces", None), ("saliency", None), ("object", None))
 
@@ -223,8 +223,6 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
 
     Raises RenderError (400) when the provider raises FocusError."""
     if provider is None:
-        from .saliency import SaliencyFocus
-
         provider = SaliencyFocus()
     if gravity is None:
         if default == "auto":
@@ -237,7 +235,7 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
         return Decision(gravity="xy_center", compass=None)
     if kind == "auto":
         return _auto(gravity, image, provider)
-    width, height = image.width, _frame_height(image)
+    width, height = image.width, frame_height(image)
     if kind in {"face", "faces", "adv_face", "adv_faces", "adv_eyes", "custom"}:
         faces = _find(provider, image, "faces")
         if faces:
@@ -250,7 +248,7 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
             d = _auto(None, image, provider)
             d.gravity = f"{kind}:auto (fallback)"
             return d
-        compass = fallback if fallback in _COMPASS else "north"
+        compass = fallback if fallback in COMPASS else "north"
         return Decision(gravity=f"{compass} (fallback)", compass=compass)
     if kind == "ocr_text":
         boxes = _find(provider, image, "ocr_text")
@@ -276,7 +274,3 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
         return Decision(gravity="center (fallback)", compass="center")
     raise RenderError(f"Unsupported gravity: {gravity.text}")
 
-
-_COMPASS = frozenset(
-    "north_west north north_east west center east south_west south south_east".split()
-)

@@ -6,8 +6,8 @@ gravity/x/y and composites it over (overlay) or under (underlay) the base.
 
 The module knows nothing of storage, fonts or blending internals: the image source, the text
 renderer, the compositor and the placer are callbacks (defaults: `edge.render.ops.text` and
-`edge.render.ops.blend`, imported lazily), so the pipeline plugs it in without this module
-depending on the pipeline's internals.
+`edge.render.ops.blend`), so the pipeline plugs it in without this module depending on the
+pipeline's internals.
 
 Two block forms (Cloudinary "Placing layers on images"; url-spec §11):
 * multi-component: `l_<id>[,<qualifiers>]/<components for the layer>.../fl_layer_apply,<placement>`;
@@ -31,6 +31,8 @@ from edge.url.ast import Color, Component, Gravity, Layer, Length, Param
 from edge.url.errors import UrlError
 
 from .errors import RenderError
+from .ops import blend
+from .ops.text import render_text
 
 __all__ = [
     "LayerBlock",
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 #: `e_<name>` values that are blend modes of a layer rather than effects applied to it.
-BLEND_MODES = frozenset({"multiply", "screen", "overlay", "mask", "cut_out"})
+BLEND_MODES = blend.MODES - {"over"}
 #: flags that concern the placement of a layer, never its own pixels.
 _PLACEMENT_FLAGS = frozenset({"layer_apply", "relative", "region_relative", "tiled", "no_overflow"})
 #: params of a legacy one-component layer that place the layer (the rest transforms it).
@@ -71,6 +73,7 @@ class LayerBlock:
 
     @property
     def underlay(self) -> bool:
+        """True for `u_` (composited under the base), False for `l_`."""
         return self.layer.underlay
 
 
@@ -240,22 +243,6 @@ Placer = Callable[[tuple[int, int], tuple[int, int], str, int, int], tuple[int, 
 Locator = Callable[[Gravity, pyvips.Image], Sequence[tuple[int, int, int, int]]]
 
 
-def _default_text_renderer() -> TextRenderer:
-    try:
-        from edge.render.ops.text import render_text
-    except ImportError:
-        raise RenderError("Text layers are not available") from None
-    return render_text
-
-
-def _default_blend() -> tuple[Compositor, Placer]:
-    try:
-        from edge.render.ops.blend import composite, place
-    except ImportError:
-        raise RenderError("Layers are not available") from None
-    return composite, place
-
-
 def _offset(length: Length | None, reference: int, key: str) -> int:
     """An x/y offset in px: pixels as given, a relative value times the base's side."""
     if length is None:
@@ -272,15 +259,13 @@ def _source_image(block: LayerBlock, load_source: Callable[[Layer], pyvips.Image
         if layer.style is None:
             raise RenderError(f"Text layer without a resolved style: {layer.text}")
         color = block.open.get("co") or _BLACK
-        renderer = text_renderer or _default_text_renderer()
+        renderer = text_renderer or render_text
         wrap = _wrap_width(block)
         if wrap is not None:
             return renderer(layer.content or "", layer.style, color, width=wrap)
         return renderer(layer.content or "", layer.style, color)
     if layer.kind in ("image", "fetch", "private", "authenticated"):
-        from .source import normalize
-
-        return normalize(load_source(layer))
+        return load_source(layer)
     raise RenderError(f"Unsupported layer type: {layer.text}")
 
 
@@ -335,8 +320,8 @@ def apply_layer(
     """Render `block` on `base` (sRGB uchar, 3 or 4 bands) and return the new base image.
 
     * `load_source(layer) -> pyvips.Image`: the layer's source for image/fetch/private/
-      authenticated layers (the server's origin loader; render never knows storage); the
-      result is normalised to 8-bit sRGB.
+      authenticated layers (the server's origin loader; render never knows storage),
+      already decoded to 8-bit sRGB (`edge.render.source.decode` does; chain.py wraps it).
     * `render_chain(image, components) -> image`: runs the layer's own components (see
       `layer_chain`; may hold `if_` blocks, variables and nested layers), relative sizes there
       being relative to the layer itself unless `fl_relative` made them base pixels.
@@ -352,15 +337,13 @@ def apply_layer(
     An underlay (`u_`) is composited under the base: it only shows where the base is
     transparent.  `x`/`y` offsets are px, or a ratio of the base's width/height when relative.
     Raises RenderError (400) for a layer kind that cannot be rendered (video, audio, lut), a
-    text layer without style, a non-compass gravity without `locate`, or missing ops modules.
+    text layer without style or a non-compass gravity without `locate`.
     """
     place = placement(block)
     gravity = place.gravity
     base_size = (base.width, base.height)
-    if compositor is None or placer is None:
-        default_compositor, default_placer = _default_blend()
-        compositor = compositor or default_compositor
-        placer = placer or default_placer
+    compositor = compositor or blend.composite
+    placer = placer or blend.place
     source = _source_image(block, load_source, text_renderer)
     dx = _offset(place.x, base.width, "x")
     dy = _offset(place.y, base.height, "y")

@@ -1,19 +1,18 @@
 """The render pipeline: a flat, ordered list of small named steps (as imgproxy does).
 
 Every step has the signature ``step(ctx: Context) -> None`` and reads/writes `ctx.image`.
-`run(ctx)` applies `CHAIN_HOOKS` to the component list, then `chain.run_chain` hands every
-component that runs to `run_component`, which applies every step of `STEPS` (the output of
-one component is the input of the next).  The order inside a component is Cloudinary's fixed order, whatever the order of the
-parameters in the URL:
+`run(ctx)` hands the request's components to `chain.run_chain`, which passes every component
+that runs to `run_component`, which applies every step of `STEPS` (the output of one
+component is the input of the next).  The order inside a component is Cloudinary's fixed
+order, whatever the order of the parameters in the URL:
 
     guard -> load -> plan -> resize -> crop -> pad -> effects -> radius -> border -> rotate
-          -> opacity -> overlay -> check_size
+          -> opacity -> check_size
 
 Chain level (chain.py, with `program.py` and `layers.py`): named transformations (`t_`),
 conditionals (`if_`), variables (`$x`) and layers (`l_`/`u_` + `fl_layer_apply`) decide which
-components run and composite layers between them; `CHAIN_HOOKS` (``hook(ctx, components) ->
-components``) may rewrite the chain first.  `guard.UNSUPPORTED` lists keys still refused with
-RenderError 400 "... not supported yet"; `guard.overlay` is a per-component hook (no-op).
+components run and composite layers between them.  `guard.UNSUPPORTED` lists keys still
+refused with RenderError 400 "... not supported yet".
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from .limits import Limits
 from .ops import border, effects, guard, load, opacity, pad, radius, resize, rotate
 from .source import Header
 
-__all__ = ["Context", "Step", "STEPS", "CHAIN_HOOKS", "run"]
+__all__ = ["Context", "Step", "STEPS", "run"]
 
 
 @dataclass
@@ -74,7 +73,6 @@ class Context:
     plan: Plan | None = None
     decision: Decision | None = None
     geometry_size: tuple[int, int] | None = None
-    preshrunk: tuple[int, int] | None = None
     source_box: Box | None = None
     decisions: list[dict[str, Any]] = field(default_factory=list)
     autorotate: bool = True
@@ -109,42 +107,6 @@ class Context:
             self._uncached = uncached()
         return self._uncached
 
-    @property
-    def frame_height(self) -> int:
-        """Height of one frame of `image` (px)."""
-        img = self.image
-        if img.get_typeof("page-height"):
-            return min(img.height, img.get("page-height"))
-        return img.height
-
-    @property
-    def frames(self) -> int:
-        return max(1, self.image.height // self.frame_height)
-
-    def expression_vars(self) -> dict[str, Any]:
-        """Values for expressions: image characteristics (`iw ih iar w h ar pc cp fc`) and user
-        variables (`$name`)."""
-        if self.image is None:
-            cw, ch = self.header.width, self.header.height
-        else:
-            cw, ch = self.image.width, self.frame_height
-        w, h = self.geometry_size or (cw, ch)
-        out: dict[str, Any] = {
-            "iw": float(self.header.width),
-            "ih": float(self.header.height),
-            "iar": self.header.width / self.header.height,
-            "w": float(w),
-            "h": float(h),
-            "ar": w / h,
-            "pc": float(self.header.frames),
-            "cp": 1.0,
-            "fc": 0.0,
-        }
-        if self.index > 0:  # iw/ih of a later component refer to its input
-            out.update(iw=float(cw), ih=float(ch), iar=cw / ch)
-        out.update(self.variables)
-        return out
-
 
 Step = Callable[[Context], None]
 
@@ -162,11 +124,8 @@ STEPS: list[tuple[str, Step]] = [
     ("border", border.border),
     ("rotate", rotate.rotate),
     ("opacity", opacity.opacity),
-    ("overlay", guard.overlay),
     ("check_size", guard.check_size),
 ]
-#: chain-level hooks ``hook(ctx, components) -> components`` run before the component loop.
-CHAIN_HOOKS: list[Callable[[Context, tuple[Component, ...]], tuple[Component, ...]]] = []
 
 
 def run_component(ctx: Context, component: Component) -> None:
@@ -181,12 +140,9 @@ def run_component(ctx: Context, component: Component) -> None:
 
 
 def run(ctx: Context) -> pyvips.Image:
-    """Run the chain of `ctx.request` (after `CHAIN_HOOKS`) through `chain.run_chain`:
+    """Run the chain of `ctx.request` through `chain.run_chain`:
     named transformations, conditionals, variables and layers decide which components run;
     each one runs through `STEPS`.  Returns the final image (a chain where nothing runs still
     loads and normalises the original)."""
-    components = ctx.request.components
-    for hook in CHAIN_HOOKS:
-        components = hook(ctx, components)
-    run_chain(ctx, components, run_component)
+    run_chain(ctx, ctx.request.components, run_component)
     return ctx.image

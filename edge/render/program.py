@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Sequence, Union
 
 from edge.render.errors import RenderError
+from edge.render.layers import LayerBlock
 from edge.url import expr as _url_expr
 from edge.url import layers as _url_layers
 from edge.url.ast import Border, Component, Condition, Effect, Expr, Layer, Length, Param, Quality, Variable
@@ -96,14 +97,12 @@ class ImageState:
         kwargs.setdefault("page_count", _int_field(image, "n-pages", 1))
         return cls(width, height, width, height, image=image, **kwargs)
 
-    def advanced(self, image: Any, width: int | None = None, height: int | None = None) -> "ImageState":
+    def advanced(self, image: Any) -> "ImageState":
         """This state after a component produced `image`: same initial size, tags, context,
-        variables and face counter; current size from `width`/`height` or from `image`
-        (frame height for an animation)."""
-        if width is None or height is None:
-            w, h = _size(image)
-            width, height = (w if width is None else width), (h if height is None else height)
-        return replace(self, width=int(width), height=int(height), image=image)
+        variables and face counter; current size from `image` (frame height for an
+        animation)."""
+        width, height = _size(image)
+        return replace(self, width=width, height=height, image=image)
 
 
 def _int_field(image: Any, name: str, default: int) -> int:
@@ -261,10 +260,6 @@ class _Environment(Mapping[str, Any]):
         if key.startswith("$"):
             return key in self._variables
         return key in _CHARACTERISTICS or key.startswith(("ctx:", "md:"))
-
-    @property
-    def variables(self) -> Mapping[str, Any]:
-        return self._variables
 
 
 def environment(
@@ -561,10 +556,6 @@ class _Frame:
         return self.parent_active and (not self.taken if self.in_else else self.taken)
 
 
-def _is_layer_block(step: Any) -> bool:
-    return hasattr(step, "body") and hasattr(step, "open") and hasattr(step, "layer")
-
-
 def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
     """Interpret a chain and return the final state (with the variables defined by the chain).
 
@@ -600,7 +591,7 @@ def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
 
     def execute(step: Any) -> None:
         nonlocal state
-        if _is_layer_block(step):
+        if isinstance(step, LayerBlock):
             opener: Component = step.open
             guard = opener.get("if")
             if guard is not None and guard.kind == "if" and not _condition(guard, state, variables, faces):
@@ -623,7 +614,7 @@ def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
         state = apply(resolved, MappingProxyType(dict(variables)))
 
     for step in steps:
-        if _is_layer_block(step):
+        if isinstance(step, LayerBlock):
             if active():
                 execute(step)
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .focus import Region
+from .ops.frames import frame_height
 
 __all__ = ["SaliencyFocus"]
 
@@ -26,8 +27,8 @@ class SaliencyFocus:
         """Regions of `target` in `image` (a pyvips.Image); boxes in `image` px."""
         if target != "saliency":
             return []
-        if image.get_typeof("page-height") and image.get("page-height") < image.height:
-            image = image.crop(0, 0, image.width, image.get("page-height"))
+        if frame_height(image) < image.height:  # an animation: its first frame
+            image = image.crop(0, 0, image.width, frame_height(image))
         scale = min(1.0, _WORK_SIDE / max(image.width, image.height))
         small = image.resize(scale) if scale < 1.0 else image
         if small.hasalpha():

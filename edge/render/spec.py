@@ -1,104 +1,84 @@
 """Read the parameters of one transformation component as typed render values.
 
 The URL layer gives each `Param.value` a typed value (Length, Gravity, Quality, Effect, flags);
-this module is the single place that turns them into plain numbers for the render steps, and
-evaluates expressions (`w_iw_div_2`) through `edge.url.expr.evaluate` against the image
-characteristics of the component's input.  It accepts a few equivalent spellings of a value
-(a number, its text, a one-element tuple) so the render engine does not depend on parser
-details beyond `edge/url/ast.py`.
+this module is the single place that turns them into plain numbers for the render steps.  It
+accepts a few equivalent spellings of a value (a number, its text, a one-element tuple) so
+the render engine does not depend on parser details beyond `edge/url/ast.py`.
+
+Expressions (`w_iw_div_2`, `$x`) never reach these helpers: the component interpreter
+(`edge.render.program.resolve`) replaces them by numbers before a component runs, so an
+`Expr` here is a RenderError, not a second evaluator with its own idea of `w`/`h`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
 
 from edge.url.ast import Color, Component, Expr, Length
-from edge.url.expr import evaluate, parse_expr
 
 from .errors import RenderError
 
 __all__ = ["number", "length", "ratio", "text", "crop_mode", "flags", "color", "angles"]
 
 
-def _eval(value: Any, variables: Mapping[str, Any], key: str) -> float:
-    try:
-        result = evaluate(value, variables)
-    except KeyError as exc:
-        raise RenderError(f"Invalid value for {key}: unknown operand {exc.args[0]}") from None
-    if isinstance(result, bool):
-        return float(result)
-    try:
-        out = float(result)
-    except (TypeError, ValueError):
-        raise RenderError(f"Invalid value for {key}: {value}") from None
-    if not math.isfinite(out):
-        raise RenderError(f"Invalid value for {key}: {value}")
-    return out
-
-
-def number(value: Any, variables: Mapping[str, Any], key: str) -> float | None:
-    """A plain number from a float/int, numeric text, `Expr` or `Length` (pixels); None when
-    absent.  Raises RenderError for a value that is not numeric."""
+def number(value: Any, key: str) -> float | None:
+    """A plain finite number from a float/int, numeric text, a `Length` (its px value) or a
+    one-element tuple; None when absent.  Raises RenderError for a value that is not
+    numeric (including an expression left unresolved)."""
     if value is None:
         return None
     if isinstance(value, Length):
-        return number(value.value, variables, key)
+        return number(value.value, key)
     if isinstance(value, Expr):
-        return _eval(value, variables, key)
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
+        raise RenderError(f"Unresolved expression in {key}: {value.text}")
     if isinstance(value, (tuple, list)) and len(value) == 1:
-        return number(value[0], variables, key)
-    if isinstance(value, str):
+        return number(value[0], key)
+    if isinstance(value, (bool, int, float, str)):
         try:
-            return float(value)
+            out = float(value)
         except ValueError:
-            try:
-                return _eval(parse_expr(value, where=key), variables, key)
-            except RenderError:
-                raise
-            except Exception:
-                raise RenderError(f"Invalid value for {key}: {value}") from None
+            raise RenderError(f"Invalid value for {key}: {value}") from None
+        if math.isfinite(out):
+            return out
     raise RenderError(f"Invalid value for {key}: {value}")
 
 
-def length(value: Any, reference: float, variables: Mapping[str, Any], key: str) -> float | None:
+def length(value: Any, reference: float, key: str) -> float | None:
     """A width/height/offset in px: relative `Length`s (`w_0.5`) are multiplied by
-    `reference` (px); expressions are evaluated; None when absent."""
+    `reference` (px); None when absent.  Raises RenderError for a non-numeric value."""
     if value is None:
         return None
     if isinstance(value, Length) and value.relative:
-        n = number(value.value, variables, key)
+        n = number(value.value, key)
         return None if n is None else n * reference
     if isinstance(value, str) and "." in value:
         try:
             return float(value) * reference
         except ValueError:
             pass
-    return number(value, variables, key)
+    return number(value, key)
 
 
-def ratio(value: Any, variables: Mapping[str, Any]) -> float | None:
-    """`ar_16:9`, `ar_1.5`, `ar_1` or an expression as width/height; None when absent."""
+def ratio(value: Any) -> float | None:
+    """`ar_16:9`, `ar_1.5`, `ar_1` (or a `(16, 9)` pair) as width/height; None when absent.
+    Raises RenderError for a ratio that is not a positive finite number."""
     if value is None:
         return None
+    shown = value.text if isinstance(value, Length) else value
+    if isinstance(value, Length) and ":" in value.text:
+        value = value.text
     if isinstance(value, str) and ":" in value:
-        a, _, b = value.partition(":")
-        try:
-            return float(a) / float(b)
-        except (ValueError, ZeroDivisionError):
-            raise RenderError(f"Invalid value for ar: {value}") from None
-    if isinstance(value, Length):
-        if isinstance(value.text, str) and ":" in value.text:
-            return ratio(value.text, variables)
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return float(value[0]) / float(value[1])
-    out = number(value, variables, "ar")
-    if out is not None and out <= 0:
-        raise RenderError(f"Invalid value for ar: {value}")
+        value = tuple(value.split(":", 1))
+    try:
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            out = number(value[0], "ar") / number(value[1], "ar")
+        else:
+            out = number(value, "ar")
+    except ZeroDivisionError:
+        out = None
+    if out is None or not math.isfinite(out) or out <= 0:
+        raise RenderError(f"Invalid value for ar: {shown}")
     return out
 
 
@@ -142,7 +122,7 @@ def color(value: Any) -> Color | None:
     return inner if isinstance(inner, Color) else None
 
 
-def angles(value: Any, variables: Mapping[str, Any]) -> list[float | str]:
+def angles(value: Any) -> list[float | str]:
     """`a_` as a list of steps: numbers (degrees, clockwise) and keywords (`hflip`, `vflip`,
     `auto_right`, `auto_left`, `ignore`), in URL order (`a_hflip.45`)."""
     if value is None:
@@ -160,7 +140,7 @@ def angles(value: Any, variables: Mapping[str, Any]) -> list[float | str]:
         if t in {"hflip", "vflip", "auto_right", "auto_left", "ignore"}:
             out.append(t)
         else:
-            n = number(item, variables, "a")
+            n = number(item, "a")
             if n is not None:
                 out.append(n)
     return out

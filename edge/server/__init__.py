@@ -1,6 +1,7 @@
 """The Edge HTTP server: Starlette app (`create_app`), settings, and the `edge serve` command.
 
-Imports render, vision-free (a `focus_factory` setting plugs object gravity in), storage and url.
+Imports render, storage, url and vision (the default focus provider of object gravity; the
+`focus` setting or a `focus_factory` replaces it, see `edge.server.focus`).
 """
 
 from edge.server.app import create_app, create_app_from_env

@@ -29,15 +29,16 @@ from edge.server.layers import LayerLoader
 from edge.server.named import load_named_transformations
 from edge.server.settings import Settings
 from edge.storage import (
-    DerivedCache, FetchOrigin, MemoryStore, Origin, origin_from_location, store_from_location,
+    ByteStore, DerivedCache, DiskStore, FetchOrigin, MemoryStore, Origin, origin_from_location,
+    store_from_location,
 )
-from edge.storage.bytestore import ByteStore
-from edge.storage.disk_store import DiskStore
 
 __all__ = ["create_app", "create_app_from_env"]
 
 log = logging.getLogger("edge.server")
 _UNSET: Any = object()
+#: Threads for blocking origin and cache I/O (network-bound, so more than the cores).
+IO_THREADS = 16
 
 
 class _StatusCounter:
@@ -100,7 +101,7 @@ def create_app(
     cache = DerivedCache(MemoryStore(settings.memory_cache_mb * 1024 * 1024), backing)
     metrics = Metrics()
     pool = RenderPool(settings.threads, settings.queue, settings.render_timeout_s, metrics)
-    io = ThreadPoolExecutor(max_workers=16, thread_name_prefix="edge-io")
+    io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="edge-io")
     delivery = Delivery(
         settings, origin=origin, fetch_origin=fetch_origin, cache=cache, pool=pool, io=io,
         metrics=metrics, render_fn=render_fn, limits=Limits(max_source_bytes=max_bytes),
@@ -136,6 +137,7 @@ def create_app(
         await delivery.drain()
         pool.shutdown()
         io.shutdown(wait=False)
+        metrics.close()
         close = getattr(fetch_origin, "close", None)
         if close is not None:
             close()

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-from typing import Any
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
 
 from edge.server.settings import Settings
 
 __all__ = ["register", "serve"]
+
+#: File names prometheus-client writes in its multiprocess directory.
+_METRIC_FILES = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
 
 
 def register(subparsers: Any) -> None:
@@ -22,10 +30,15 @@ def register(subparsers: Any) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Start uvicorn with the settings from `args` over the environment; returns exit status."""
+    """Start uvicorn with the settings from `args` over the environment; returns the exit
+    status (2, with the message on stderr, for a bad setting)."""
     import uvicorn
 
-    settings = Settings.from_args(args)
+    try:
+        settings = Settings.from_args(args)
+    except ValueError as exc:
+        print(f"edge serve: {exc}", file=sys.stderr)
+        return 2
     os.environ.update(settings.to_env())  # worker processes rebuild the same settings
     # Parallelism comes from `render_threads` (one render per core); one libvips thread per
     # render avoids oversubscribing the cores.  Must be set before libvips starts.
@@ -35,10 +48,43 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level, timeout_keep_alive=30,
     )
-    if settings.workers > 1:
-        uvicorn.run("edge.server.app:create_app_from_env", factory=True, workers=settings.workers, **config)
-    else:
+    with _metrics_dir(shared=settings.workers > 1):
+        if settings.workers > 1:
+            uvicorn.run("edge.server.app:create_app_from_env", factory=True, workers=settings.workers, **config)
+            return 0
         from edge.server.app import create_app
 
-        uvicorn.run(create_app(settings), **config)
+        try:
+            app = create_app(settings)
+        except ValueError as exc:  # named transformations file, focus factory
+            print(f"edge serve: {exc}", file=sys.stderr)
+            return 2
+        uvicorn.run(app, **config)
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_dir(*, shared: bool) -> Iterator[None]:
+    """Prepare prometheus-client's multiprocess directory (`PROMETHEUS_MULTIPROC_DIR`, see
+    `edge.server.metrics`).  A directory given by the environment is cleared of old metric
+    files (the library needs an empty one at start) and kept.  Else, when `shared` (several
+    workers, which are spawned and so inherit the variable before they import the library), a
+    temporary one is made and removed at exit; else nothing is done."""
+    from edge.server.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for pattern in _METRIC_FILES:
+            for old in Path(given).glob(pattern):
+                old.unlink(missing_ok=True)
+    if given or not shared:
+        yield
+        return
+    made = tempfile.mkdtemp(prefix="edge-metrics-")
+    os.environ[MULTIPROC_ENV] = made
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(made, ignore_errors=True)

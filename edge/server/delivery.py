@@ -13,7 +13,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,13 +31,18 @@ from edge.storage import (
 from edge.url import UrlError, canonical_transformation, parse, verify_signature
 from edge.url.ast import DeliveryRequest
 
+if TYPE_CHECKING:  # render loads pyvips: imported for real only when the app is built
+    from edge.render.limits import Limits
+    from edge.render.rendered import Rendered
+
 __all__ = ["Delivery", "raw_request_path"]
 
 log = logging.getLogger("edge.server")
 
 SUPPORTED_TYPES = frozenset({"upload", "private", "authenticated", "fetch"})
 
-RenderFn = Callable[..., Any]
+#: `edge.render.render`'s signature: (source bytes, request, **inputs) -> Rendered.
+RenderFn = Callable[..., "Rendered"]
 
 
 def raw_request_path(scope: Mapping[str, Any]) -> str:
@@ -78,7 +83,7 @@ class Delivery:
 
     def __init__(
         self, settings: Settings, *, origin: Origin, fetch_origin: Origin, cache: DerivedCache,
-        pool: RenderPool, io: ThreadPoolExecutor, metrics: Metrics, render_fn: RenderFn, limits: Any,
+        pool: RenderPool, io: ThreadPoolExecutor, metrics: Metrics, render_fn: RenderFn, limits: Limits,
         focus_factory: Callable[[str, str], Any] | None = None,
         named: Mapping[str, str] | None = None, load_layer: Callable[[Any], bytes] | None = None,
     ) -> None:
@@ -195,9 +200,9 @@ class Delivery:
             render_ms = (time.perf_counter() - t1) * 1000
         asset = DerivedAsset(
             data=rendered.data, content_type=rendered.content_type, format=rendered.format,
-            width=int(rendered.width), height=int(rendered.height),
+            width=rendered.width, height=rendered.height,
             etag=hashlib.sha1(rendered.data).hexdigest(), attachment=rendered.attachment,
-            vary_accept=bool(rendered.vary_accept), notice=getattr(rendered, "notice", None),
+            vary_accept=rendered.vary_accept, notice=rendered.notice,
         )
         if placeholder is None:  # a placeholder must not outlive the asset's arrival
             blob = self.cache.put_memory(key, asset)
@@ -207,7 +212,7 @@ class Delivery:
                 task.add_done_callback(self._background.discard)
         return _Produced(asset, "miss", load_ms, render_ms, placeholder)
 
-    def _render(self, source: Source, req: DeliveryRequest, hints: Hints) -> Any:
+    def _render(self, source: Source, req: DeliveryRequest, hints: Hints) -> Rendered:
         """Runs in a pool thread: build the focus provider (vision hook), then render."""
         focus = None
         if self.focus_factory is not None:

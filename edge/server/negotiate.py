@@ -9,6 +9,7 @@ render does).  The response then says which request headers it varied on.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -17,6 +18,8 @@ from edge.url.ast import AutoWidth, DeliveryRequest
 __all__ = ["Hints", "negotiate", "accept_class"]
 
 _MODERN = (("image/avif", "avif"), ("image/jxl", "jxl"), ("image/webp", "webp"))
+#: The quality value of a media range (RFC 9110 §12.4.2).
+_QVALUE = re.compile(r";\s*q\s*=\s*([0-9.]+)")
 MAX_HINT_PX = 8192
 MAX_DPR = 5
 
@@ -25,7 +28,9 @@ MAX_DPR = 5
 class Hints:
     """What the render receives and the key records.
 
-    * `accept`: the Accept header ('' unless `f_auto` is used), `output`: key part for format.
+    * `accept`: what render sees of the Accept header: only the modern image types it allows
+      (`image/avif,image/webp`), so the bytes depend on nothing the key does not record;
+      '' unless `f_auto` is used.  `output`: the key part for the format.
     * `dpr_hint`: DPR from `Sec-CH-DPR`/`DPR` rounded up to an integer 1..5, or None.
     * `width_hint`: px from `Sec-CH-Width`/`Width` (1..8192), or None; `width_key`: its key part.
     * `vary`: the request header names the response varies on.
@@ -47,8 +52,8 @@ def accept_class(accept: str) -> str:
         i = accept.find(mime)
         if i == -1:
             continue
-        params = accept[i + len(mime):].split(",", 1)[0].replace(" ", "")
-        if "q=0" in params and not any(f"q=0.{d}" in params for d in "123456789"):
+        q = _QVALUE.search(accept[i + len(mime):].split(",", 1)[0])
+        if q is not None and _float(q.group(1)) is None:  # q=0 (or malformed): refused
             continue
         found.append(name)
     return ".".join(found)
@@ -87,8 +92,9 @@ def negotiate(request: DeliveryRequest, headers: Mapping[str, str]) -> Hints:
     accept = ""
     output = request.format or ""
     if f_auto:
-        accept = headers.get("accept", "")
-        output = f"{output}|auto:{accept_class(accept)}"
+        allowed = accept_class(headers.get("accept", ""))
+        accept = ",".join(f"image/{name}" for name in allowed.split(".") if name)
+        output = f"{output}|auto:{allowed}"
         vary.append("Accept")
     dpr = None
     if dpr_auto:

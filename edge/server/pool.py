@@ -97,8 +97,11 @@ class RenderPool:
         self._update_gauges()
 
     def _finished(self, _fut: object) -> None:
-        self._admitted -= 1
         self._running = max(0, self._running - 1)
+        self._release()
+
+    def _release(self) -> None:
+        self._admitted -= 1
         self._update_gauges()
 
     def shutdown(self) -> None:
@@ -119,8 +122,7 @@ class Reservation:
     def __exit__(self, *exc: object) -> None:
         if not self.used:
             self.used = True
-            self.pool._admitted -= 1
-            self.pool._update_gauges()
+            self.pool._release()
 
 
 def _consume(fut: "asyncio.Future[object]") -> None:

@@ -5,7 +5,7 @@ environment variable (flag wins over environment, environment over the default).
 |---|---|---|---|
 | host | `--host` / `EDGE_HOST` | 127.0.0.1 | listen address |
 | port | `--port` / `EDGE_PORT` | 8080 | listen port |
-| workers | `--workers` / `EDGE_WORKERS` | 1 | uvicorn worker processes |
+| workers | `--workers` / `EDGE_WORKERS` | 1 | uvicorn worker processes (`/metrics` sums them: see `edge.server.metrics`) |
 | origin | `--origin` / `EDGE_ORIGIN` | ./media | originals: a directory or `s3://bucket/prefix` |
 | cache | `--cache` / `EDGE_CACHE` | ./.edge-cache | derived cache tier: directory, `s3://bucket/prefix` or `none` |
 | memory_cache_mb | `--memory-cache-mb` / `EDGE_MEMORY_CACHE_MB` | 256 | memory tier size, MiB (per worker) |
@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, Callable, Mapping
+
+from edge.storage.s3util import parse_s3_url
 
 __all__ = ["Settings", "SIGNED_MODES"]
 
@@ -40,7 +42,8 @@ SIGNED_MODES = ("none", "addons", "all")
 
 #: One-line help of each flag (the module table has the long form).
 HELP = {
-    "host": "listen address", "port": "listen port", "workers": "uvicorn worker processes",
+    "host": "listen address", "port": "listen port",
+    "workers": "uvicorn worker processes (/metrics sums them)",
     "origin": "originals: a directory or s3://bucket/prefix",
     "cache": "derived cache tier: a directory, s3://bucket/prefix or none",
     "memory_cache_mb": "memory tier size per worker, MiB", "cloud_name": "cloud name served",
@@ -137,6 +140,13 @@ class Settings:
                 raise ValueError(f"{name} must be >= 0")
         if self.render_timeout_s <= 0:
             raise ValueError("render_timeout_s must be > 0")
+        for name in ("origin", "cache"):
+            location = getattr(self, name)
+            if location.startswith("s3://"):
+                try:
+                    parse_s3_url(location)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
         return self
 
     # ---- sources --------------------------------------------------------------------------
@@ -145,58 +155,68 @@ class Settings:
         """Defaults overlaid with `EDGE_<NAME>` variables, then `overrides`."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name == "focus_factory":
-                continue
-            raw = env.get(f"EDGE_{f.name.upper()}")
+        for f in _configurable():
+            raw = env.get(_env_name(f.name))
             if raw is not None:
-                values[f.name] = _convert(f.type, raw)
+                values[f.name] = _convert(f, raw, _env_name(f.name))
         values.update(overrides)
         return replace(cls(), **values).validate()
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """Add one `--flag` per field (default None = take env/default)."""
-        for f in fields(cls):
-            if f.name == "focus_factory":
-                continue
-            flag = "--" + f.name.replace("_", "-")
-            kind = str(f.type)
-            if "bool" in kind:
-                parser.add_argument(flag, default=None, action="store_const", const="true",
-                                    help=f"{HELP.get(f.name, '')} (env EDGE_{f.name.upper()})")
+        for f in _configurable():
+            env = _env_name(f.name)
+            if f.type == "bool":
+                parser.add_argument(_flag(f.name), default=None, action="store_const", const="true",
+                                    help=f"{HELP.get(f.name, '')} (env {env})")
             else:
-                parser.add_argument(flag, default=None, metavar=f.name.upper(),
+                parser.add_argument(_flag(f.name), default=None, metavar=f.name.upper(),
                                     choices=SIGNED_MODES if f.name == "signed" else None,
-                                    help=f"{HELP.get(f.name, '')}; default {f.default!r} (env EDGE_{f.name.upper()})")
+                                    help=f"{HELP.get(f.name, '')}; default {f.default!r} (env {env})")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> "Settings":
         """Settings from parsed CLI flags over the environment."""
         overrides = {}
-        for f in fields(cls):
+        for f in _configurable():
             value = getattr(args, f.name, None)
-            if value is not None and f.name != "focus_factory":
-                overrides[f.name] = _convert(f.type, value)
+            if value is not None:
+                overrides[f.name] = _convert(f, value, _flag(f.name))
         return cls.from_env(env, **overrides)
 
     def to_env(self) -> dict[str, str]:
         """The `EDGE_*` variables reproducing these settings (to hand them to worker processes)."""
         out = {}
-        for f in fields(self):
-            if f.name == "focus_factory":
-                continue
+        for f in _configurable():
             v = getattr(self, f.name)
-            out[f"EDGE_{f.name.upper()}"] = ("true" if v else "false") if isinstance(v, bool) else str(v)
+            out[_env_name(f.name)] = ("true" if v else "false") if isinstance(v, bool) else str(v)
         return out
 
 
-def _convert(kind: Any, raw: Any) -> Any:
-    kind = str(kind)
-    if "bool" in kind:
+def _configurable() -> list[Field[Any]]:
+    """The fields with a flag and a variable (all but the Python-only `focus_factory`)."""
+    return [f for f in fields(Settings) if f.name != "focus_factory"]
+
+
+def _env_name(name: str) -> str:
+    return f"EDGE_{name.upper()}"
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _convert(f: Field[Any], raw: Any, source: str) -> Any:
+    """`raw` (text or a bool) as the type of field `f`; ValueError names `source` when it is
+    not a number where one is needed.  Field types are strings (postponed annotations)."""
+    if f.type == "bool":
         return raw if isinstance(raw, bool) else _bool(raw)
-    if kind == "int":
-        return int(raw)
-    if kind == "float":
-        return float(raw)
+    try:
+        if f.type == "int":
+            return int(raw)
+        if f.type == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{source} must be a number, not {raw!r}") from None
     return str(raw)

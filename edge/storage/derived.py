@@ -56,7 +56,7 @@ class DerivedAsset:
             if head.pop("length") != len(data):
                 return None
             return cls(data=data, **head)
-        except (struct.error, ValueError, TypeError, KeyError):
+        except (struct.error, ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
@@ -74,11 +74,12 @@ def derived_key(
     """The cache key of one derived asset: SHA-256 hex over its identifying parts.
 
     `transformation` is the CANONICAL transformation string (so parameter order inside a
-    component does not split the cache); `version` is the ORIGIN's revision token (so a
-    replaced original yields new keys); `output` is the negotiated output: the requested
-    extension, or for `f_auto` the class of formats Accept allows; `dpr` / `width_hint` the
-    rounded client hints when `dpr_auto` / `w_auto` use them.  The URL signature is never part
-    of the key.
+    component does not split the cache); `version` is the URL's version component ('' when
+    absent: the key is needed before the origin is read, so, as on Cloudinary, clients reach
+    a replaced original's derivatives through a new `v<version>` URL); `output` is the
+    negotiated output: the requested extension, or for `f_auto` the class of formats Accept
+    allows; `dpr` / `width_hint` the rounded client hints when `dpr_auto` / `w_auto` use them.
+    The URL signature is never part of the key.
     """
     parts = [cloud_name, delivery_type, transformation, public_id, version, output, dpr, width_hint]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

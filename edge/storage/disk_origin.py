@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.source import IMAGE_EXTENSIONS, Source
@@ -16,10 +17,15 @@ def safe_relative(public_id: str) -> str:
     """Return `public_id` as a safe relative path, or raise `AssetNotFound`.
 
     Refused (as "not found", never revealing the file system): empty ids, NUL bytes,
-    backslashes, absolute paths, and any `.`/`..`/empty segment.
+    backslashes, absolute paths, text that is not encodable as UTF-8 (lone surrogates), and
+    any `.`/`..`/empty segment.
     """
     if not public_id or "\x00" in public_id or "\\" in public_id or public_id.startswith("/"):
         raise AssetNotFound("Resource not found")
+    try:
+        public_id.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AssetNotFound("Resource not found") from None
     parts = public_id.split("/")
     if any(p in ("", ".", "..") for p in parts):
         raise AssetNotFound("Resource not found")
@@ -46,17 +52,17 @@ class DiskOrigin:
         except OSError as exc:
             raise OriginUnavailable(f"Origin directory unavailable: {self.root}") from exc
 
-    def _candidates(self, base: Path, rel: str) -> list[Path]:
+    def _candidates(self, base: Path, rel: str) -> Iterator[Path]:
+        """Paths to try in order; the directory is listed only when no known name exists."""
         target = base / rel
-        out = [target.with_name(f"{target.name}.{ext}") for ext in IMAGE_EXTENSIONS]
-        out.append(target)
+        known = [target.with_name(f"{target.name}.{ext}") for ext in IMAGE_EXTENSIONS]
+        known.append(target)
+        yield from known
         try:
-            extra = sorted(
-                p for p in target.parent.glob(f"{_glob_escape(target.name)}.*") if p not in out
-            )
+            extra = sorted(p for p in target.parent.glob(f"{_glob_escape(target.name)}.*") if p not in known)
         except OSError:
-            extra = []
-        return out + extra
+            return
+        yield from extra
 
     def resolve(self, public_id: str) -> Path:
         """Return the real path of the stored file for `public_id`; raises `AssetNotFound`."""

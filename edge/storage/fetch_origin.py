@@ -101,7 +101,8 @@ class FetchOrigin:
         host = parts.hostname
         if not self.host_allowed(host):
             raise FetchDenied(f"Fetch host not allowed: {host}")
-        port = port or (443 if parts.scheme == "https" else 80)
+        default_port = 443 if parts.scheme == "https" else 80
+        port = port or default_port
         try:
             addrs = list(self.resolver(host, port))
         except (OSError, UnicodeError) as exc:
@@ -112,7 +113,6 @@ class FetchOrigin:
             raise FetchDenied(f"Fetch host resolves to a non-public address: {host}")
         ip = addrs[0]
         ip_host = f"[{ip}]" if ":" in ip else ip
-        default_port = 443 if parts.scheme == "https" else 80
         netloc = ip_host if port == default_port else f"{ip_host}:{port}"
         host_header = host if port == default_port else f"{host}:{port}"
         pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
@@ -152,6 +152,8 @@ class FetchOrigin:
                         etag=hashlib.sha1(data).hexdigest(),
                         content_type=resp.headers.get("content-type"),
                     )
+            except (httpx.InvalidURL, UnicodeError) as exc:  # control characters, over-long URL
+                raise FetchDenied("Invalid fetch URL") from exc
             except httpx.HTTPError as exc:
                 raise OriginUnavailable(f"Fetch failed: {type(exc).__name__}") from exc
         raise AssetNotFound("Fetch failed: too many redirects")

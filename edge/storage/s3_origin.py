@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,8 +20,8 @@ class S3Origin:
 
     Resolution: one `ListObjectsV2` with prefix `<key>` lists candidates; the exact key or
     `<key>.<ext>` with an image extension (preferred order of `IMAGE_EXTENSIONS`) wins.
-    `version` is the object's VersionId when versioning is on, else its LastModified epoch ms;
-    `etag` is the object's ETag without quotes.  Errors: `AssetNotFound`, `OriginUnavailable`
+    `version` is the object's VersionId when versioning is on, else its ETag (LastModified has
+    a 1 s resolution, too coarse for a replaced object); `etag` is the ETag without quotes.  Errors: `AssetNotFound`, `OriginUnavailable`
     (network, credentials, 5xx), `SourceTooLarge` (> `max_bytes`).
     """
 
@@ -31,14 +32,8 @@ class S3Origin:
 
     def _resolve_key(self, public_id: str) -> str:
         key = self.location.key(safe_relative(public_id))
-        try:
+        with _origin_errors():
             resp = self.client.list_objects_v2(Bucket=self.location.bucket, Prefix=key, MaxKeys=100)
-        except ClientError as exc:
-            if is_missing(exc):
-                raise AssetNotFound("Resource not found") from exc
-            raise OriginUnavailable("S3 origin error") from exc
-        except BotoCoreError as exc:
-            raise OriginUnavailable("S3 origin unreachable") from exc
         keys = {o["Key"] for o in resp.get("Contents", ())}
         for ext in IMAGE_EXTENSIONS:
             if f"{key}.{ext}" in keys:
@@ -54,23 +49,17 @@ class S3Origin:
     def load(self, public_id: str) -> Source:
         """Fetch the original for `public_id` (see class docs)."""
         key = self._resolve_key(public_id)
-        try:
+        with _origin_errors():
             obj = self.client.get_object(Bucket=self.location.bucket, Key=key)
             if int(obj.get("ContentLength", 0)) > self.max_bytes:
                 obj["Body"].close()
                 raise SourceTooLarge(f"Original exceeds {self.max_bytes} bytes")
             data = obj["Body"].read()
-        except ClientError as exc:
-            if is_missing(exc):
-                raise AssetNotFound("Resource not found") from exc
-            raise OriginUnavailable("S3 origin error") from exc
-        except BotoCoreError as exc:
-            raise OriginUnavailable("S3 origin unreachable") from exc
-        version = obj.get("VersionId")
-        if not version or version == "null":
-            lm = obj.get("LastModified")
-            version = str(int(lm.timestamp() * 1000)) if lm is not None else ""
         etag = str(obj.get("ETag", "")).strip('"')
+        version = obj.get("VersionId")
+        if not version or version == "null":  # LastModified has 1 s resolution: the ETag does not
+            lm = obj.get("LastModified")
+            version = etag or (str(int(lm.timestamp() * 1000)) if lm is not None else "")
         name = key[len(self.location.prefix) + 1:] if self.location.prefix else key
         return Source(data=data, name=name, version=version, etag=etag, content_type=obj.get("ContentType"))
 
@@ -80,3 +69,17 @@ class S3Origin:
             self.client.head_bucket(Bucket=self.location.bucket)
         except (ClientError, BotoCoreError) as exc:
             raise OriginUnavailable("S3 origin unreachable") from exc
+
+
+@contextmanager
+def _origin_errors() -> Iterator[None]:
+    """botocore errors as storage errors: no such key/bucket -> `AssetNotFound`, any other S3
+    answer -> `OriginUnavailable` ("error"), no answer -> `OriginUnavailable` ("unreachable")."""
+    try:
+        yield
+    except ClientError as exc:
+        if is_missing(exc):
+            raise AssetNotFound("Resource not found") from exc
+        raise OriginUnavailable("S3 origin error") from exc
+    except BotoCoreError as exc:
+        raise OriginUnavailable("S3 origin unreachable") from exc

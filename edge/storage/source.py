@@ -21,7 +21,7 @@ class Source:
 
     * `data`: the stored file's bytes.
     * `name`: the stored name (`samples/cat.png`, an S3 key or the fetched URL).
-    * `version`: a revision token (mtime in ns, S3 VersionId/LastModified, remote ETag), str.
+    * `version`: a revision token (mtime in ns, S3 VersionId or ETag, remote ETag), str.
     * `etag`: a strong validator of the bytes (hex or the origin's own ETag, quotes stripped).
     * `content_type`: MIME type if the origin knows it, else None.
     """

@@ -27,11 +27,9 @@ class DerivedCache:
 
     def get(self, key: str) -> tuple[DerivedAsset, str] | None:
         """The cached asset and the tier name it came from (`memory`, `disk`, `s3`), or None."""
-        blob = self.memory.get(key)
-        if blob is not None:
-            asset = DerivedAsset.decode(blob)
-            if asset is not None:
-                return asset, self.memory.name
+        asset = self.get_memory(key)
+        if asset is not None:
+            return asset, self.memory.name
         if self.backing is None:
             return None
         try:

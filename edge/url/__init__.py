@@ -9,8 +9,10 @@ Public API:
 * `UrlError` and the AST classes of `edge.url.ast`.
 
 Modules: `path` (layout split), `component` (one component), `values` (per-key value parsers,
-with `colors`, `gravity`, `effects`, `layers`, `expr`), `grammar` (the Lark LALR grammar of
-`grammar/delivery_url.lark`), `canonical`, `escape`, `signing`, `cli`.
+with `colors`, `gravity`, `effects`, `layers`, `expr`), `numeric` (checked number literals),
+`formats` (known extensions), `grammar` (the Lark LALR grammar of
+`grammar/delivery_url.lark`), `canonical`, `escape` (percent-escaping both ways), `signing`,
+`cli`.
 """
 
 from __future__ import annotations

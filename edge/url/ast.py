@@ -183,6 +183,7 @@ class Effect:
     options: tuple[tuple[str, str], ...] = ()
 
     def option(self, key: str, default: str | None = None) -> str | None:
+        """The value of option `key` (`prompt` in `extract:prompt_earring`), else `default`."""
         for k, v in self.options:
             if k == key:
                 return v
@@ -332,6 +333,8 @@ class Component:
 
     @property
     def variables(self) -> tuple[Variable, ...]:
+        """The `$name` params of this component, in written order (definitions and bare
+        references; a bare reference has `value` None)."""
         return tuple(p.value for p in self.params if p.key.startswith("$"))
 
     def __str__(self) -> str:

@@ -10,9 +10,8 @@ SEO URLs keep `images/.../<public_id>/<suffix>.<ext>` as the SDK writes them.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import re
+from typing import Iterable
 
 from .ast import Component, DeliveryRequest
 from .component import looks_like_component
@@ -22,8 +21,9 @@ __all__ = ["canonical", "canonical_transformation", "canonical_component"]
 
 
 def canonical_component(component: Component) -> str:
-    """One component in SDK spelling (`ar_1,c_thumb,g_auto:skateboard,w_400`)."""
-    return ",".join(str(p) for p in component.params)
+    """One component in SDK spelling (`ar_1,c_thumb,g_auto:skateboard,w_400`): its params are
+    already in SDK order, so this is `str(component)`."""
+    return str(component)
 
 
 def canonical_transformation(components: Iterable[Component]) -> str:
@@ -38,7 +38,7 @@ def canonical_transformation(components: Iterable[Component]) -> str:
 _VERSION_OR_SIG = re.compile(r"v\d+\Z|s--.*--\Z")
 
 
-def _protect_first_folder(source: str, has_components: bool) -> str:
+def _protect_first_folder(source: str) -> str:
     """Escape the first character of a leading folder that would re-parse as a component,
     version or signature segment (`c_x/a` -> `%63_x/a`), so `parse(canonical(r)) == r`."""
     first = source.split("/", 1)[0]
@@ -66,7 +66,7 @@ def canonical(request: DeliveryRequest) -> str:
         parts.append(f"v{request.version}")
     source = smart_escape(request.public_id)
     if request.version is None and "/" in source and request.delivery_type != "fetch":
-        source = _protect_first_folder(source, bool(transformation))
+        source = _protect_first_folder(source)
     if request.url_suffix is not None:
         source += "/" + smart_escape(request.url_suffix)
     if request.format is not None:

@@ -13,12 +13,11 @@ import re
 
 from .ast import Component, Flag, Param, Variable
 from .errors import UrlError
-from .values import parse_value
+from .values import VARIABLE_NAME, parse_value
 
 __all__ = ["parse_component", "looks_like_component"]
 
 _SHAPED = re.compile(r"[a-z]{1,3}_")
-_VAR_REF = re.compile(r"\$[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def looks_like_component(segment: str) -> bool:
@@ -59,7 +58,7 @@ def parse_component(text: str) -> Component:
         if token.startswith("$"):
             name, sep, value_text = token.partition("_")
             if not sep:
-                if not _VAR_REF.match(name):
+                if not VARIABLE_NAME.match(name):
                     raise UrlError(f"Invalid variable name: {name}")
                 params.pop(name, None)
                 params[name] = Param(name, Variable(name, None, ""), "")

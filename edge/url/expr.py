@@ -21,8 +21,9 @@ from lark.exceptions import LarkError
 from .ast import Expr
 from .errors import UrlError
 from .grammar import value_parser
+from .numeric import is_number, ratio, to_float
 
-__all__ = ["parse_expr", "evaluate", "OPERATORS", "is_number"]
+__all__ = ["parse_expr", "evaluate", "OPERATORS"]
 
 Value = Union[float, bool, str]
 
@@ -36,16 +37,10 @@ OPERATORS: dict[str, int] = {
     "pow": 6,
 }
 
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z")
 _SIMPLE_OPERAND = re.compile(
     r"(?:-?(?:\d+\.?\d*|\.\d+)|\d+(?:\.\d+)?:\d+(?:\.\d+)?|\$[A-Za-z][A-Za-z0-9]*"
     r"|iw|ih|iar|ar|tar|fc|pc|cp|ils|px|py|idu|du|w|h|tags|ctx|md)\Z"
 )
-
-
-def is_number(text: str) -> bool:
-    """True when `text` is a plain decimal number (`3`, `-2`, `0.5`, `1.`, `.5`)."""
-    return _NUMBER.match(text) is not None
 
 
 def _leaves(tree: Tree | Token, out: list) -> None:
@@ -61,11 +56,12 @@ def parse_expr(text: str, *, where: str = "expression") -> Expr:
     """Parse an expression in URL form into an `Expr` (tokens: floats for numbers and ratios,
     operator names without underscores, other operands as text).
 
-    Raises UrlError ("Invalid expression for <where>: <text>") on a syntax error.
+    Raises UrlError ("Invalid expression for <where>: <text>") on a syntax error, ("Invalid
+    value for <where>: ...") for a number or ratio that is not finite (`1:0`).
     """
     if not text:
         raise UrlError(f"Invalid expression for {where}: empty")
-    fast = _fast_tokens(text)
+    fast = _fast_tokens(text, where)
     if fast is not None:
         return Expr(tokens=fast, text=text)
     try:
@@ -78,12 +74,9 @@ def parse_expr(text: str, *, where: str = "expression") -> Expr:
     for tok in leaves:
         kind = tok.type
         if kind == "NUMBER":
-            tokens.append(float(tok))
+            tokens.append(to_float(tok, where))
         elif kind == "RATIO":
-            a, b = tok.split(":")
-            if float(b) == 0:
-                raise UrlError(f"Invalid ratio for {where}: {tok}")
-            tokens.append(float(a) / float(b))
+            tokens.append(ratio(*tok.split(":"), where))
         elif kind in ("OR", "AND", "CMP_OP", "SUM_OP", "PROD_OP", "POW"):
             tokens.append(str(tok).strip("_"))
         else:
@@ -91,9 +84,10 @@ def parse_expr(text: str, *, where: str = "expression") -> Expr:
     return Expr(tokens=tuple(tokens), text=text)
 
 
-def _fast_tokens(text: str) -> tuple[Union[str, float], ...] | None:
+def _fast_tokens(text: str, where: str = "expression") -> tuple[Union[str, float], ...] | None:
     """Tokenise a plain expression (no `!strings!` or lookups) with string ops: operands and
-    operators alternate on `_`.  Returns None when the grammar is needed (or for any doubt)."""
+    operators alternate on `_`.  Returns None when the grammar is needed (or for any doubt);
+    raises UrlError for a number or ratio that is not finite, as the grammar path does."""
     if "!" in text:
         return None
     parts = text.split("_")
@@ -108,12 +102,9 @@ def _fast_tokens(text: str) -> tuple[Union[str, float], ...] | None:
         elif not _SIMPLE_OPERAND.match(part):
             return None
         elif ":" in part:
-            a, b = part.split(":")
-            if float(b) == 0:
-                return None
-            out.append(float(a) / float(b))
-        elif _NUMBER.match(part):
-            out.append(float(part))
+            out.append(ratio(*part.split(":"), where))
+        elif is_number(part):
+            out.append(to_float(part, where))
         else:
             out.append(part)
     return tuple(out)
@@ -176,8 +167,10 @@ def evaluate(expr: Expr, variables: Mapping[str, Union[float, str]]) -> Value:
     `ctx:!key!`, and user variables under `$name` or `name`).
 
     Standard precedence (pow > mul/div/mod > add/sub > comparisons > and > or), left
-    associative.  Division by zero gives `inf`.  Returns a float, bool or str.
-    Raises KeyError for an operand missing from `variables`.
+    associative.  Division by zero gives `inf`, `mod` by zero `nan`, an overflowing `pow`
+    `inf`.  Returns a float, bool or str.  Raises KeyError for an operand missing from
+    `variables`; ValueError or TypeError for an arithmetic or ordering operator applied to a
+    string or sequence (`!a!_lt_3`) and for a `pow` without a real result (`-8_pow_0.5`).
     """
     tokens = expr.tokens
     pos = 0

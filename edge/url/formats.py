@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FORMATS", "AUTO_FORMATS"]
+__all__ = ["FORMATS", "AUTO_FORMATS", "split_format"]
 
 #: Extensions recognised at the end of a public ID / in `f_` (lower case).
 FORMATS = frozenset(
@@ -15,3 +15,15 @@ FORMATS = frozenset(
 )
 #: `f_auto` variants.
 AUTO_FORMATS = frozenset({"auto", "auto:image", "auto:video", "auto:animated"})
+
+
+def split_format(name: str) -> tuple[str, str | None]:
+    """Split a known extension off a public ID: `folder/a.b.JPG` -> (`folder/a.b`, `jpg`).
+
+    Returns (`name`, None) when the text after the last `.` is not in `FORMATS` or nothing of
+    the last path segment would remain (`folder/.jpg`).
+    """
+    base, dot, ext = name.rpartition(".")
+    if dot and base and not base.endswith("/") and ext.lower() in FORMATS:
+        return base, ext.lower()
+    return name, None

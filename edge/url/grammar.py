@@ -21,8 +21,8 @@ def grammar_text() -> str:
 
 @functools.cache
 def value_parser() -> Lark:
-    """The LALR parser of the value grammar, start symbols `expr` and `condition`.
+    """The LALR parser of the value grammar (start symbol `expr`).
 
     Raises `lark.exceptions.LarkError` subclasses on bad input (callers wrap them in UrlError).
     """
-    return Lark(grammar_text(), parser="lalr", start=["expr", "condition"], maybe_placeholders=False)
+    return Lark(grammar_text(), parser="lalr", start="expr", maybe_placeholders=False)

@@ -11,6 +11,7 @@ import re
 
 from .ast import Focal, Gravity, ObjectName
 from .errors import UrlError
+from .numeric import to_int
 
 __all__ = ["parse_gravity", "parse_object", "COMPASS", "MODELS"]
 
@@ -64,15 +65,16 @@ def _auto(text: str, parts: list[str]) -> Gravity:
         algorithm = rest.pop(0)
     for i, part in enumerate(rest):
         if _INT.match(part):
-            value = int(part)
-            if value > 100 or i != len(rest) - 1 and rest[i + 1] != "thirds_0":
-                # a weight after a focal (legacy form) or aggressiveness 0..100
-                if focals and value <= 100:
-                    f = focals[-1]
-                    focals[-1] = Focal(f.name, f.model, f.avoid, value)
-                    continue
+            value = to_int(part, "g")
+            if value > 100:
                 raise UrlError(f"Invalid value for g: {text}")
-            aggressiveness = value
+            if i == len(rest) - 1 or rest[i + 1] == "thirds_0":  # aggressiveness 0..100 ends the list
+                aggressiveness = value
+            elif focals:  # a weight after a focal (legacy `:<weight>` form)
+                f = focals[-1]
+                focals[-1] = Focal(f.name, f.model, f.avoid, value)
+            else:
+                raise UrlError(f"Invalid value for g: {text}")
         elif part == "thirds_0":
             thirds = False
         elif part:

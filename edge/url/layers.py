@@ -14,7 +14,9 @@ from urllib.parse import unquote
 
 from .ast import Layer, TextStyle
 from .errors import UrlError
-from .formats import FORMATS
+from .escape import unescape
+from .formats import split_format
+from .numeric import to_float, to_int
 
 __all__ = ["parse_layer", "parse_text_style", "decode_text"]
 
@@ -32,11 +34,8 @@ def decode_text(raw: str, *, key: str = "l") -> str:
 
     Raises UrlError for bytes that are not UTF-8.
     """
-    try:
-        once = unquote(raw, errors="strict")
-        return unquote(once, errors="strict") if "%" in once else once
-    except UnicodeDecodeError:
-        raise UrlError(f"Invalid value for {key}: text is not UTF-8") from None
+    once = unescape(raw, f"{key} text")
+    return unescape(once, f"{key} text") if "%" in once else once
 
 
 @functools.lru_cache(maxsize=1024)
@@ -53,7 +52,7 @@ def parse_text_style(text: str, *, key: str = "l") -> TextStyle | None:
     if size_at is None:
         raise UrlError(f"Invalid value for {key}: text style needs <font>_<size>: {text}")
     font = "_".join(tokens[:size_at])
-    size = int(tokens[size_at])
+    size = to_int(tokens[size_at], key)
     weight = style = decoration = align = None
     letter = line = None
     extras: list[str] = []
@@ -64,9 +63,9 @@ def parse_text_style(text: str, *, key: str = "l") -> TextStyle | None:
         pair = "_".join(rest[i : i + 2])
         if pair in ("letter_spacing", "line_spacing") and i + 2 < len(rest) and _NUM.match(rest[i + 2]):
             if pair == "letter_spacing":
-                letter = float(rest[i + 2])
+                letter = to_float(rest[i + 2], key)
             else:
-                line = float(rest[i + 2])
+                line = to_float(rest[i + 2], key)
             i += 3
             continue
         if t in ("antialias", "hinting") and i + 1 < len(rest):
@@ -87,13 +86,6 @@ def parse_text_style(text: str, *, key: str = "l") -> TextStyle | None:
             raise UrlError(f"Invalid value for {key}: unknown text style token {t}")
         i += 1
     return TextStyle(font, size, weight, style, decoration, align, letter, line, tuple(extras), text)
-
-
-def _split_format(public_id: str) -> tuple[str, str | None]:
-    base, dot, ext = public_id.rpartition(".")
-    if dot and base and ext.lower() in FORMATS:
-        return base, ext.lower()
-    return public_id, None
 
 
 @functools.lru_cache(maxsize=2048)
@@ -129,11 +121,8 @@ def parse_layer(text: str, *, underlay: bool = False) -> Layer:
         text_id = text
     if text_id.startswith("$"):
         return Layer(kind=kind, text=text, underlay=underlay, public_id=text_id)
-    try:
-        public_id = unquote(text_id.replace(":", "/"), errors="strict")
-    except UnicodeDecodeError:
-        raise UrlError(f"Invalid value for {key}: public ID is not UTF-8") from None
+    public_id = unescape(text_id.replace(":", "/"), f"{key} public ID")
     if not public_id or public_id.startswith("/") or public_id.endswith("/") or "//" in public_id:
         raise UrlError(f"Invalid value for {key}: {text}")
-    public_id, fmt = _split_format(public_id)
+    public_id, fmt = split_format(public_id)
     return Layer(kind=kind, text=text, underlay=underlay, public_id=public_id, format=fmt)

@@ -8,30 +8,25 @@ small LRU (cachetools), keyed by (path, cloud_name, root_path).
 from __future__ import annotations
 
 import threading
-from urllib.parse import unquote
 
 from cachetools import LRUCache
 
+from . import colors, component, effects, expr, gravity, layers
 from .ast import Component, DeliveryRequest
 from .component import parse_component
-from .errors import UrlError
-from .formats import FORMATS
+from .errors import MAX_MESSAGE, UrlError
+from .escape import unescape
+from .formats import split_format
 from .path import split_path
 
 __all__ = ["parse", "check_structure", "clear_cache", "MAX_PUBLIC_ID"]
 
 #: Cloudinary refuses public IDs (and fetch URLs) longer than this many characters (spec §19).
 MAX_PUBLIC_ID = 255
-_LAYER_QUALIFIERS = ("w", "h", "c", "g", "x", "y", "ar", "z", "e", "a", "o", "r", "bo", "fl", "dpr", "b", "co")
+#: keys that make an `l_`/`u_` component a complete one-component layer (no fl_layer_apply).
+_LAYER_QUALIFIERS = frozenset("w h c g x y ar z e a o r bo fl dpr b co".split())
 _cache: LRUCache = LRUCache(maxsize=4096)
 _lock = threading.Lock()
-
-
-def _decode(text: str, what: str) -> str:
-    try:
-        return unquote(text, errors="strict")
-    except UnicodeDecodeError:
-        raise UrlError(f"Invalid {what}: not UTF-8") from None
 
 
 def check_structure(components: tuple[Component, ...]) -> None:
@@ -42,28 +37,29 @@ def check_structure(components: tuple[Component, ...]) -> None:
     must close.  Raises UrlError("Unbalanced ...") otherwise.
     """
     depth = 0
-    layers: list[bool] = []
+    stack: list[bool] = []  # one per layer opened; True when it needs no fl_layer_apply
     for i, comp in enumerate(components, 1):
-        cond = comp.get("if")
-        if cond is not None:
+        keys = {p.key for p in comp.params}
+        if "if" in keys:
+            cond = comp.get("if")
             if cond.kind == "if":
-                if len(comp.params) == 1:
+                if len(keys) == 1:
                     depth += 1
             elif depth == 0:
                 raise UrlError(f"Unbalanced if_{cond.kind} in component {i}")
             elif cond.kind == "end":
                 depth -= 1
-        has_layer = "l" in comp or "u" in comp
-        applies = "layer_apply" in comp.flags
+        has_layer = "l" in keys or "u" in keys
+        applies = "fl" in keys and "layer_apply" in comp.flags
         if has_layer and not applies:
-            layers.append(any(k in comp for k in _LAYER_QUALIFIERS))
+            stack.append(not keys.isdisjoint(_LAYER_QUALIFIERS))
         elif applies and not has_layer:
-            if not layers:
+            if not stack:
                 raise UrlError(f"Unbalanced fl_layer_apply in component {i}: no open layer")
-            layers.pop()
+            stack.pop()
     if depth:
         raise UrlError("Unbalanced if: missing if_end")
-    if not all(layers):
+    if not all(stack):
         raise UrlError("Unbalanced layer: missing fl_layer_apply")
 
 
@@ -74,26 +70,23 @@ def _parse(path: str, cloud_name: str | None, root_path: bool) -> DeliveryReques
         try:
             components.append(parse_component(text))
         except UrlError as exc:
+            where = f" in component {i}"
+            room = MAX_MESSAGE - len(where)  # cut the message, never the component index
             msg = str(exc)
-            raise UrlError(f"{msg[:137] + '...' if len(msg) > 140 else msg} in component {i}") from None
+            raise UrlError((msg if len(msg) <= room else msg[: room - 3] + "...") + where) from None
     comps = tuple(components)
     check_structure(comps)
     fmt = None
     id_text = raw.public_id_text
+    url_suffix = None
     if raw.suffix is not None:
-        base, dot, ext = raw.suffix.rpartition(".")
-        if dot and ext.lower() in FORMATS and raw.resource_type == "image":
-            fmt = ext.lower()
-        url_suffix = _decode(base if fmt else raw.suffix, "SEO suffix")
-    else:
-        url_suffix = None
-        if raw.resource_type != "raw" and raw.delivery_type != "fetch":
-            head, _, last = id_text.rpartition("/")
-            base, dot, ext = last.rpartition(".")
-            if dot and base and ext.lower() in FORMATS:
-                fmt = ext.lower()
-                id_text = f"{head}/{base}" if head else base
-    public_id = _decode(id_text, "public ID")
+        suffix = raw.suffix
+        if raw.resource_type == "image":
+            suffix, fmt = split_format(suffix)
+        url_suffix = unescape(suffix, "SEO suffix")
+    elif raw.resource_type != "raw" and raw.delivery_type != "fetch":
+        id_text, fmt = split_format(id_text)
+    public_id = unescape(id_text, "public ID")
     if raw.delivery_type != "fetch" and ("//" in public_id or public_id.startswith("/") or public_id.endswith("/")):
         raise UrlError("Invalid public ID: empty folder name")
     if len(public_id) > MAX_PUBLIC_ID:
@@ -139,8 +132,6 @@ def parse(path: str, *, cloud_name: str | None = None, root_path: bool = False) 
 def clear_cache() -> None:
     """Empty every parse cache (whole paths, components, values); benchmarks use it to measure
     cold parses."""
-    from . import colors, component, effects, expr, gravity, layers
-
     with _lock:
         _cache.clear()
     for fn in (component.parse_component, colors.parse_color, effects.parse_effect, expr.parse_expr,

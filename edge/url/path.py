@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from .component import looks_like_component
 from .errors import UrlError
+from .numeric import to_int
 
-__all__ = ["RawPath", "split_path", "RESOURCE_TYPES", "DELIVERY_TYPES", "SIGNATURE_RE"]
+__all__ = ["RawPath", "split_path", "strip_query", "RESOURCE_TYPES", "DELIVERY_TYPES", "SIGNATURE_RE"]
 
 RESOURCE_TYPES = frozenset({"image", "video", "raw"})
 SHORT_FORMS = {"iu": ("image", "upload"), "images": ("image", "upload"), "files": ("raw", "upload")}
@@ -51,13 +52,9 @@ class RawPath:
     prefix: str
 
 
-def _strip_query(path: str) -> str:
-    cut = len(path)
-    for ch in "?#":
-        i = path.find(ch)
-        if i != -1 and i < cut:
-            cut = i
-    return path[:cut]
+def strip_query(path: str) -> str:
+    """`path` without its query string or fragment (`/a/b.jpg?x=1#f` -> `/a/b.jpg`)."""
+    return path.split("?", 1)[0].split("#", 1)[0]
 
 
 def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = False) -> RawPath:
@@ -72,7 +69,7 @@ def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = Fa
     """
     if not isinstance(path, str):
         raise UrlError("Invalid path")
-    path = _strip_query(path)
+    path = strip_query(path)
     if len(path) > _MAX_PATH:
         raise UrlError("Path too long")
     if not path.startswith("/"):
@@ -122,7 +119,7 @@ def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = Fa
         seg = segments[pos]
         m = _VERSION.match(seg)
         if m:
-            version = int(m.group(1))
+            version = to_int(m.group(1), "version")
             pos += 1
             break
         if seg == "" and not fetch:

@@ -16,7 +16,7 @@ import re
 from typing import Any, Mapping
 
 from .errors import UrlError
-from .path import SIGNATURE_RE, RawPath, split_path
+from .path import SIGNATURE_RE, RawPath, split_path, strip_query
 
 __all__ = ["sign_path", "verify_signature", "sign_api_params", "string_to_sign", "delivery_signature"]
 
@@ -63,11 +63,11 @@ def sign_path(path: str, api_secret: str, *, algorithm: str = "sha1", long: bool
 
     `algorithm` is 'sha1' or 'sha256'; `long=True` gives the 32-char SHA-256 form;
     `root_path=True` for the private-CDN root form (`/<components>/<public_id>`).  Paths that
-    start with a resource type or short form are taken as cloud-less.  Raises UrlError for a malformed path, ValueError for an unknown algorithm.
+    start with a resource type or short form are taken as cloud-less.  Raises UrlError for a
+    malformed path, ValueError for an unknown algorithm.
     """
     raw = _split(path, root_path)
-    body = path.split("?", 1)[0].split("#", 1)[0]
-    rest = body[len(raw.prefix) + 1 :]
+    rest = strip_query(path)[len(raw.prefix) + 1 :]
     if raw.signature is not None:
         rest = rest.split("/", 1)[1]
     sig = delivery_signature(string_to_sign(raw), api_secret, algorithm=algorithm, long=long)

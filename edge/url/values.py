@@ -21,12 +21,13 @@ from .ast import AutoWidth, Background, Border, Condition, Length, Quality, Vari
 from .colors import parse_color
 from .effects import parse_effect
 from .errors import UrlError
-from .expr import is_number, parse_expr
+from .expr import parse_expr
 from .formats import AUTO_FORMATS, FORMATS
 from .gravity import parse_gravity
 from .layers import parse_layer
+from .numeric import is_number, ratio, to_float, to_int
 
-__all__ = ["PARSERS", "KEYS", "CROP_MODES", "FLAGS", "parse_value"]
+__all__ = ["PARSERS", "KEYS", "CROP_MODES", "FLAGS", "VARIABLE_NAME", "parse_value", "parse_variable"]
 
 CROP_MODES = frozenset(
     "scale fit limit mfit fill lfill pad lpad mpad fill_pad crop thumb auto auto_pad imagga_scale imagga_crop".split()
@@ -48,7 +49,8 @@ _UINT = re.compile(r"\d+\Z")
 _REL = re.compile(r"-?(\d+\.\d*|\.\d+)\Z")
 _RATIO = re.compile(r"(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\Z")
 _BORDER = re.compile(r"(\d+)px_solid_(.+)\Z")
-_VAR_NAME = re.compile(r"\$[A-Za-z_$][A-Za-z0-9_]*\Z")
+#: a user variable: `$`, a letter, then letters and digits (spec §12).
+VARIABLE_NAME = re.compile(r"\$[A-Za-z][A-Za-z0-9]*\Z")
 _NAME = re.compile(r"[A-Za-z0-9$][A-Za-z0-9_\-$]*\Z")
 
 
@@ -58,7 +60,7 @@ def _bad(key: str, text: str) -> UrlError:
 
 def _number_or_expr(key: str, text: str, *, lo: float | None = None, hi: float | None = None) -> Any:
     if is_number(text):
-        value = float(text)
+        value = to_float(text, key)
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise _bad(key, text)
         return value
@@ -67,50 +69,41 @@ def _number_or_expr(key: str, text: str, *, lo: float | None = None, hi: float |
 
 def _length(key: str, text: str, *, signed: bool) -> Length:
     if _INT.match(text):
-        value = int(text)
-        if value < 0 and not signed or (not signed and value == 0):
-            raise _bad(key, text)
-        return Length(value, False, text)
-    if _REL.match(text):
-        value = float(text)
-        if value < 0 and not signed or (not signed and value == 0):
-            raise _bad(key, text)
-        return Length(value, True, text)
-    return Length(parse_expr(text, where=key), False, text)
+        value: float = to_int(text, key)
+        relative = False
+    elif _REL.match(text):
+        value = to_float(text, key)
+        relative = True
+    else:
+        return Length(parse_expr(text, where=key), False, text)
+    if not signed and value <= 0:
+        raise _bad(key, text)
+    return Length(value, relative, text)
 
 
 def _width(text: str) -> Any:
     if text == "auto" or text.startswith("auto:"):
-        parts = text.split(":")[1:]
-        step = fallback = None
         breakpoints = None
-        nums: list[int] = []
-        for part in parts:
+        nums: list[int | None] = []
+        for part in text.split(":")[1:]:
             if part.startswith("breakpoints") or part == "json":
                 breakpoints = part if breakpoints is None else f"{breakpoints}:{part}"
             elif _UINT.match(part):
-                nums.append(int(part))
+                nums.append(to_int(part, "w"))
             else:
                 raise _bad("w", text)
-        if breakpoints is None and len(nums) > 2 or breakpoints is not None and len(nums) > 1:
+        if breakpoints is not None:  # breakpoints take the place of the step
+            nums.insert(0, None)
+        if len(nums) > 2:
             raise _bad("w", text)
-        if breakpoints is None:
-            step = nums[0] if nums else None
-            fallback = nums[1] if len(nums) > 1 else None
-        else:
-            fallback = nums[0] if nums else None
+        step, fallback = (*nums, None, None)[:2]
         return AutoWidth(step, fallback, breakpoints, text)
     return _length("w", text, signed=False)
 
 
 def _aspect_ratio(text: str) -> Any:
     m = _RATIO.match(text)
-    if m:
-        a, b = float(m.group(1)), float(m.group(2))
-        if a <= 0 or b <= 0:
-            raise _bad("ar", text)
-        return a / b
-    value = _number_or_expr("ar", text)
+    value = ratio(m.group(1), m.group(2), "ar") if m else _number_or_expr("ar", text)
     if isinstance(value, float) and value <= 0:
         raise _bad("ar", text)
     return value
@@ -154,7 +147,7 @@ def _quality(text: str) -> Quality:
     elif len(parts) != 1:
         raise _bad("q", text)
     if _UINT.match(head):
-        level = int(head)
+        level = to_int(head, "q")
         if not 1 <= level <= 100:
             raise _bad("q", text)
         return Quality(text=text, level=float(level), chroma=chroma)
@@ -191,7 +184,7 @@ def _angle(text: str) -> tuple[Any, ...]:
         if part in ANGLE_MODES:
             items.append(part)
         elif is_number(part):
-            items.append(float(part))
+            items.append(to_float(part, "a"))
         else:
             items.append(parse_expr(part, where="a"))
     return tuple(items)
@@ -218,7 +211,7 @@ def _border(text: str) -> Border:
     m = _BORDER.match(text)
     if not m:
         raise _bad("bo", text)
-    return Border(int(m.group(1)), parse_color(m.group(2), key="bo"), text)
+    return Border(to_int(m.group(1), "bo"), parse_color(m.group(2), key="bo"), text)
 
 
 def _opacity(text: str) -> Any:
@@ -249,15 +242,16 @@ def _default_image(text: str) -> str:
 def _delay(text: str) -> int:
     if not _UINT.match(text):
         raise _bad("dl", text)
-    return int(text)
+    return to_int(text, "dl")
 
 
 def _density(text: str) -> Any:
     if text == "idn":
         return text
-    if not _UINT.match(text) or not 1 <= int(text) <= 10000:
+    dpi = to_int(text, "dn") if _UINT.match(text) else 0
+    if not 1 <= dpi <= 10000:
         raise _bad("dn", text)
-    return int(text)
+    return dpi
 
 
 def _color_space(text: str) -> str:
@@ -276,13 +270,16 @@ def _text(key: str) -> Callable[[str], str]:
 
 
 def parse_variable(name: str, text: str) -> Variable:
-    """Parse `$name_value`: number -> float, `!str!` -> str with bangs, else Expr/lookups."""
-    if not _VAR_NAME.match(name):
+    """Parse `$name_value`: number -> float, `!str!` -> str with bangs, else Expr/lookups.
+
+    Raises UrlError for a name that is not `VARIABLE_NAME` or a malformed value.
+    """
+    if not VARIABLE_NAME.match(name):
         raise UrlError(f"Invalid variable name: {name}")
     if text.startswith("!") and text.endswith("!") and len(text) >= 2:
         return Variable(name, text, text)
     if is_number(text):
-        return Variable(name, float(text), text)
+        return Variable(name, to_float(text, name), text)
     return Variable(name, parse_expr(text, where=name), text)
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 from cachetools import LRUCache
 
 from edge.vision.detection import FORMAT, Found, decode, encode
+from edge.vision.locks import KeyedLocks
 
 __all__ = ["ByteStore", "DetectionCache", "CACHE", "cache_key", "ASPECT_TOLERANCE", "SHARPER"]
 
@@ -36,11 +37,13 @@ SHARPER = 1.25  # a lookup `side` this many times the entry's recomputes (Edge's
 
 
 class ByteStore(Protocol):
-    """What the detection cache needs from a store."""
+    """What the detection cache needs from a store (e.g. `edge.storage.DiskStore`)."""
 
-    def get(self, key: str) -> bytes | None: ...
+    def get(self, key: str) -> bytes | None:
+        """The bytes stored under `key`, or None."""
 
-    def put(self, key: str, data: bytes) -> None: ...
+    def put(self, key: str, data: bytes) -> None:
+        """Store `data` under `key` (replacing any previous bytes)."""
 
 
 def cache_key(public_id: str, version: int | str | None, model: str, model_version: str) -> str:
@@ -55,13 +58,17 @@ def _same_shape(a: float, b: float) -> bool:
 
 
 class DetectionCache:
-    """Memory LRU plus optional byte store, keyed by `cache_key`."""
+    """Memory LRU plus optional byte store, keyed by `cache_key`.  `flights` is the
+    single-flight lock table of the detection path (`edge.vision.detector.detect_found`): one
+    model run per key at a time, whoever waits reads the result from here."""
 
     def __init__(self, entries: int = MEMORY_ENTRIES) -> None:
         self._memory: LRUCache = LRUCache(maxsize=entries)
         self._lock = threading.Lock()
+        self.flights = KeyedLocks()
 
-    def get(self, key: str, aspect: float, store: Any = None, *, side: int | None = None) -> tuple[list[Found] | None, bool]:
+    def get(self, key: str, aspect: float, store: ByteStore | None = None, *,
+            side: int | None = None) -> tuple[list[Found] | None, bool]:
         """(detections or None, storable).  `storable` is False when an entry exists for a
         differently shaped image (do not overwrite it with results of a crop).  `side`: the
         longer side (px) the models would see now; an entry made from pixels `SHARPER` times
@@ -75,7 +82,7 @@ class DetectionCache:
                 log.warning("detection store get failed for %s", key, exc_info=True)
                 data = None
             if data:
-                hit = decode(data, with_side=True)
+                hit = decode(data)
                 if hit is not None:
                     with self._lock:
                         self._memory[key] = hit
@@ -88,7 +95,8 @@ class DetectionCache:
             return None, True
         return found, True
 
-    def put(self, key: str, found: list[Found], aspect: float, store: Any = None, *, side: int | None = None) -> None:
+    def put(self, key: str, found: list[Found], aspect: float, store: ByteStore | None = None, *,
+            side: int | None = None) -> None:
         """Remember `found` (computed on an image of `aspect` = width / height, the models
         seeing `side` px on the longer side when given) in memory and, when given, in `store`."""
         with self._lock:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+import pyvips
 
 __all__ = ["Found", "Detection", "encode", "decode", "to_pixels"]
 
@@ -52,15 +53,11 @@ class Detection:
 
 def _resize_mask(mask: np.ndarray, w: int, h: int) -> np.ndarray:
     """uint8 (mh, mw) -> float32 (h, w) in 0..1, resized with libvips (bilinear)."""
-    import pyvips
-
     mh, mw = mask.shape
     if (mw, mh) != (w, h):
-        im = pyvips.Image.new_from_memory(np.ascontiguousarray(mask).tobytes(), mw, mh, 1, "uchar")
-        im = im.resize(w / mw, vscale=h / mh, kernel="linear")
+        im = pyvips.Image.new_from_array(mask).resize(w / mw, vscale=h / mh, kernel="linear")
         # resize may round one pixel off: pad/crop to exactly (w, h)
-        im = im.embed(0, 0, w, h, extend="copy")
-        mask = np.ndarray(buffer=im.write_to_memory(), dtype=np.uint8, shape=(h, w))
+        mask = im.embed(0, 0, w, h, extend="copy").numpy().reshape(h, w)  # numpy(): 1x1 -> ()
     return mask.astype(np.float32) * (1.0 / 255.0)
 
 
@@ -82,18 +79,15 @@ def to_pixels(found: Sequence[Found], width: int, height: int) -> list[Detection
 
 
 def _mask_to_text(mask: np.ndarray) -> str:
-    import pyvips
-
-    mh, mw = mask.shape
-    im = pyvips.Image.new_from_memory(np.ascontiguousarray(mask, dtype=np.uint8).tobytes(), mw, mh, 1, "uchar")
+    im = pyvips.Image.new_from_array(np.asarray(mask, dtype=np.uint8))
     return base64.b64encode(im.pngsave_buffer(compression=6)).decode("ascii")
 
 
 def _text_to_mask(text: str) -> np.ndarray:
-    import pyvips
-
     im = pyvips.Image.new_from_buffer(base64.b64decode(text), "")
-    return np.ndarray(buffer=im.write_to_memory(), dtype=np.uint8, shape=(im.height, im.width))
+    if (im.bands, im.format) != (1, "uchar"):
+        raise ValueError("a detection mask is one uchar band")
+    return im.numpy().reshape(im.height, im.width)
 
 
 def encode(found: Sequence[Found], aspect: float, side: int | None = None) -> bytes:
@@ -108,9 +102,9 @@ def encode(found: Sequence[Found], aspect: float, side: int | None = None) -> by
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
-def decode(data: bytes, *, with_side: bool = False) -> tuple[Any, ...] | None:
-    """Inverse of `encode`: (detections, aspect), or with `with_side` (detections, aspect,
-    side px or None when not recorded); None for bytes of another format/garbage."""
+def decode(data: bytes) -> tuple[list[Found], float, int | None] | None:
+    """Inverse of `encode`: (detections, aspect, side px or None when not recorded); None for
+    bytes of another format or garbage (never raises)."""
     try:
         doc = json.loads(data)
         if doc.get("format") != FORMAT:
@@ -120,11 +114,7 @@ def decode(data: bytes, *, with_side: bool = False) -> tuple[Any, ...] | None:
                   _text_to_mask(d["mask"]) if "mask" in d else None)
             for d in doc["found"]
         ]
-        if with_side:
-            side = doc.get("side")
-            return found, float(doc["aspect"]), int(side) if side else None
-        return found, float(doc["aspect"])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    except Exception:  # pyvips.Error on a corrupt mask
+        side = doc.get("side")
+        return found, float(doc["aspect"]), int(side) if side else None
+    except (ValueError, KeyError, TypeError, AttributeError, pyvips.Error):
         return None

@@ -20,6 +20,7 @@ __all__ = ["detect_faces", "SIZE", "MIN_SCORE"]
 
 SIZE = 1024  # px, longer side of the network input
 MIN_SCORE = 0.5
+NMS_IOU = 0.4  # overlapping boxes of one face merge above this IoU (Edge's choice)
 
 
 def detect_faces(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
@@ -36,7 +37,7 @@ def detect_faces(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
         return []
     xyxy = np.clip(boxes[sel][:, [1, 0, 3, 2]], 0.0, 1.0)
     out = []
-    for i in nms(xyxy, scores[sel], 0.4):
+    for i in nms(xyxy, scores[sel], NMS_IOU):
         x0, y0, x1, y1 = (float(v) for v in xyxy[i])
         if x1 - x0 <= 0 or y1 - y0 <= 0:
             continue

@@ -28,10 +28,10 @@ from typing import Any
 import pyvips
 
 from edge.render.focus import Region
-from edge.vision.cache import CACHE, DetectionCache, cache_key
+from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
 from edge.vision.detector import detect_found
 from edge.vision.detection import Detection, Found, to_pixels
-from edge.vision.prep import Frame
+from edge.vision.prep import MAX_SIDE, Frame
 from edge.vision.registry import manifest
 from edge.vision.targets import parse_target
 
@@ -46,6 +46,14 @@ def prominence(found: Found) -> float:
     return found.score * math.sqrt(max(w * h, 0.0)) * centrality
 
 
+# ranking key per model (the module doc); saliency gives one region
+_RANK = {
+    "coco": prominence,
+    "faces": lambda f: f.score * f.box[2] * f.box[3],
+    "text": lambda f: f.box[2] * f.box[3],
+}
+
+
 class VisionFocus:
     """A `FocusProvider` backed by Edge's ONNX models.
 
@@ -54,7 +62,7 @@ class VisionFocus:
     across processes, e.g. the derived-asset cache.  Thread-safe."""
 
     def __init__(self, public_id: str | None = None, version: int | str | None = None,
-                 store: Any = None, cache: DetectionCache = CACHE) -> None:
+                 store: ByteStore | None = None, cache: DetectionCache = CACHE) -> None:
         self.public_id = public_id
         self.version = version
         self.store = store
@@ -68,14 +76,18 @@ class VisionFocus:
 
     def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
         """True when `find(image, target, model)` on the whole asset (width / height =
-        `aspect`) would be answered from the detection cache, running no model.  Render asks
-        before decoding, to decide how far it may shrink on load.  Raises FocusError for an
-        unknown target (as `find` does)."""
+        `aspect`) at analysis size (`MAX_SIDE` px) would be answered from the detection cache,
+        running no model.  Render asks before decoding, to decide how far it may shrink on
+        load: an entry made from a thumbnail (`w_64,e_pixelate_faces`) does not count, or the
+        next rendition would decode small and analyse (and cache) that.  `aspect` alone does
+        not tell the asset's size, so an asset under `MAX_SIDE / SHARPER` (~820 px) is never
+        "cached" here: it decodes in full (cheap) and `find` still hits.  Raises FocusError for
+        an unknown target (as `find` does)."""
         if self.public_id is None:
             return False
         query = parse_target(target, model)
         key = cache_key(self.public_id, self.version, query.model, manifest()[query.model].version)
-        found, _ = self._cache.get(key, aspect, self.store)
+        found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
         return found is not None
 
     def _frame(self, image: pyvips.Image) -> Frame:
@@ -94,7 +106,7 @@ class VisionFocus:
         """Normalised detections of one model on `image` (through the cache; a cache hit
         renders no pixels)."""
         return detect_found(image, model, public_id=self.public_id, version=self.version,
-                            store=self.store, cache=self._cache, frame=_FrameProxy(self, image))
+                            store=self.store, cache=self._cache, frame=lambda: self._frame(image))
 
     def find(self, image: Any, target: str, model: str | None = None) -> list[Region]:
         """Regions of `target` in `image`, most prominent first (see the module doc).
@@ -107,23 +119,9 @@ class VisionFocus:
         found = self.found(image, query.model)
         if query.classes is not None:
             found = [f for f in found if f.label in query.classes]
-        if query.model == "coco":
-            found = sorted(found, key=prominence, reverse=True)
-        elif query.model == "faces":
-            found = sorted(found, key=lambda f: f.score * f.box[2] * f.box[3], reverse=True)
-        elif query.model == "text":
-            found = sorted(found, key=lambda f: f.box[2] * f.box[3], reverse=True)
+        if query.model in _RANK:
+            found = sorted(found, key=_RANK[query.model], reverse=True)
         return [_region(d) for d in to_pixels(found, image.width, image.height)]
-
-
-class _FrameProxy:
-    """Stands in for a `Frame` so that detect_found renders pixels only on a cache miss."""
-
-    def __init__(self, focus: VisionFocus, image: pyvips.Image) -> None:
-        self._focus, self._image = focus, image
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._focus._frame(self._image), name)
 
 
 def _region(d: Detection) -> Region:

@@ -4,9 +4,8 @@ Everything here is data plus pure lookups (no models, no pixels).
 
 * `COCO80`: the 80 COCO detection classes in the order of the detector's output channels
   (COCO 2017 `instances` category order, ids with the gaps removed).
-* `CATEGORIES`: category -> classes, after the COCO `supercategory` field (source: the COCO 2017
-  annotation file's `categories` list); Cloudinary names two of them differently (`electronic`
-  for COCO's `electronic`, `appliance` for `appliance`), so the COCO spelling is used as is.
+* `CATEGORIES`: category -> classes: the COCO `supercategory` field, spelt as COCO spells it
+  (`electronic`, `appliance`; source: the COCO 2017 annotation file's `categories` list).
 * `SYNONYMS`: everyday words for extraction prompts (`e_extract:prompt_mug` -> cup); Edge's own
   table, since no open-vocabulary model is available offline (docs/models-research.md section 4).
 

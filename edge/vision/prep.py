@@ -19,13 +19,20 @@ MAX_SIDE = 1024  # px: largest input any of Edge's detectors uses (FaceBoxes)
 
 
 def _to_srgb8(image: pyvips.Image) -> pyvips.Image:
+    """Any image -> 3-band uchar sRGB (alpha flattened onto white)."""
+    if image.interpretation == "multiband":  # no colour space to convert from: use the bands
+        if image.bands >= 3:
+            image = image.extract_band(0, n=3).copy(interpretation="srgb")
+        else:  # one band, or two read as grey + alpha
+            image = image.copy(interpretation="b-w")
     if image.hasalpha():
         image = image.flatten(background=[255] * (image.bands - 1) if image.bands > 2 else 255)
     if image.interpretation not in ("srgb", "b-w") or image.format != "uchar":
         image = image.colourspace("srgb")
     if image.format != "uchar":
         image = image.cast("uchar")
-    if image.bands == 1:
+    if image.bands < 3:
+        image = image.extract_band(0)
         image = image.bandjoin([image, image])
     elif image.bands > 3:
         image = image.extract_band(0, n=3)
@@ -40,11 +47,6 @@ class Frame:
     width: int
     height: int
 
-    @property
-    def aspect(self) -> float:
-        """Width / height of the original image."""
-        return self.width / self.height
-
     @classmethod
     def of(cls, image: pyvips.Image, max_side: int = MAX_SIDE) -> "Frame":
         """Render `image` at most `max_side` px on its longer side (never upscaled)."""
@@ -52,10 +54,7 @@ class Frame:
         small = image
         if max(w, h) > max_side:
             small = image.thumbnail_image(max_side, height=max_side, size="down")
-        small = _to_srgb8(small)
-        arr = np.ndarray(buffer=small.write_to_memory(), dtype=np.uint8,
-                         shape=(small.height, small.width, 3))
-        return cls(arr, w, h)
+        return cls(_to_srgb8(small).numpy(), w, h)
 
 
 def resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -64,11 +63,10 @@ def resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     h0, w0, c = rgb.shape
     if (w0, h0) == (width, height):
         return rgb
-    im = pyvips.Image.new_from_memory(np.ascontiguousarray(rgb).tobytes(), w0, h0, c, "uchar")
-    im = im.resize(width / w0, vscale=height / h0)
+    im = pyvips.Image.new_from_array(rgb).resize(width / w0, vscale=height / h0)
     if (im.width, im.height) != (width, height):
         im = im.embed(0, 0, width, height, extend="copy")
-    return np.ndarray(buffer=im.write_to_memory(), dtype=np.uint8, shape=(height, width, c))
+    return im.numpy().reshape(height, width, c)
 
 
 def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -87,14 +85,10 @@ def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> list[i
     """Greedy non-maximum suppression: indices of kept boxes, best score first.
     `boxes` (n, 4) as (x0, y0, x1, y1); a box is dropped when its IoU with a kept one exceeds
     `threshold`."""
-    order = list(np.argsort(-scores, kind="stable"))
+    order = np.argsort(-scores, kind="stable")
     keep: list[int] = []
-    while order:
-        i = order.pop(0)
+    while order.size:
+        i, rest = order[0], order[1:]
         keep.append(int(i))
-        if not order:
-            break
-        rest = np.array(order)
-        overlap = iou(boxes[i], boxes[rest])
-        order = [int(j) for j, o in zip(rest, overlap) if o <= threshold]
+        order = rest[iou(boxes[i], boxes[rest]) <= threshold]
     return keep

@@ -13,12 +13,13 @@ machine), one inter-op thread, sequential execution (the models are small CNNs).
 from __future__ import annotations
 
 import os
-import threading
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from edge.vision.locks import KeyedLocks
 
 __all__ = ["ModelSpec", "ModelRegistry", "REGISTRY", "models_dir", "manifest"]
 
@@ -73,8 +74,7 @@ class ModelRegistry:
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads
         self._sessions: dict[str, Any] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._loading = KeyedLocks()
 
     def threads(self) -> int:
         """intra-op threads for every session (`$EDGE_VISION_THREADS` or the CPU count)."""
@@ -88,9 +88,7 @@ class ModelRegistry:
         s = self._sessions.get(name)
         if s is not None:
             return s
-        with self._guard:
-            lock = self._locks.setdefault(name, threading.Lock())
-        with lock:
+        with self._loading.hold(name):
             s = self._sessions.get(name)
             if s is None:
                 import onnxruntime as ort

@@ -73,6 +73,8 @@ def parse_target(target: str, model: str | None = None) -> Query:
             raise FocusError(f"Model {model} does not detect text")
         return Query("text", None, True)
     if key == "saliency":
+        if wanted not in (None, "saliency"):
+            raise FocusError(f"Model {model} does not detect saliency")
         return Query("saliency", None, False)
     if wanted not in (None, "coco"):
         raise FocusError(f"Model {model} does not detect {target}")

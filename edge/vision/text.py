@@ -52,9 +52,7 @@ def _regions(prob: np.ndarray) -> list[tuple[float, float, float, float, float]]
         return []
     binary[1:, :] |= binary[:-1, :].copy()  # 2x2 dilation
     binary[:, 1:] |= binary[:, :-1].copy()
-    binary = binary.astype(np.uint8)
-    labels_im = pyvips.Image.new_from_memory(binary.tobytes(), w, h, 1, "uchar").labelregions()
-    labels = np.ndarray(buffer=labels_im.write_to_memory(), dtype=np.int32, shape=(h, w))
+    labels = pyvips.Image.new_from_array(binary.astype(np.uint8)).labelregions().numpy().reshape(h, w)
     ys, xs = np.nonzero(binary)
     lab = labels[ys, xs]
     n = int(labels.max()) + 1

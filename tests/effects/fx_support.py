@@ -10,7 +10,7 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, lookup
-from edge.render.focus import Region
+from edge.render.focus import FocusError, Region
 from edge.url.ast import Color, Component, Effect, Gravity, Length, Param
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
@@ -69,15 +69,32 @@ def hf_energy(image: pyvips.Image) -> float:
 
 
 class FixedFocus:
-    """A FocusProvider (structural) that reports fixed boxes per target, as a detector would."""
+    """A FocusProvider (structural) that reports fixed boxes per target, as a detector would.
 
-    def __init__(self, boxes: dict[str, list[tuple[int, int, int, int]]]):
+    With `masks`, every region carries a soft mask (an ellipse filling its box, float 0..1, as
+    a segmentation model gives); targets in `unknown` raise FocusError like an unknown name."""
+
+    def __init__(self, boxes: dict[str, list[tuple[int, int, int, int]]], masks: bool = False,
+                 unknown: frozenset[str] = frozenset()):
         self.boxes = boxes
+        self.masks = masks
+        self.unknown = unknown
         self.calls: list[str] = []
 
     def find(self, image: Any, target: str, model: str | None = None) -> list[Region]:
         self.calls.append(target)
-        return [Region(label=target, score=0.9, box=b, model="test") for b in self.boxes.get(target, [])]
+        if target in self.unknown:
+            raise FocusError(f"No detection model knows {target!r}")
+        return [Region(label=target, score=0.9, box=b, mask=self._mask(b), model="test")
+                for b in self.boxes.get(target, [])]
+
+    def _mask(self, box: tuple[int, int, int, int]) -> np.ndarray | None:
+        if not self.masks:
+            return None
+        w, h = max(1, box[2]), max(1, box[3])
+        y, x = np.mgrid[0:h, 0:w]
+        d = ((x + 0.5) / w - 0.5) ** 2 + ((y + 0.5) / h - 0.5) ** 2
+        return np.clip((0.25 - d) * 8, 0, 1).astype(np.float32)
 
 
 def gravity(kind: str) -> Gravity:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fx_support import arr, color, px, rel, run
+from fx_support import FixedFocus, arr, color, px, rel, run
 
 
 def test_make_transparent_clears_the_white_background(sneakers):
@@ -37,8 +37,8 @@ def test_opacity_threshold(bird):
     keep = src >= 128
     assert np.array_equal(out[keep], src[keep])
     assert ((src > 0) & (src < 127)).any()  # the photo really has soft alpha
-    assert arr(run("opacity_threshold", arr_image := run("negate", bird), "1")).shape[2] == 4
-    del arr_image
+    lowest = arr(run("opacity_threshold", bird, "1"))[..., 3]
+    assert np.array_equal(lowest[src >= 3], src[src >= 3]) and not lowest[src < 3].any()  # 1 % of 255 = 2.55
 
 
 def test_opacity_threshold_opaque_image_unchanged(coffee):
@@ -178,3 +178,31 @@ def test_shadow_offset_beyond_the_size_limit_is_413(coffee):
 
     with pytest.raises(LimitError):
         run("shadow", coffee, params=[("x", px(100000))])
+
+
+def test_background_removal_clips_a_mask_box_past_the_image_edge(coffee):
+    """A provider's box (and mask) may reach past the image: only its visible part counts
+    (this used to raise a libvips `embed: bad dimensions` error, a 500)."""
+    w = coffee.width
+    focus = FixedFocus({"saliency": [(w - 40, -10, 80, 60)]}, masks=True)
+    alpha = arr(run("background_removal", coffee, options=[("fineedges", "y")], focus=focus))[..., 3]
+    box = np.zeros(alpha.shape, bool)
+    box[:50, w - 40 :] = True
+    assert not alpha[~box].any() and alpha[box].max() == 255
+    far = FixedFocus({"saliency": [(10, 8, 20, 16)]}, masks=True)
+    tiny = run("background_removal", coffee.crop(0, 0, 1, 1), focus=far)
+    assert tiny.bands == 4 and arr(tiny)[..., 3].max() == 0
+
+
+def test_extract_many_objects_costs_at_most_max_crops_plus_one_mask(coffee):
+    """Beyond MAX_CROPS boxes, extraction reuses one whole-image mask instead of one model run
+    per box; every box still gets alpha and nothing outside the padded boxes does."""
+    from edge.render.effects.extract import MAX_CROPS
+
+    boxes = [(10 + 50 * i, 20, 30, 30) for i in range(6)]
+    focus = FixedFocus({"cup": boxes, "saliency": [(0, 0, coffee.width, coffee.height)]})  # no masks: boxes kept whole
+    alpha = arr(run("extract", coffee, options=[("prompt", "cup"), ("multiple", "true")], focus=focus))[..., 3]
+    assert focus.calls.count("saliency") == MAX_CROPS + 1
+    for x, y, w, h in boxes:
+        assert (alpha[y : y + h, x : x + w] == 255).all()
+    assert not alpha[60:].any()  # below every padded box (y + h + 10 % = 53)

@@ -70,3 +70,25 @@ def test_fill_light_lifts_shadows_more_than_highlights(concert):
     assert gain_dark > 10 and out[dark].mean() > src[dark].mean() * 1.4 and gain_dark > gain_bright
     weaker = arr(run("fill_light", concert, "100", "-80"))[..., 0]
     assert weaker[dark].mean() < out[dark].mean()
+
+
+def test_chained_corrections_compose_into_one_lut(coffee):
+    """`corrected` measures each step on the thumbnail as corrected so far and maps the full
+    image once; for fixed LUTs that equals applying them one after the other."""
+    from edge.render.effects._common import apply_lut, lut_array, lut_image
+    from edge.render.effects.auto import corrected
+
+    invert = np.stack([lut_array(lambda x: 255 - x)] * 3)
+    darken = np.stack([lut_array(lambda x: x * 0.5), lut_array(lambda x: x), lut_array(lambda x: x * 0.8)])
+    seen: list[float] = []
+
+    def watch(lut):
+        def step(small):
+            seen.append(float(small.mean()))
+            return lut
+        return step
+
+    out = corrected(coffee, [watch(invert), watch(darken)])
+    expect = apply_lut(apply_lut(coffee, lut_image(invert)), lut_image(darken))
+    assert np.array_equal(arr(out), arr(expect))
+    assert seen[1] == pytest.approx(255 - seen[0], abs=0.01)  # step 2 saw the inverted thumbnail

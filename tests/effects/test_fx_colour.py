@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from edge.render.effects.art import FILTERS
+from edge.render.effects.colorblind import simulate
 from edge.render.effects.tint import parse_tint
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
@@ -114,13 +115,19 @@ def test_assist_colorblind_stripes_only_red_and_green(hats):
 
 
 def test_assist_colorblind_xray_shifts_red_green_information(hats):
-    out = arr(run("assist_colorblind", hats, "xray"))
-    src = arr(hats)
+    out_image = run("assist_colorblind", hats, "xray")
+    out, src = arr(out_image), arr(hats)
     red, green = _red_hat(hats), _green_hat(hats)
     assert np.abs(out[red] - src[red]).mean() > 10
     neutral = np.abs(src[..., 0] - src[..., 1]) + np.abs(src[..., 1] - src[..., 2]) < 6
     assert np.abs(out[neutral] - src[neutral]).mean() < 3
-    del green
+
+    def seen_gap(image) -> float:
+        """How different the red and the green hat look to a deuteranope."""
+        seen = np.clip(arr(simulate(image, "deuteranopia")), 0, 255)
+        return float(np.abs(seen[red].mean(axis=0) - seen[green].mean(axis=0)).sum())
+
+    assert seen_gap(out_image) > seen_gap(hats) * 1.3  # the point of Daltonisation
 
 
 @pytest.mark.parametrize("name", sorted(FILTERS))

@@ -190,3 +190,22 @@ def test_oil_paint_is_a_kuwahara_filter(coffee):
                 windows.append((luma[y0 : y0 + r + 1, x0 : x0 + r + 1].var(), win.mean(axis=0)))
         expect = min(windows, key=lambda t: t[0])[1]
         assert np.abs(out[y, x] - expect).max() < 0.01
+
+
+@pytest.mark.parametrize("name,args", [("pixelate_faces", ("12",)), ("blur_faces", ())])
+def test_face_effects_cover_the_padded_face_box_only(hats, name, args):
+    """A face box is grown by PAD of its size on each side (clipped to the image); only that
+    area changes."""
+    from edge.render.effects.faces import PAD
+
+    focus = FixedFocus({"faces": [(100, 60, 80, 60), (-20, 150, 60, 200)]})
+    out, src = arr(run(name, hats, *args, focus=focus)), arr(hats)
+    assert focus.calls == ["faces"]
+    changed = np.abs(out - src).sum(axis=2) > 0
+    px_, py_ = round(80 * PAD), round(60 * PAD)
+    inside = np.zeros(changed.shape, bool)
+    inside[60 - py_ : 120 + py_, 100 - px_ : 180 + px_] = True
+    inside[150 - 30 :, : 40 + 9] = True  # the second box, clipped at the left and bottom edges
+    assert not changed[~inside].any()
+    assert changed[60:120, 100:180].mean() > 0.5 and changed[60 - py_ : 60, 100:180].mean() > 0.3
+    assert changed[:, :49][150 - 30 :].mean() > 0.3

@@ -136,3 +136,12 @@ def test_vibrance_boosts_muted_colours_more(hats):
     gain_muted = (spread_out[muted] / spread_src[muted]).mean()
     gain_vivid = (spread_out[vivid] / spread_src[vivid]).mean()
     assert gain_muted > 1.2 and gain_muted > gain_vivid + 0.2
+
+
+def test_grayscale_is_neutral_keeps_alpha_and_tone_order(hats, bird):
+    out = arr(run("grayscale", hats))
+    assert np.array_equal(out[..., 0], out[..., 1]) and np.array_equal(out[..., 1], out[..., 2])
+    luma = arr(hats) @ np.array([0.299, 0.587, 0.114])
+    assert np.corrcoef(luma.ravel(), out[..., 0].ravel())[0, 1] > 0.95
+    grey_bird = arr(run("grayscale", bird))
+    assert grey_bird.shape[2] == 4 and np.array_equal(grey_bird[..., 3], arr(bird)[..., 3])

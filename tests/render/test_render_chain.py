@@ -29,6 +29,13 @@ def test_image_overlay_placed_by_gravity_and_offsets():
     assert np.array_equal(a[200:, 200:], src[200:, 200:])  # elsewhere untouched
 
 
+def test_cmyk_image_layer_is_converted_to_srgb_like_an_original():
+    # the layer source goes through the same decode as an original (ICC -> sRGB), once
+    alone = pixels(run("cmyk_with_icc.jpg", "c_scale,w_100,h_100").data)
+    out = run(SRC, "l_cmyk/c_scale,w_100,h_100/fl_layer_apply,g_north_west", load_layer=lambda layer: photo("cmyk_with_icc.jpg"))
+    assert mad(pixels(out.data)[:100, :100], alone) < 2
+
+
 def test_image_layer_without_loader_is_a_400():
     with pytest.raises(RenderError) as info:
         run(SRC, "l_hopper/fl_layer_apply")

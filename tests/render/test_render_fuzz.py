@@ -19,6 +19,7 @@ PARAMS = [
     "g_auto:cat_avoid", "g_xy_center", "a_90", "a_33", "a_hflip", "a_ignore", "r_20", "r_max",
     "r_5:50", "bo_3px_solid_red", "b_blue", "b_auto", "b_rgb:00ff0080", "o_30", "e_grayscale",
     "q_10", "q_auto:low", "q_90:444", "f_webp", "f_png", "f_gif", "f_auto", "pg_2",
+    "pg_1e400", "pg_0", "w_1e308", "x_-1e308",
     "fl_progressive", "fl_lossy", "fl_strip_profile", "fl_getinfo", "fl_ignore_aspect_ratio",
     "if_w_gt_60", "if_else", "if_end", "$v_30", "w_$v", "t_named", "l_text:Arial_20:Hi",
     "l_text:Arial_12_bold:Edge", "fl_layer_apply", "e_sepia", "e_blur:300", "e_multiply",

@@ -119,6 +119,14 @@ def test_pg_picks_one_frame():
         run("animated_newtons_cradle.gif", "pg_99", ext="png")
 
 
+@pytest.mark.parametrize("t", ["pg_0", "pg_1.5", "pg_1e400", "pg_inf", "pg_1-3"])
+def test_pg_outside_the_pages_or_not_a_page_number_is_a_400(t):
+    # pg_1e400 used to escape as OverflowError (int(inf)): a 500
+    with pytest.raises(RenderError) as err:
+        run("animated_newtons_cradle.gif", t, ext="png")
+    assert err.value.status == 400 and "pg" in str(err.value)
+
+
 @pytest.mark.parametrize("name", ["broken_truncated.jpg", "broken_truncated.png", "broken_zero_bytes.jpg", "broken_text_file.jpg"])
 @pytest.mark.parametrize("t", ["", "w_100", "c_fill,w_50,h_50,g_auto"])
 def test_broken_inputs_raise_render_error(name, t):

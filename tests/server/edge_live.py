@@ -20,7 +20,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from s3server import free_port  # noqa: E402,F401  (re-exported)
+from s3server import free_port, stop_process  # noqa: E402,F401  (re-exported)
 
 from edge.server import Settings, create_app  # noqa: E402
 

@@ -3,8 +3,6 @@ negotiation, attachments, default images, raw paths, routes."""
 
 from __future__ import annotations
 
-import io
-
 import pyvips
 import pytest
 
@@ -67,6 +65,16 @@ def test_f_auto_negotiates_and_varies_on_accept(live: Live) -> None:
     assert "Accept" in webp.headers["vary"] and "Accept" in jpeg.headers["vary"]
     again = live.client.get(url, headers={"Accept": "image/webp"})
     assert again.headers["x-edge-cache"] == "memory" and again.content == webp.content
+
+
+def test_f_auto_never_sends_a_format_the_client_refused(live: Live) -> None:
+    """`q=0` refuses a type: the render must not pick it, or the cached variant of the
+    `webp` class would be AVIF for the next client that only takes WebP."""
+    url = "/demo/image/upload/c_scale,w_120,f_auto/samples/dog"
+    refused = live.client.get(url, headers={"Accept": "image/avif;q=0, image/webp, */*"})
+    assert refused.headers["content-type"] == "image/webp"
+    webp_only = live.client.get(url, headers={"Accept": "image/webp"})
+    assert webp_only.headers["x-edge-cache"] == "memory" and webp_only.content == refused.content
 
 
 def test_dpr_auto_uses_client_hint(live: Live) -> None:
@@ -137,7 +145,7 @@ def test_non_ascii_raw_path_is_a_clean_400(live: Live) -> None:
     that pass them through."""
     status, _headers = live.socket_get("/demo/image/upload/c_scale,w_50/caf\u00e9.jpg".encode("latin-1"))
     assert status == 400
-    status, headers = live.socket_get("/demo/image/upload/w_50/caf\u00e9.jpg".encode("utf-8"))
+    status, _ = live.socket_get("/demo/image/upload/w_50/caf\u00e9.jpg".encode("utf-8"))
     assert status == 400
 
 
@@ -161,7 +169,7 @@ def test_health_ready_and_metrics(live: Live) -> None:
 
 
 def test_post_is_not_allowed_and_not_a_5xx(live: Live) -> None:
-    r = live.client.post(LANDSCAPE, content=io.BytesIO(b"x").read())
+    r = live.client.post(LANDSCAPE, content=b"x")
     assert r.status_code == 405
 
 

@@ -123,6 +123,9 @@ def test_fetch_delivery_type(origin_dir: Path, allow_private: bool, status: int)
             assert r.status_code == status, r.headers.get("x-cld-error")
             if status == 200:
                 assert pyvips.Image.new_from_buffer(r.content, "").width == 64
+            # a fetch URL no HTTP client can send (decoded NUL) is refused, not a 500
+            bad = live.client.get(f"/demo/image/fetch/c_scale,w_64/{src}%00")
+            assert bad.status_code == 403 and bad.headers["x-cld-error"]
     finally:
         remote.shutdown()
 

@@ -51,6 +51,7 @@ def test_delivery_type_rules() -> None:
 @pytest.mark.parametrize("accept,expected", [
     ("image/avif,image/webp,*/*", "avif.webp"), ("image/webp", "webp"), ("*/*", ""),
     ("image/jxl;q=0.9, image/webp;q=0", "jxl"), ("", ""), ("IMAGE/WEBP", "webp"),
+    ("image/webp;q=0.05", "webp"), ("image/webp; q=0.000", ""), ("image/avif;level=1;q=0.5", "avif"),
 ])
 def test_accept_class(accept: str, expected: str) -> None:
     assert accept_class(accept) == expected
@@ -62,6 +63,7 @@ def test_negotiation_only_uses_what_the_url_asks_for() -> None:
     auto = negotiate(_req("f_auto,dpr_auto/w_auto:100:300"), {"accept": "image/webp", "sec-ch-dpr": "1.2",
                                                               "sec-ch-width": "250"})
     assert auto.output == "jpg|auto:webp" and auto.dpr_hint == 2.0 and auto.width_hint == 250
+    assert auto.accept == "image/webp"  # render sees exactly what the key records
     assert auto.width_key == "300" and {"Accept", "Sec-CH-DPR", "Sec-CH-Width"} <= set(auto.vary)
     bad = negotiate(_req("dpr_auto,w_auto"), {"dpr": "nan", "width": "-4"})
     assert bad.dpr_hint is None and bad.width_hint is None

@@ -81,6 +81,9 @@ def test_derived_asset_roundtrip_and_truncation(images: Path) -> None:
     assert DerivedAsset.decode(blob[:10]) is None
     assert DerivedAsset.decode(b"") is None
     assert DerivedAsset.decode(b"garbage" * 10) is None
+    # right magic, a header that is JSON but not an object (a corrupt or foreign entry)
+    for head in (b'"ab"', b"[1]", b"null"):
+        assert DerivedAsset.decode(blob[:4] + len(head).to_bytes(4, "big") + head) is None
 
 
 def test_tiered_cache_promotes_backing_hits(tmp_path: Path, images: Path) -> None:

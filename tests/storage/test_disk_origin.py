@@ -32,11 +32,14 @@ def test_exact_name_and_name_with_extension(root: Path) -> None:
     origin = DiskOrigin(root)
     assert origin.load("exact_name").name == "exact_name"
     assert origin.load("cat.png").name == "cat.png"
+    shutil.copy(root / "cat.png", root / "scan.raw")  # an extension outside IMAGE_EXTENSIONS
+    assert origin.load("scan").name == "scan.raw"
 
 
 @pytest.mark.parametrize(
     "public_id",
-    ["../etc/passwd", "samples/../../x", "/etc/passwd", "", "a//b", "samples/./landscape", "a\x00b", "..\\x"],
+    ["../etc/passwd", "samples/../../x", "/etc/passwd", "", "a//b", "samples/./landscape", "a\x00b", "..\\x",
+     "lone\ud800surrogate"],
 )
 def test_unsafe_public_ids_are_not_found(root: Path, public_id: str) -> None:
     with pytest.raises(AssetNotFound):

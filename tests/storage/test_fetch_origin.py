@@ -85,6 +85,15 @@ def test_bad_schemes_refused(url: str) -> None:
         FetchOrigin(["*"]).load(url)
 
 
+@pytest.mark.parametrize("path", ["/a\x00b.jpg", "/lone\ud800.jpg", "/" + "a" * 70000],
+                         ids=["nul", "surrogate", "too-long"])
+def test_urls_the_http_client_refuses_are_denied(remote: str, path: str) -> None:
+    """Control characters (the fetch URL of `/image/fetch/http://h/%00`), lone surrogates and
+    over-long URLs pass the host checks but no HTTP client sends them: a 403, never a 500."""
+    with pytest.raises(FetchDenied, match="Invalid fetch URL"):
+        FetchOrigin(["127.0.0.1"], allow_private=True).load(remote + path)
+
+
 def test_fetch_success_with_private_allowed(remote: str) -> None:
     src = FetchOrigin(["127.0.0.1"], allow_private=True).load(f"{remote}/photo.jpg")
     assert src.data[:3] == b"\xff\xd8\xff" and src.version == "v42" and len(src.etag) == 40

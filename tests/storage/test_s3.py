@@ -51,7 +51,7 @@ def test_s3_origin_version_follows_the_object(s3_server, bucket: str, prefix: st
     first = origin.load("x")
     client.put_object(Bucket=bucket, Key=f"{prefix}/x.jpg", Body=(images / "rocket.jpg").read_bytes())
     second = origin.load("x")
-    assert second.etag != first.etag
+    assert second.etag != first.etag and second.version != first.version
 
 
 def test_s3_origin_missing_bucket_is_unavailable(s3_server) -> None:  # type: ignore[no-untyped-def]

@@ -75,10 +75,13 @@ def test_fast_path_agrees_with_the_lark_grammar(text):
 
 
 def test_grammar_ships_as_package_data():
-    from edge.url.grammar import grammar_text
+    from edge.url.grammar import grammar_text, value_parser
 
     text = grammar_text()
-    assert "condition" in text and "PROD_OP" in text
+    assert "?expr" in text and "PROD_OP" in text
+    tree = value_parser().parse("w_gt_1000_and_ctx:!kind!_eq_!a_b!", start="expr")
+    assert tree.data == "and_expr" and tree.children[1].type == "AND"
+    assert [c.children[1] for c in (tree.children[0], tree.children[2])] == ["_gt_", "_eq_"]
 
 
 def test_domain_errors_are_value_errors():

@@ -6,7 +6,7 @@ import pytest
 
 import edge.url as url
 from edge.url import (AutoWidth, Background, Border, Color, Component, Condition, DeliveryRequest, Effect, Expr, Flag,
-                      Gravity, Layer, Length, Quality, UrlError, Variable)
+                      Gravity, Length, Quality, UrlError, Variable)
 
 
 def first(path: str, **kw) -> Component:
@@ -15,9 +15,7 @@ def first(path: str, **kw) -> Component:
 
 def one(value: str):
     """Typed value of a single `key_value` token."""
-    comp = first(f"/demo/image/upload/{value}/sample.jpg")
-    key = value.split("_", 1)[0] if not value.startswith("$") else value.split("_", 1)[0]
-    return comp.get(key)
+    return first(f"/demo/image/upload/{value}/sample.jpg").get(value.split("_", 1)[0])
 
 
 # ---------------------------------------------------------------- layouts
@@ -216,7 +214,10 @@ def test_conditions_variables_named():
     assert r.components[3].get("if") == Condition(kind="end", text="end")
     assert one("t_a.b") == ("a", "b")
     assert one("$style_!Arial_12!").value == "!Arial_12!"
-    assert first("/demo/image/upload/if_else/w_1/if_end/a.jpg".replace("if_else", "if_w_gt_5/w_2/if_else")).get("if").kind == "if"
+    r = url.parse("/demo/image/upload/if_w_gt_5/w_2/if_else/w_1/if_end/a.jpg")
+    assert [c.get("if") and c.get("if").kind for c in r.components] == ["if", None, "else", None, "end"]
+    with pytest.raises(UrlError, match="variable name"):
+        url.parse("/demo/image/upload/$$a_1/a.jpg")  # a name is `$`, a letter, letters and digits
 
 
 def test_misc_keys():
@@ -284,6 +285,44 @@ def test_errors_name_the_fault(path, needle):
     with pytest.raises(UrlError) as info:
         url.parse(path)
     assert needle in str(info.value)
+
+
+BIG = "9" * 5000  # Python's int() refuses more than 4,300 digits; float() turns these into inf
+
+
+@pytest.mark.parametrize("path", [
+    f"/demo/image/upload/w_{BIG}/a.jpg",
+    f"/demo/image/upload/h_{BIG}.5/a.jpg",
+    f"/demo/image/upload/x_-{BIG}/a.jpg",
+    f"/demo/image/upload/w_auto:{BIG}/a.jpg",
+    f"/demo/image/upload/bo_{BIG}px_solid_red/a.jpg",
+    f"/demo/image/upload/dl_{BIG}/a.jpg",
+    f"/demo/image/upload/dn_{BIG}/a.jpg",
+    f"/demo/image/upload/q_{BIG}/a.jpg",
+    f"/demo/image/upload/g_auto:{BIG}/a.jpg",
+    f"/demo/image/upload/g_auto:cat:{BIG}/a.jpg",
+    f"/demo/image/upload/v{BIG}/a.jpg",
+    f"/demo/image/upload/l_text:Arial_{BIG}:hi,g_south/a.jpg",
+    f"/demo/image/upload/l_text:Arial_9_letter_spacing_{BIG[:400]}.0:hi,g_south/a.jpg",
+    f"/demo/image/upload/z_{BIG[:400]}.0/a.jpg",
+    f"/demo/image/upload/a_{BIG[:400]}.0/a.jpg",
+    f"/demo/image/upload/ar_{BIG[:400]}:1/a.jpg",
+    f"/demo/image/upload/ar_1:{BIG[:400]}/a.jpg",
+    f"/demo/image/upload/$v_{BIG[:400]}.0/a.jpg",
+    f"/demo/image/upload/w_iw_mul_{BIG[:400]}.0/a.jpg",
+    f"/demo/image/upload/if_w_gt_{BIG[:400]}:1/w_2/if_end/a.jpg",
+    f"/demo/image/upload/if_ctx:!a!_eq_!b!_or_w_gt_{BIG[:400]}.0/w_2/if_end/a.jpg",
+])
+def test_absurd_numbers_are_url_errors(path):
+    """Overlong integers and decimals that overflow a float are 400s, never ValueError/inf."""
+    with pytest.raises(UrlError, match="Invalid value"):
+        url.parse(path)
+    assert not url.verify_signature(path.replace("upload/", "upload/s--AAAAAAAA--/"), "secret")
+
+
+def test_large_but_sane_numbers_still_parse():
+    assert one("w_123456789012345678") == Length(123456789012345678, False, "123456789012345678")
+    assert url.parse("/demo/image/upload/v1768438613000/a.jpg").version == 1768438613000
 
 
 def test_error_names_component_index():

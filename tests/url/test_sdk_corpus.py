@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-
 import zlib
 
+import cloudinary.utils
 import pytest
 
 import edge.url as url
@@ -164,7 +164,7 @@ def test_host_forms(variant):
         if variant.get("use_root_path") or variant.get("shorten"):
             if options.get("type", "upload") != "upload" or options.get("url_suffix") or options.get("resource_type"):
                 continue
-        sdk_url, _ = __import__("cloudinary").utils.cloudinary_url(public_id, **dict(options))
+        sdk_url, _ = cloudinary.utils.cloudinary_url(public_id, **dict(options))
         path = _path(sdk_url)
         root = bool(variant.get("use_root_path"))
         request = url.parse(path, cloud_name="demo", root_path=root)

@@ -41,4 +41,5 @@ def test_sign_matches_spec_vectors():
 
 def test_cloudless_parse_option():
     out = run("parse", "/image/upload/a.jpg", "--cloud-name", "demo")
+    assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["cloud_name"] == "demo"

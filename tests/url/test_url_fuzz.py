@@ -38,9 +38,12 @@ def _check(path: str) -> None:
         assert again == (text if request.cloud_name else "/demo" + text)
     assert url.verify_signature(path, "secret") in (True, False)
     try:
-        url.sign_path(path, "secret")
+        signed = url.sign_path(path, "secret")
     except url.UrlError:
-        pass
+        return
+    # whatever can be signed verifies, and only with its own secret
+    assert url.verify_signature(signed, "secret"), signed
+    assert not url.verify_signature(signed, "other"), signed
 
 
 @FUZZ

@@ -1,8 +1,11 @@
-"""Fixtures for the vision tests: the real photos of tests/images, a fresh provider, a byte store."""
+"""Fixtures for the vision tests: the real photos of tests/images, a fresh provider, a byte store,
+a spy on the real ONNX sessions."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import pyvips
@@ -59,3 +62,32 @@ class DictStore:
 @pytest.fixture
 def store() -> DictStore:
     return DictStore()
+
+
+class OnnxRuns(Counter):
+    """`InferenceSession.run` calls per model name; `delay` (s) is slept inside every run, to
+    widen the window in which concurrent callers overlap."""
+
+    delay = 0.0
+
+
+@pytest.fixture
+def onnx_runs(monkeypatch) -> OnnxRuns:
+    """Counts `InferenceSession.run` calls per model (the real sessions of
+    `edge.vision.REGISTRY`, spied)."""
+    from edge.vision import REGISTRY
+
+    counts = OnnxRuns()
+    lock = threading.Lock()
+    for name in ("coco", "faces", "text", "saliency"):
+        session = REGISTRY.session(name)
+        real = session.run
+
+        def run(*args, _real=real, _name=name, **kwargs):
+            with lock:
+                counts[_name] += 1
+            time.sleep(counts.delay)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(session, "run", run)
+    return counts

@@ -7,7 +7,7 @@ import pytest
 from edge.vision import VisionFocus, detect
 from edge.vision import detector as detect_module
 from edge.vision.cache import DetectionCache
-from edge.vision.detection import Found, decode, encode
+from edge.vision.detection import Found, decode, encode, to_pixels
 
 
 @pytest.fixture
@@ -109,11 +109,30 @@ def test_encode_decode_round_trip():
 
     mask = (np.arange(12, dtype=np.uint8) * 20).reshape(3, 4)
     found = [Found("cat", 0.5, (0.1, 0.2, 0.3, 0.4), "coco"), Found("saliency", 0.9, (0, 0, 1, 1), "saliency", mask)]
-    back, aspect = decode(encode(found, 1.5))
-    assert aspect == 1.5
+    back, aspect, side = decode(encode(found, 1.5))
+    assert (aspect, side) == (1.5, None)
     assert back[0] == found[0]
     assert (back[1].mask == mask).all()
-    assert decode(b"{}") is None and decode(b"[1,2]") is None
+    assert decode(encode(found, 1.5, 640))[2] == 640
+    # one-pixel masks keep two dimensions, both ways through libvips
+    (dot,) = decode(encode([Found("saliency", 1.0, (0, 0, 1, 1), "saliency", mask[:1, :1])], 1.0))[0]
+    assert dot.mask.shape == (1, 1)
+    assert to_pixels([dot], 7, 5)[0].mask.shape == (5, 7)
+    assert to_pixels(found[1:], 1, 1)[0].mask.shape == (1, 1)
+    assert decode(b"{}") is None and decode(b"[1,2]") is None and decode(b"\xff\xfe") is None
+    # a corrupt mask (not base64, not an image, not one band) is a miss, never an exception
+    good = encode(found, 1.5).decode()
+    b64 = good.split('"mask":"')[1].split('"')[0]
+    for bad in ("!!!", "aGVsbG8=", _rgb_png_base64()):
+        assert decode(good.replace(b64, bad).encode()) is None
+
+
+def _rgb_png_base64() -> str:
+    import base64
+
+    import pyvips
+
+    return base64.b64encode(pyvips.Image.black(4, 3, bands=3).pngsave_buffer()).decode()
 
 
 def test_detect_returns_pixel_boxes(photo):
@@ -141,3 +160,45 @@ def test_works_with_the_storage_disk_store(tmp_path, photo, runs):
     VisionFocus("coffee", 3, disk, cache=DetectionCache()).find(photo("coffee.png"), "cup")
     again = VisionFocus("coffee", 3, disk, cache=DetectionCache()).find(photo("coffee.png"), "cup")
     assert runs == {"coco": 1} and again[0].label == "cup"
+
+
+def test_keyed_locks_serialise_one_key_and_not_others():
+    import threading
+    import time
+
+    from edge.vision.locks import KeyedLocks
+
+    locks = KeyedLocks()
+    inside: list[int] = []
+    most = [0]
+    guard = threading.Lock()
+
+    def same_key() -> None:
+        with locks.hold("asset"):
+            with guard:
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+            time.sleep(0.02)
+            with guard:
+                inside.pop()
+
+    threads = [threading.Thread(target=same_key) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1 and len(locks) == 0  # one at a time; the table empties
+
+    other_entered = threading.Event()
+
+    def other_key() -> None:
+        with locks.hold("other"):
+            other_entered.set()
+
+    with locks.hold("asset"):
+        t = threading.Thread(target=other_key)
+        t.start()
+        assert other_entered.wait(5)  # another key is not blocked by this one
+        t.join()
+        assert len(locks) == 1
+    assert len(locks) == 0

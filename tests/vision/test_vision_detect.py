@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.render.focus import FocusProvider, Region
+from edge.render.focus import FocusError, FocusProvider, Region
 
 
 def _contains(box, point) -> bool:
@@ -119,6 +119,25 @@ def test_rgba_and_grey_inputs_work(focus, photo):
     grey = photo("text_scanned_page_gray.png")
     assert grey.bands in (1, 3)
     assert focus.find(pyvips_grey(grey), "ocr_text")
+
+
+def test_a_multiband_image_without_colour_space_works(focus, photo):
+    """Bands tagged `multiband` (no colour space to convert from) once raised pyvips.Error in
+    the shared pre-processing: the first three bands are used as RGB, fewer as grey."""
+    coffee = photo("coffee.png")
+    five = coffee.bandjoin([coffee.extract_band(0), coffee.extract_band(1)]).copy(interpretation="multiband")
+    assert focus.find(five, "cup")[0].box == focus.find(coffee, "cup")[0].box
+    grey = coffee.extract_band(1)
+    two = grey.bandjoin(grey).copy(interpretation="multiband")  # read as grey + alpha
+    (region,) = focus.find(two, "saliency")
+    assert region.mask.shape == region.box[:1:-1]
+
+
+def test_an_unknown_model_is_a_focus_error(photo):
+    from edge.vision import detect
+
+    with pytest.raises(FocusError):
+        detect(photo("tiny_hopper_128.jpg"), "unicorn")
 
 
 def pyvips_grey(image):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ import pyvips
 from edge.render import RenderError, render
 from edge.render.effects.faces import PAD
 from edge.url import parse
-from edge.vision import REGISTRY, VisionFocus
+from edge.vision import CACHE, VisionFocus
 from edge.vision.cache import DetectionCache
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
@@ -376,22 +375,6 @@ def test_background_removal_makes_the_white_background_transparent():
 # --- the detection cache --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def onnx_runs(monkeypatch):
-    """Counts `InferenceSession.run` calls per model (the real sessions, spied)."""
-    counts: Counter = Counter()
-    for name in ("coco", "faces", "text", "saliency"):
-        session = REGISTRY.session(name)
-        real = session.run
-
-        def run(*args, _real=real, _name=name, **kwargs):
-            counts[_name] += 1
-            return _real(*args, **kwargs)
-
-        monkeypatch.setattr(session, "run", run)
-    return counts
-
-
 def _getinfo(name: str, transformation: str, provider: VisionFocus) -> dict:
     return json.loads(render(source(name), parse(url(name, transformation + "/fl_getinfo")), focus=provider).data)
 
@@ -452,16 +435,62 @@ def test_a_thumbnail_gravity_sees_every_face_of_the_photo():
 def test_a_tiny_rendition_never_degrades_the_cached_detections(onnx_runs):
     """`w_64,e_pixelate_faces` analyses a 64 px image; a later full-size rendition must not be
     served what was (not) found there: the cache recomputes from sharper pixels."""
+    truth = boxes_of(info(FAMILY, "c_crop,g_faces")["regions"])
+    onnx_runs.clear()
     public_id = f"cache/{uuid.uuid4().hex}"
     render(source(FAMILY), parse(url(FAMILY, "w_64,e_pixelate_faces")), focus=VisionFocus(public_id, 1))
     assert onnx_runs["faces"] == 1
     faces = boxes_of(_getinfo(FAMILY, "c_crop,g_faces", VisionFocus(public_id, 1))["regions"])
     assert onnx_runs["faces"] == 2  # recomputed on the sharper image ...
-    truth = boxes_of(info(FAMILY, "c_crop,g_faces")["regions"])
     assert len(faces) == len(truth) and all(any(same_box(f, t, 3) for t in truth) for f in faces)
     _getinfo(FAMILY, "c_crop,g_faces", VisionFocus(public_id, 1))
     render(source(FAMILY), parse(url(FAMILY, "w_64,e_pixelate_faces")), focus=VisionFocus(public_id, 1))
     assert onnx_runs["faces"] == 2  # ... and that result serves both sizes from then on
+
+
+def test_a_thumbnail_entry_does_not_let_the_next_gravity_shrink_on_load(onnx_runs):
+    """After `w_64,e_pixelate_faces` cached what a 64 px image shows, `VisionFocus.cached`
+    once said yes, so `g_faces` decoded a 150 px copy, lost a face and cached that."""
+    truth = boxes_of(info(FAMILY, "c_crop,g_faces")["regions"])
+    onnx_runs.clear()
+    public_id = f"cache/{uuid.uuid4().hex}"
+    render(source(FAMILY), parse(url(FAMILY, "w_64,e_pixelate_faces")), focus=VisionFocus(public_id, 1))
+    assert not VisionFocus(public_id, 1).cached("faces", aspect=640 / 480)
+    thumb = _getinfo(FAMILY, "c_fill,g_faces,w_100,h_100", VisionFocus(public_id, 1))
+    assert onnx_runs["faces"] == 2  # analysed again, at analysis size
+    faces = boxes_of(thumb["regions"])
+    assert len(faces) == len(truth) and all(any(same_box(f, t, 3) for t in truth) for f in faces)
+
+
+def test_concurrent_renditions_of_a_new_asset_run_each_model_once(onnx_runs):
+    """A browser's srcset: two sizes of one never-seen asset arrive together.  The first
+    runs the models; the second waits for it (single-flight per detection-cache key) and
+    reads the same detections from the cache."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    faces = boxes_of(info(FAMILY, "c_crop,g_faces")["regions"])
+    onnx_runs.clear()
+    _getinfo(FAMILY, "c_fill,g_auto,w_200,h_200", VisionFocus(f"cache/{uuid.uuid4().hex}", 1))
+    one_rendition = dict(onnx_runs)  # coco runs NanoDet twice (two letterbox scales)
+    assert set(one_rendition) >= {"coco", "faces", "saliency"}
+    onnx_runs.clear()
+    onnx_runs.delay = 0.3  # each model run takes long enough for the renders to overlap
+    public_id = f"cache/{uuid.uuid4().hex}"
+    start = threading.Barrier(2)
+
+    def rendition(transformation: str) -> dict:
+        start.wait()
+        return _getinfo(FAMILY, transformation, VisionFocus(public_id, 1))
+
+    with ThreadPoolExecutor(2) as pool:
+        small, large = pool.map(rendition, ["c_fill,g_auto,w_200,h_200", "c_fill,g_auto,w_400,h_300"])
+    assert dict(onnx_runs) == one_rendition  # the pair cost what one rendition costs
+    assert (small["output"]["width"], large["output"]["width"]) == (200, 400)
+    for doc in (small, large):
+        found = boxes_of(doc["regions"], "face")
+        assert len(found) == len(faces) and all(any(same_box(f, t, 3) for t in faces) for f in found)
+    assert len(CACHE.flights) == 0  # the lock table empties when the flights land
 
 
 def test_a_warm_cache_lets_the_next_rendition_shrink_on_load(monkeypatch):

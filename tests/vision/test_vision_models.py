@@ -57,7 +57,7 @@ def test_sessions_are_created_once_and_shared():
     assert "coco" in REGISTRY.loaded()
 
 
-def test_sessions_created_concurrently_are_one(tmp_path):
+def test_sessions_created_concurrently_are_one():
     from concurrent.futures import ThreadPoolExecutor
 
     from edge.vision.registry import ModelRegistry

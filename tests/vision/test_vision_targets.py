@@ -59,6 +59,7 @@ def test_special_targets(name, model, expected):
 @pytest.mark.parametrize("name,model", [
     ("unicorn", None), ("", None), ("lvis_sofa", None), ("cat", "lvis"), ("shoe", "cld-fashion"),
     ("ocr_text", "coco"), ("cat", "cld-text"), ("faces", "coco"), ("cat", "nosuchmodel"),
+    ("saliency", "coco"),
 ])
 def test_unknown_names_and_models_raise_focus_error(name, model):
     with pytest.raises(FocusError):

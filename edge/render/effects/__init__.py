@@ -22,6 +22,7 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from edge.render.focus import FocusProvider
 from edge.url.ast import Component, Effect
 
 __all__ = ["EffectContext", "EffectFn", "register", "lookup", "names"]
@@ -32,12 +33,14 @@ class EffectContext:
     """What an effect may read besides its own arguments.
 
     * `component`: the transformation component holding the `e_` parameter.
-    * `focus`: a `edge.render.focus.FocusProvider` or None (saliency-only default applies).
+    * `focus`: the `FocusProvider` to ask about this image (faces, objects, text, saliency),
+      or None when the render has none (effects needing one then do nothing or raise
+      RenderError, as each documents).
     * `variables`: user variables in scope (`$name` -> value), for expressions.
     """
 
     component: Component
-    focus: Any = None
+    focus: FocusProvider | None = None
     variables: dict[str, Any] | None = None
 
 
@@ -47,10 +50,16 @@ _REGISTRY: dict[str, EffectFn] = {}
 _loaded = False
 
 
-def register(name: str, *aliases: str) -> Callable[[EffectFn], EffectFn]:
-    """Decorator: register `fn` under the URL effect `name` (and `aliases`)."""
+def register(name: str, *aliases: str, whole_animation: bool = False) -> Callable[[EffectFn], EffectFn]:
+    """Decorator: register `fn` under the URL effect `name` (and `aliases`).  Raises
+    RuntimeError when a name is already taken by another function (a programming error).
+
+    By default the effects step applies `fn` to each frame of an animation; with
+    `whole_animation=True` it gets the whole stacked animation once (`page-height` set) and
+    returns an image of its own (e.g. `e_zoompan`, which makes an animation from a still)."""
 
     def deco(fn: EffectFn) -> EffectFn:
+        fn.whole_animation = whole_animation  # type: ignore[attr-defined]
         for n in (name, *aliases):
             if n in _REGISTRY and _REGISTRY[n] is not fn:
                 raise RuntimeError(f"effect {n!r} registered twice")

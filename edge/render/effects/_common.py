@@ -14,37 +14,45 @@ import numpy as np
 import pyvips
 
 from edge.render.errors import LimitError
+from edge.render.limits import Limits
 from edge.url.ast import Color, Component, Effect, Length
 from edge.url.colors import parse_color as _parse_url_color
 
 __all__ = [
     "MAX_SIDE",
+    "LUMA_WEIGHTS",
     "check_side",
     "split_alpha",
     "join_alpha",
     "to_uchar",
     "mix",
+    "lut_array",
+    "lut_image",
     "lut_from",
     "apply_lut",
     "parse_color",
     "component_color",
     "length_px",
     "component_offset",
+    "grow_box",
     "region_boxes",
     "apply_in_boxes",
     "alpha_of",
     "luminance",
     "distance_to",
     "clip01",
-    "solid",
+    "color_layer",
     "with_alpha",
     "median",
 ]
 
 
-MAX_SIDE = 8192
+MAX_SIDE = Limits().max_output_side
 """Largest side (px) an effect may grow an image to (the render engine's default
 `Limits.max_output_side`); beyond it an effect raises LimitError (413)."""
+
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+"""Rec.601 luma weights of R, G, B (ITU-R BT.601), used wherever an effect needs a brightness."""
 
 
 def check_side(width: float, height: float, name: str) -> None:
@@ -88,25 +96,34 @@ def mix(original: pyvips.Image, processed: pyvips.Image, amount: float) -> pyvip
     return original * (1.0 - amount) + processed * amount
 
 
+def lut_array(fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`fn` applied to the float array 0..255, rounded and clipped: a (256,) uint8 LUT."""
+    x = np.arange(256, dtype=np.float64)
+    return np.clip(np.rint(fn(x)), 0, 255).astype(np.uint8)
+
+
+def lut_image(luts: np.ndarray) -> pyvips.Image:
+    """A `maplut` table from a (256,) uint8 LUT (one for all bands) or a (bands, 256) array
+    (one LUT per band): a 256x1 uchar image with that many bands."""
+    table = np.atleast_2d(np.asarray(luts, dtype=np.uint8))
+    data = np.ascontiguousarray(table.T).tobytes()
+    return pyvips.Image.new_from_memory(data, 256, 1, table.shape[0], "uchar")
+
+
 def lut_from(fn: Callable[[np.ndarray], np.ndarray]) -> pyvips.Image:
     """A 256x1 one-band uchar LUT with `fn` applied to the float array 0..255."""
-    x = np.arange(256, dtype=np.float64)
-    y = np.clip(np.rint(fn(x)), 0, 255).astype(np.uint8)
-    return pyvips.Image.new_from_array(y.reshape(1, 256).tolist()).cast("uchar")
+    return lut_image(lut_array(fn))
 
 
-def apply_lut(rgb: pyvips.Image, luts: pyvips.Image | Sequence[pyvips.Image]) -> pyvips.Image:
-    """Map a uchar image through one LUT (all bands) or one LUT per band."""
-    rgb = to_uchar(rgb)
-    if isinstance(luts, pyvips.Image):
-        return rgb.maplut(luts)
-    bands = [rgb.extract_band(i).maplut(lut) for i, lut in enumerate(luts)]
-    return bands[0].bandjoin(bands[1:])
+def apply_lut(rgb: pyvips.Image, lut: pyvips.Image) -> pyvips.Image:
+    """Map an image (cast to uchar first) through a `lut_image` table: a one-band table maps
+    every band, an n-band table maps band i through its band i."""
+    return to_uchar(rgb).maplut(lut)
 
 
 def luminance(rgb: pyvips.Image) -> pyvips.Image:
-    """Rec.601 luma of an sRGB image as a one-band float image 0..255."""
-    return rgb.recomb([[0.299, 0.587, 0.114]])
+    """Rec.601 luma (`LUMA_WEIGHTS`) of an sRGB image as a one-band float image 0..255."""
+    return rgb.recomb([list(LUMA_WEIGHTS)])
 
 
 def alpha_of(image: pyvips.Image) -> pyvips.Image:
@@ -129,8 +146,10 @@ def parse_color(effect: Effect, text: str) -> tuple[int, int, int, int]:
     return (c.r, c.g, c.b, c.a)
 
 
-def component_color(component: Component, default: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """The component's `co_` colour as RGBA, or `default`."""
+def component_color(
+    component: Component, default: tuple[int, int, int, int] | None
+) -> tuple[int, int, int, int] | None:
+    """The component's `co_` colour as RGBA 0..255, or `default` when it has none."""
     co = component.get("co")
     if isinstance(co, Color):
         return (co.r, co.g, co.b, co.a)
@@ -158,11 +177,26 @@ def component_offset(component: Component, width: int, height: int, default: tup
     )
 
 
+def grow_box(
+    box: Sequence[float], pad: float, width: int, height: int
+) -> tuple[int, int, int, int] | None:
+    """`box` `(x, y, w, h)` px grown by `pad` (a ratio of its own w / h) on every side and
+    clipped to a `width` x `height` image; None when nothing of it lies inside."""
+    x, y, w, h = (int(v) for v in box)
+    px, py = int(round(w * pad)), int(round(h * pad))
+    x0, y0 = max(0, x - px), max(0, y - py)
+    x1, y1 = min(width, x + w + px), min(height, y + h + py)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def region_boxes(image: pyvips.Image, component: Component, focus: object) -> list[tuple[int, int, int, int]]:
     """Regions an `_region` effect applies to, as `(x, y, w, h)` px boxes clipped to the image.
 
     * `g_ocr_text` / `g_faces` in the component: the boxes `focus.find(image, target)` returns
       (none found -> no region: the image is left as is); without a provider -> whole image.
+      A `FocusError` from the provider propagates (the server answers it with 400).
     * otherwise `x, y, w, h` (px or relative to the image size); missing `w`/`h` extend to
       the right/bottom edge; no geometry at all -> the whole image (spec §9).
     """
@@ -173,7 +207,7 @@ def region_boxes(image: pyvips.Image, component: Component, focus: object) -> li
         if focus is None:
             return [(0, 0, W, H)]
         target = "ocr_text" if kind == "ocr_text" else "faces"
-        boxes = [tuple(int(v) for v in r.box) for r in focus.find(image, target)]
+        boxes = [r.box for r in focus.find(image, target)]
     else:
         if not any(k in component for k in ("x", "y", "w", "h")):
             return [(0, 0, W, H)]
@@ -182,13 +216,8 @@ def region_boxes(image: pyvips.Image, component: Component, focus: object) -> li
         w = length_px(component.get("w"), W, W - x)
         h = length_px(component.get("h"), H, H - y)
         boxes = [(int(round(x)), int(round(y)), int(round(w)), int(round(h)))]  # type: ignore[arg-type]
-    out = []
-    for bx, by, bw, bh in boxes:
-        x0, y0 = max(0, bx), max(0, by)
-        x1, y1 = min(W, bx + bw), min(H, by + bh)
-        if x1 > x0 and y1 > y0:
-            out.append((x0, y0, x1 - x0, y1 - y0))
-    return out
+    clipped = (grow_box(b, 0.0, W, H) for b in boxes)
+    return [b for b in clipped if b is not None]
 
 
 def apply_in_boxes(
@@ -216,9 +245,11 @@ def distance_to(seeds: pyvips.Image) -> pyvips.Image:
     seed gives a constant distance larger than the image diagonal.
     """
     w, h = seeds.width, seeds.height
-    if seeds.max() == 0:
+    stats = seeds.stats()  # one pass for both: row 0 of `stats` holds min (col 0) and max (col 1)
+    lo, hi = stats(0, 0)[0], stats(1, 0)[0]
+    if hi == 0:
         return pyvips.Image.black(w, h) + float(w + h)
-    if seeds.min() > 0:
+    if lo > 0:
         return pyvips.Image.black(w, h).cast("float")
     scale = min(1.0, _DISTANCE_MAX_SIDE / max(w, h))
     work = seeds if scale == 1.0 else (seeds.resize(scale, kernel="linear") > 0)
@@ -236,9 +267,11 @@ def clip01(image: pyvips.Image) -> pyvips.Image:
     return (image < 0).ifthenelse(0, (image > 1).ifthenelse(1, image))
 
 
-def solid(width: int, height: int, rgba: Sequence[float]) -> pyvips.Image:
-    """A constant `width` x `height` 4-band sRGB uchar image of colour `rgba`."""
-    return (pyvips.Image.black(width, height, bands=4) + list(rgba)).cast("uchar").copy(interpretation="srgb")
+def color_layer(coverage: pyvips.Image, rgba: Sequence[int]) -> pyvips.Image:
+    """A 4-band sRGB uchar layer of colour `rgba` (0..255) the size of `coverage` (one-band
+    float, 0..1), whose alpha is `coverage` times the colour's own alpha."""
+    rgb = (pyvips.Image.black(coverage.width, coverage.height, bands=3) + list(rgba[:3])).cast("uchar")
+    return rgb.bandjoin(to_uchar(coverage * rgba[3])).copy(interpretation="srgb")
 
 
 def with_alpha(image: pyvips.Image) -> pyvips.Image:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 
-__all__ = ["number", "integer", "choice", "option_number"]
+__all__ = ["parse_number", "number", "integer", "choice", "option_number"]
 
 
-def _num(effect: Effect, text: str, lo: float, hi: float) -> float:
+def parse_number(effect: Effect, text: str, lo: float, hi: float) -> float:
+    """`text` (an argument or option value of `effect`) as a float in [lo, hi]; NaN and
+    infinities are out of range."""
     try:
         value = float(text)
     except ValueError:
@@ -26,7 +28,7 @@ def number(effect: Effect, index: int, default: float, lo: float, hi: float) -> 
     """The `index`-th positional argument as a float in [lo, hi], or `default` when absent/empty."""
     if index >= len(effect.args) or effect.args[index] == "":
         return default
-    return _num(effect, effect.args[index], lo, hi)
+    return parse_number(effect, effect.args[index], lo, hi)
 
 
 def integer(effect: Effect, index: int, default: int, lo: int, hi: int) -> int:
@@ -52,4 +54,4 @@ def option_number(effect: Effect, key: str, default: float, lo: float, hi: float
     text = effect.option(key)
     if text is None or text == "":
         return default
-    return _num(effect, text, lo, hi)
+    return parse_number(effect, text, lo, hi)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_lut, join_alpha, lut_from, split_alpha
+from edge.render.effects._common import LUMA_WEIGHTS, apply_lut, join_alpha, lut_array, lut_image, split_alpha
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 
@@ -62,14 +63,14 @@ FILTERS: dict[str, Grade] = {
 
 def grade(rgb: pyvips.Image, g: Grade) -> pyvips.Image:
     """Apply a `Grade` to an sRGB uchar 3-band image (float out)."""
-    luts = [
-        lut_from(lambda x, i=i: ((x - 128) * g.contrast + 128 + g.brightness) * g.gain[i] + g.lift[i])
+    luts = np.stack([
+        lut_array(lambda x, i=i: ((x - 128) * g.contrast + 128 + g.brightness) * g.gain[i] + g.lift[i])
         for i in range(3)
-    ]
-    graded = apply_lut(rgb, luts)
+    ])
+    graded = apply_lut(rgb, lut_image(luts))
     if g.saturation == 1.0 and g.tone == (1.0, 1.0, 1.0):
         return graded
-    s, w = g.saturation, (0.299, 0.587, 0.114)
+    s, w = g.saturation, LUMA_WEIGHTS
     matrix = [[((1 - s) * w[c] + (s if r == c else 0)) * g.tone[r] for c in range(3)] for r in range(3)]
     return graded.recomb(matrix)
 

@@ -17,7 +17,7 @@ import pyvips
 
 from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_lut, join_alpha, lut_from, median, split_alpha, to_uchar
+from edge.render.effects._common import apply_lut, clip01, join_alpha, lut_from, luminance, median, split_alpha, to_uchar
 from edge.render.effects.args import number
 from edge.url.ast import Effect
 
@@ -42,8 +42,7 @@ def vignette(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.
     rgb, alpha = split_alpha(image)
     d = radial_distance(rgb.width, rgb.height)
     r0 = 1 - level / 100
-    t = ((d - r0) / (1 - r0 + 1e-9))
-    t = (t < 0).ifthenelse(0, (t > 1).ifthenelse(1, t))
+    t = clip01((d - r0) / (1 - r0 + 1e-9))
     factor = 1 - t * t * (3 - 2 * t)
     return join_alpha(rgb * factor, alpha)
 
@@ -60,7 +59,7 @@ def kuwahara(rgb: pyvips.Image, radius: int) -> pyvips.Image:
     c = k // 2  # libvips centres a k-tap mask at k // 2: shift to anchor windows at a corner
     w, h = rgb.width, rgb.height
     f = rgb.cast("float").embed(2 * r, 2 * r, w + 4 * r, h + 4 * r, extend="copy")
-    luma = f.recomb([[0.299, 0.587, 0.114]])
+    luma = luminance(f)
     box = pyvips.Image.new_from_array([[1.0] * k], scale=float(k))
     # bands: mean R, G, B, mean luma, mean luma^2 over every (r+1)^2 window
     stack = f.bandjoin([luma, luma * luma]).convsep(box, precision="float")

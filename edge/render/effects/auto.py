@@ -1,7 +1,9 @@
 """Automatic corrections: auto_brightness, auto_color, auto_contrast, improve, fill_light.
 
-Statistics are measured on a thumbnail (longest side <= 256 px, numpy), the correction is a
-LUT applied lazily to the full image, then blended with the original by `blend`/100.
+Statistics are measured on one thumbnail (longest side <= 256 px, numpy); each correction is a
+per-band LUT derived from them.  Chained corrections (`improve`) are measured on the thumbnail
+as corrected by the steps before and their LUTs composed, so the full image is mapped once
+(one lazy `maplut`), then blended with the original by `blend`/100.
 
 * auto_contrast: stretch luma so its 0.5th..99.5th percentiles map to 0..255 (same linear map
   on every band, so hues are kept) -- ImageMagick `-contrast-stretch 0.5%`.
@@ -18,22 +20,24 @@ LUT applied lazily to the full image, then blended with the original by `blend`/
 from __future__ import annotations
 
 import math
+from typing import Callable, Sequence
 
 import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_lut, join_alpha, lut_from, luminance, mix, split_alpha, to_uchar
+from edge.render.effects._common import LUMA_WEIGHTS, apply_lut, join_alpha, lut_array, lut_image, luminance, mix, split_alpha, to_uchar
 from edge.render.effects.args import number
 from edge.render.effects.chroma import from_lch, to_lch
 from edge.url.ast import Effect
-from edge.url.errors import UrlError
 
 __all__ = [
+    "Correction",
     "stats_array",
-    "contrast_stretch",
-    "color_stretch",
-    "auto_gamma",
+    "contrast_luts",
+    "color_luts",
+    "gamma_luts",
+    "corrected",
     "auto_brightness",
     "auto_color",
     "auto_contrast",
@@ -43,6 +47,9 @@ __all__ = [
 
 _LOW, _HIGH = 0.5, 99.5
 
+Correction = Callable[[np.ndarray], np.ndarray]
+"""A correction: thumbnail pixels (h, w, 3) float 0..255 -> per-band LUTs (3, 256) uint8."""
+
 
 def stats_array(rgb: pyvips.Image) -> np.ndarray:
     """A small (<= 256 px) float copy of `rgb` as an (h, w, 3) numpy array for statistics."""
@@ -51,42 +58,46 @@ def stats_array(rgb: pyvips.Image) -> np.ndarray:
     return small.numpy().astype(np.float64).reshape(small.height, small.width, -1)[..., :3]
 
 
-def _stretch_lut(lo: float, hi: float) -> pyvips.Image:
+def _stretch(lo: float, hi: float) -> np.ndarray:
     if hi - lo < 1:
-        return lut_from(lambda x: x)
-    return lut_from(lambda x: (x - lo) * 255 / (hi - lo))
+        return lut_array(lambda x: x)
+    return lut_array(lambda x: (x - lo) * 255 / (hi - lo))
 
 
-def contrast_stretch(rgb: pyvips.Image) -> pyvips.Image:
-    """Luma-percentile stretch (same map on all bands); uchar in, uchar out."""
-    arr = stats_array(rgb)
-    luma = arr @ np.array([0.299, 0.587, 0.114])
-    lo, hi = np.percentile(luma, [_LOW, _HIGH])
-    return apply_lut(rgb, _stretch_lut(float(lo), float(hi)))
+def contrast_luts(small: np.ndarray) -> np.ndarray:
+    """Luma-percentile stretch: the same LUT on all bands."""
+    lo, hi = np.percentile(small @ np.array(LUMA_WEIGHTS), [_LOW, _HIGH])
+    return np.stack([_stretch(float(lo), float(hi))] * 3)
 
 
-def color_stretch(rgb: pyvips.Image) -> pyvips.Image:
-    """Per-channel percentile stretch; uchar in, uchar out."""
-    arr = stats_array(rgb)
-    luts = [_stretch_lut(*map(float, np.percentile(arr[..., i], [_LOW, _HIGH]))) for i in range(3)]
-    return apply_lut(rgb, luts)
+def color_luts(small: np.ndarray) -> np.ndarray:
+    """Per-channel percentile stretch."""
+    return np.stack([_stretch(*map(float, np.percentile(small[..., i], [_LOW, _HIGH]))) for i in range(3)])
 
 
-def auto_gamma(rgb: pyvips.Image) -> pyvips.Image:
-    """Gamma so the mean luma becomes 127.5; uchar in, uchar out."""
-    arr = stats_array(rgb)
-    mean = float((arr @ np.array([0.299, 0.587, 0.114])).mean()) / 255
-    if mean <= 0.005 or mean >= 0.995:
-        return rgb
-    e = math.log(0.5) / math.log(mean)
-    return apply_lut(rgb, lut_from(lambda x: 255 * (x / 255) ** e))
+def gamma_luts(small: np.ndarray) -> np.ndarray:
+    """Gamma so the mean luma becomes 127.5 (identity for a nearly black or white image)."""
+    mean = float((small @ np.array(LUMA_WEIGHTS)).mean()) / 255
+    e = 1.0 if mean <= 0.005 or mean >= 0.995 else math.log(0.5) / math.log(mean)
+    return np.stack([lut_array(lambda x: 255 * (x / 255) ** e)] * 3)
+
+
+def corrected(rgb: pyvips.Image, steps: Sequence[Correction]) -> pyvips.Image:
+    """`rgb` (uchar, 3 bands) through `steps` in order, each measured on the thumbnail as
+    corrected by the steps before; the composed LUT maps the full image once (uchar out)."""
+    small = np.rint(stats_array(rgb)).astype(np.intp)
+    total = np.tile(np.arange(256, dtype=np.uint8), (3, 1))
+    for step in steps:
+        now = np.stack([total[c][small[..., c]] for c in range(3)], axis=-1).astype(np.float64)
+        total = np.take_along_axis(step(now), total.astype(np.intp), axis=1)
+    return apply_lut(rgb, lut_image(total))
 
 
 def _blend(effect: Effect, index: int = 0) -> float:
     return number(effect, index, 100, 0, 100) / 100
 
 
-def _run(image: pyvips.Image, amount: float, fn) -> pyvips.Image:
+def _run(image: pyvips.Image, amount: float, fn: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
     rgb, alpha = split_alpha(image)
     rgb = to_uchar(rgb)
     return join_alpha(mix(rgb, fn(rgb), amount), alpha)
@@ -95,25 +106,24 @@ def _run(image: pyvips.Image, amount: float, fn) -> pyvips.Image:
 @register("auto_brightness")
 def auto_brightness(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_auto_brightness[:<blend 0..100>]` (100)."""
-    return _run(image, _blend(effect), auto_gamma)
+    return _run(image, _blend(effect), lambda rgb: corrected(rgb, [gamma_luts]))
 
 
 @register("auto_color")
 def auto_color(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_auto_color[:<blend 0..100>]` (100)."""
-    return _run(image, _blend(effect), color_stretch)
+    return _run(image, _blend(effect), lambda rgb: corrected(rgb, [color_luts]))
 
 
 @register("auto_contrast")
 def auto_contrast(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_auto_contrast[:<blend 0..100>]` (100)."""
-    return _run(image, _blend(effect), contrast_stretch)
+    return _run(image, _blend(effect), lambda rgb: corrected(rgb, [contrast_luts]))
 
 
 def _improve(rgb: pyvips.Image, indoor: bool) -> pyvips.Image:
-    if indoor:
-        rgb = auto_gamma(rgb)
-    rgb = contrast_stretch(color_stretch(rgb))
+    steps = ([gamma_luts] if indoor else []) + [color_luts, contrast_luts]
+    rgb = corrected(rgb, steps)
     return to_uchar(from_lch(to_lch(rgb).linear([1, 1.2, 1], [0, 0, 0])))
 
 
@@ -123,8 +133,6 @@ def improve(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.I
     mode, index = "outdoor", 0
     if effect.args and effect.args[0] in ("outdoor", "indoor"):
         mode, index = effect.args[0], 1
-    elif effect.args and effect.args[0] and not effect.args[0].lstrip("-").replace(".", "", 1).isdigit():
-        raise UrlError(f"Invalid value for e_improve: {effect.args[0]}")
     return _run(image, _blend(effect, index), lambda rgb: _improve(rgb, mode == "indoor"))
 
 

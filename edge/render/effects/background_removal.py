@@ -18,9 +18,10 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import split_alpha, to_uchar
+from edge.render.effects._common import grow_box, split_alpha, to_uchar
 from edge.render.errors import RenderError
 from edge.url.ast import Effect
+from edge.url.errors import UrlError
 
 __all__ = ["mask_image", "region_alpha", "saliency_alpha", "apply_alpha", "harden", "background_removal"]
 
@@ -33,16 +34,22 @@ def mask_image(mask: Any) -> pyvips.Image:
 
 
 def region_alpha(width: int, height: int, box: tuple[int, int, int, int], mask: Any | None) -> pyvips.Image:
-    """A `width` x `height` uchar alpha, 0 everywhere except inside `box`, where it is `mask`
-    (float (h, w) 0..1 covering the box) or 255 when `mask` is None."""
-    x, y, w, h = box
+    """A `width` x `height` uchar alpha, 0 everywhere except inside `box` `(x, y, w, h)` px,
+    where it is `mask` (float (h, w) 0..1 covering the box, resized when its shape differs) or
+    255 when `mask` is None.  The part of `box` outside the canvas is dropped."""
+    x, y, w, h = (int(v) for v in box)
+    inside = grow_box((x, y, w, h), 0.0, width, height)
+    if inside is None:
+        return pyvips.Image.black(width, height).cast("uchar")
     if mask is None:
-        inner = pyvips.Image.black(max(1, w), max(1, h)) + 255
+        inner = (pyvips.Image.black(w, h) + 255).cast("uchar")
     else:
         inner = mask_image(mask)
         if (inner.width, inner.height) != (w, h):
             inner = inner.resize(w / inner.width, vscale=h / inner.height, kernel="linear")
-    return to_uchar(inner).embed(x, y, width, height, background=[0])
+            inner = inner.embed(0, 0, w, h, extend="copy")  # exact size despite rounding
+    cx, cy, cw, ch = inside
+    return to_uchar(inner.crop(cx - x, cy - y, cw, ch)).embed(cx, cy, width, height, background=[0])
 
 
 def saliency_alpha(image: pyvips.Image, focus: Any) -> pyvips.Image | None:
@@ -80,8 +87,6 @@ def background_removal(image: pyvips.Image, effect: Effect, ctx: EffectContext) 
     if fine is None and effect.args and effect.args[0] and "_" not in effect.args[0]:
         fine = effect.args[0]
     if fine not in (None, "", "y", "n", "true", "false"):
-        from edge.url.errors import UrlError
-
         raise UrlError(f"Invalid value for e_{effect.name}: {effect.text}")
     alpha = saliency_alpha(image, ctx.focus)
     if alpha is None:

@@ -14,7 +14,7 @@ from edge.render.effects._common import apply_in_boxes, region_boxes, to_uchar
 from edge.render.effects.args import number
 from edge.url.ast import Effect
 
-__all__ = ["gaussian", "blur", "blur_region"]
+__all__ = ["gaussian", "strength_sigma", "blur", "blur_region"]
 
 _MAX_DIRECT_SIGMA = 10.0
 
@@ -41,20 +41,22 @@ def gaussian(image: pyvips.Image, sigma: float) -> pyvips.Image:
     return to_uchar(work).copy(interpretation=image.interpretation)
 
 
-def _sigma(effect: Effect) -> float:
-    return number(effect, 0, 100, 1, 2000) / 20
+def strength_sigma(effect: Effect, default: float = 100) -> float:
+    """Gaussian sigma (px) for the effect's strength argument (1..2000, `default` when absent):
+    strength / 20.  Raises UrlError out of range."""
+    return number(effect, 0, default, 1, 2000) / 20
 
 
 @register("blur")
 def blur(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_blur[:<1..2000>]` (100): Gaussian blur of the whole image."""
-    return gaussian(image, _sigma(effect))
+    return gaussian(image, strength_sigma(effect))
 
 
 @register("blur_region")
 def blur_region(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_blur_region[:<1..2000>]` (100) inside the region(s) named by the component
     (`x,y,w,h`, `g_ocr_text`, `g_faces`; the whole image without any)."""
-    sigma = _sigma(effect)
+    sigma = strength_sigma(effect)
     boxes = region_boxes(image, ctx.component, ctx.focus)
     return apply_in_boxes(image, boxes, lambda crop: gaussian(crop, sigma))

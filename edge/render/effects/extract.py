@@ -21,12 +21,13 @@ How (docs/models-research.md section 4; no open-vocabulary model exists offline)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import to_uchar
+from edge.render.effects._common import grow_box, to_uchar
 from edge.render.effects.background_removal import apply_alpha, region_alpha, saliency_alpha
 from edge.render.errors import RenderError
 from edge.render.focus import FocusError
@@ -72,21 +73,19 @@ def object_alpha(image: pyvips.Image, boxes: list[tuple[int, int, int, int]], fo
     W, H = image.width, image.height
     crop_focus = focus.uncached() if hasattr(focus, "uncached") else focus
     alpha = pyvips.Image.black(W, H)
-    whole: list[pyvips.Image | None] = []
-    for i, (x, y, w, h) in enumerate(boxes):
-        px, py = int(round(w * PAD)), int(round(h * PAD))
-        x0, y0 = max(0, x - px), max(0, y - py)
-        x1, y1 = min(W, x + w + px), min(H, y + h + py)
-        if x1 <= x0 or y1 <= y0:
+    whole = functools.cache(lambda: saliency_alpha(image, focus))  # one model run, on first need
+    for i, box in enumerate(boxes):
+        padded = grow_box(box, PAD, W, H)
+        if padded is None:
             continue
+        x0, y0, pw, ph = padded
         if i < MAX_CROPS:
-            inner = saliency_alpha(image.crop(x0, y0, x1 - x0, y1 - y0), crop_focus)
+            inner = saliency_alpha(image.crop(x0, y0, pw, ph), crop_focus)
         else:
-            if not whole:
-                whole.append(saliency_alpha(image, focus))
-            inner = whole[0].crop(x0, y0, x1 - x0, y1 - y0) if whole[0] is not None else None
+            inner = whole()
+            inner = inner.crop(x0, y0, pw, ph) if inner is not None else None
         if inner is None:
-            part = region_alpha(W, H, (x, y, w, h), None)
+            part = region_alpha(W, H, box, None)
         else:
             part = inner.embed(x0, y0, W, H, background=[0])
         alpha = alpha.maxpair(part)

@@ -16,10 +16,9 @@ from typing import Any
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_in_boxes
-from edge.render.effects.args import integer, number
-from edge.render.effects.blur import gaussian
-from edge.render.effects.pixelate import pixelate_image
+from edge.render.effects._common import apply_in_boxes, grow_box
+from edge.render.effects.blur import gaussian, strength_sigma
+from edge.render.effects.pixelate import block_size, pixelate_image
 from edge.url.ast import Effect
 
 __all__ = ["face_boxes", "pixelate_faces", "blur_faces", "PAD", "AUTO_BLOCKS"]
@@ -32,23 +31,15 @@ def face_boxes(image: pyvips.Image, focus: Any) -> list[tuple[int, int, int, int
     """Padded, clipped face boxes `(x, y, w, h)` px of `image` (empty without a provider)."""
     if focus is None:
         return []
-    W, H = image.width, image.height
-    out = []
-    for r in focus.find(image, "faces"):
-        x, y, w, h = (int(v) for v in r.box)
-        px, py = int(round(w * PAD)), int(round(h * PAD))
-        x0, y0 = max(0, x - px), max(0, y - py)
-        x1, y1 = min(W, x + w + px), min(H, y + h + py)
-        if x1 > x0 and y1 > y0:
-            out.append((x0, y0, x1 - x0, y1 - y0))
-    return out
+    grown = (grow_box(r.box, PAD, image.width, image.height) for r in focus.find(image, "faces"))
+    return [b for b in grown if b is not None]
 
 
 @register("pixelate_faces")
 def pixelate_faces(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_pixelate_faces[:<1..200>]` (auto): pixelate every detected face in squares of that
     many px."""
-    block = None if not effect.args or effect.args[0] in ("", "auto") else integer(effect, 0, 0, 1, 200)
+    block = block_size(effect)
     boxes = face_boxes(image, ctx.focus)
     return apply_in_boxes(
         image, boxes,
@@ -59,6 +50,6 @@ def pixelate_faces(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> p
 def blur_faces(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_blur_faces[:<1..2000>]` (500): Gaussian-blur every detected face (sigma =
     strength / 20 px)."""
-    sigma = number(effect, 0, 500, 1, 2000) / 20
+    sigma = strength_sigma(effect, 500)
     boxes = face_boxes(image, ctx.focus)
     return apply_in_boxes(image, boxes, lambda crop: gaussian(crop, sigma))

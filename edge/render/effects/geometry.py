@@ -21,16 +21,15 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import MAX_SIDE, check_side, to_uchar, with_alpha
+from edge.render.effects._common import check_side, to_uchar, with_alpha
 from edge.render.effects.args import number
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 
-__all__ = ["homography", "perspective", "arc", "distort", "shear", "MAX_SIDE", "MAX_COORD"]
+__all__ = ["homography", "perspective", "arc", "distort", "shear", "MAX_COORD"]
 
 MAX_COORD = 16384
 """Largest absolute corner coordinate (px) `e_distort` accepts (beyond: UrlError)."""
-
 
 
 def homography(src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> np.ndarray:

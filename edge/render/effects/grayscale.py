@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pyvips
 
-from . import register
+from edge.render.effects import EffectContext, register
+from edge.render.effects._common import join_alpha, split_alpha
+from edge.url.ast import Effect
 
 __all__ = ["grayscale"]
 
 
 @register("grayscale")
-def grayscale(image: pyvips.Image, effect, ctx) -> pyvips.Image:
+def grayscale(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """Luminance (libvips `b-w` colourspace: CIE L* of the sRGB pixels) copied into the three
     sRGB bands, so the output convention (8-bit sRGB, alpha last) holds."""
-    alpha = image[image.bands - 1] if image.hasalpha() else None
-    rgb = image.extract_band(0, n=3) if alpha is not None else image
-    grey = rgb.colourspace("b-w")[0]
-    out = grey.bandjoin([grey, grey]).copy(interpretation="srgb")
-    return out.bandjoin(alpha) if alpha is not None else out
+    rgb, alpha = split_alpha(image)
+    grey = rgb.colourspace("b-w")
+    return join_alpha(grey.bandjoin([grey, grey]), alpha)

@@ -16,7 +16,7 @@ import math
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import check_side, clip01, component_color, distance_to, solid, to_uchar, with_alpha
+from edge.render.effects._common import check_side, clip01, color_layer, component_color, distance_to, to_uchar, with_alpha
 from edge.render.effects.args import number
 from edge.url.ast import Effect
 
@@ -42,12 +42,6 @@ def _rect_distances(width: int, height: int, box: tuple[int, int, int, int]) -> 
     return outside, inside
 
 
-def _layer(alpha: pyvips.Image, rgba: tuple[int, int, int, int]) -> pyvips.Image:
-    """A colour layer whose alpha is `alpha` (0..1 float) times the colour's alpha."""
-    a = to_uchar(alpha * rgba[3])
-    return solid(alpha.width, alpha.height, rgba[:3] + (0,)).extract_band(0, n=3).bandjoin(a).copy(interpretation="srgb")
-
-
 @register("outline")
 def outline(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """Draw an outline around the image's shape (see the module docstring)."""
@@ -71,7 +65,7 @@ def outline(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.I
         d_out, d_in = _rect_distances(src.width, src.height, (pad, pad, image.width, image.height))
     out = src
     if mode in ("fill", "inner_fill"):
-        out = _layer(alpha / 255.0, color)
+        out = color_layer(alpha / 255.0, color)
     if inner:
         # distance to the nearest outside pixel; the canvas edge counts as outside
         if not opaque:
@@ -80,12 +74,12 @@ def outline(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.I
         band = clip01(width + 0.5 - d_in) * (alpha / 255.0)
         if sigma:
             band = band.gaussblur(sigma, precision="float")
-        out = out.composite2(_layer(band, color), "over")
+        out = out.composite2(color_layer(band, color), "over")
     if outer:
         if not opaque:
             d_out = distance_to(shape)
         ring = clip01(width + 0.5 - d_out)
         if sigma:
             ring = ring.gaussblur(sigma, precision="float")
-        out = _layer(ring, color).composite2(out, "over")
+        out = color_layer(ring, color).composite2(out, "over")
     return to_uchar(out).copy(interpretation="srgb")

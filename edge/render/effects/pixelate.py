@@ -16,7 +16,7 @@ from edge.render.effects._common import apply_in_boxes, region_boxes, to_uchar
 from edge.render.effects.args import integer
 from edge.url.ast import Effect
 
-__all__ = ["pixelate_image", "auto_block", "pixelate", "pixelate_region"]
+__all__ = ["pixelate_image", "auto_block", "block_size", "pixelate", "pixelate_region"]
 
 
 def auto_block(width: int, height: int) -> int:
@@ -39,7 +39,9 @@ def pixelate_image(image: pyvips.Image, block: int | None) -> pyvips.Image:
     return big.crop(0, 0, w, h).copy(interpretation=image.interpretation)
 
 
-def _block(effect: Effect) -> int | None:
+def block_size(effect: Effect) -> int | None:
+    """The block size (px, 1..200) the effect's first argument asks for; None for `auto` or
+    no argument.  Raises UrlError for anything else."""
     if not effect.args or effect.args[0] in ("", "auto"):
         return None
     return integer(effect, 0, 0, 1, 200)
@@ -48,13 +50,13 @@ def _block(effect: Effect) -> int | None:
 @register("pixelate")
 def pixelate(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_pixelate[:<1..200>]` (auto): pixelate the whole image in squares of that many px."""
-    return pixelate_image(image, _block(effect))
+    return pixelate_image(image, block_size(effect))
 
 
 @register("pixelate_region")
 def pixelate_region(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_pixelate_region[:<1..200>]` (auto) inside the component's region(s) (`x,y,w,h`,
     `g_ocr_text`, `g_faces`; the whole image without any)."""
-    block = _block(effect)
+    block = block_size(effect)
     boxes = region_boxes(image, ctx.component, ctx.focus)
     return apply_in_boxes(image, boxes, lambda crop: pixelate_image(crop, block))

@@ -12,7 +12,7 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, parse_color, split_alpha
+from edge.render.effects._common import clip01, join_alpha, parse_color, split_alpha
 from edge.render.effects.args import number
 from edge.render.effects.auto import stats_array
 from edge.url.ast import Effect
@@ -55,8 +55,7 @@ def replace_color(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> py
     d = lab - src_lab
     de = ((d * d).bandmean() * 3) ** 0.5
     radius = max(tolerance, 1e-3)
-    weight = (radius - de) / (0.3 * radius)  # 1 within 0.7 * radius, 0 at radius
-    weight = (weight > 1).ifthenelse(1, (weight < 0).ifthenelse(0, weight))
+    weight = clip01((radius - de) / (0.3 * radius))  # 1 within 0.7 * radius, 0 at radius
     shift = [t - s for t, s in zip(to_lab, src_lab)]
     out = lab + weight.bandjoin([weight, weight]) * shift
     return join_alpha(out.copy(interpretation="lab").colourspace("srgb"), alpha)

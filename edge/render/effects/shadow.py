@@ -19,7 +19,7 @@ import math
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import check_side, component_color, component_offset, solid, split_alpha, to_uchar, with_alpha
+from edge.render.effects._common import check_side, color_layer, component_color, component_offset, split_alpha, to_uchar, with_alpha
 from edge.render.effects.args import number, option_number
 from edge.url.ast import Effect
 
@@ -28,11 +28,10 @@ __all__ = ["silhouette", "shadow", "dropshadow"]
 
 def silhouette(alpha: pyvips.Image, rgba: tuple[int, int, int, int], sigma: float) -> pyvips.Image:
     """An RGBA layer of colour `rgba` shaped like `alpha` (uchar), blurred by `sigma` px."""
-    a = alpha.cast("float") * (rgba[3] / 255)
+    coverage = alpha.cast("float") / 255
     if sigma > 0.2:
-        a = a.gaussblur(sigma, precision="float")
-    rgb = solid(alpha.width, alpha.height, rgba).extract_band(0, n=3)
-    return rgb.bandjoin(to_uchar(a)).copy(interpretation="srgb")
+        coverage = coverage.gaussblur(sigma, precision="float")
+    return color_layer(coverage, rgba)
 
 
 def _shadow_color(ctx: EffectContext) -> tuple[int, int, int, int]:

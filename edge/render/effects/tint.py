@@ -14,7 +14,7 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, luminance, mix, parse_color, split_alpha, to_uchar
+from edge.render.effects._common import join_alpha, luminance, lut_image, mix, parse_color, split_alpha, to_uchar
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 
@@ -26,7 +26,7 @@ _NUM = re.compile(r"^\d+(?:\.\d+)?$")
 
 def parse_tint(effect: Effect) -> tuple[bool, float, list[tuple[tuple[int, int, int], float | None]]]:
     """`(equalize, amount 0..100, [(rgb, position % or None), ...])` from the effect's args."""
-    args = [a for a in effect.args]
+    args = list(effect.args)
     equalize = bool(args) and args[0] == "equalize"
     if equalize:
         args = args[1:]
@@ -67,9 +67,8 @@ def ramp_lut(stops: list[tuple[tuple[int, int, int], float | None]]) -> pyvips.I
     xs = np.array([positions[i] for i in order]) * 255 / 100
     cols = np.array([stops[i][0] for i in order], dtype=np.float64)
     x = np.arange(256)
-    ramp = np.stack([np.interp(x, xs, cols[:, c]) for c in range(3)], axis=-1)
-    arr = np.clip(np.rint(ramp), 0, 255).astype(np.uint8).reshape(1, 256, 3)
-    return pyvips.Image.new_from_memory(arr.tobytes(), 256, 1, 3, "uchar")
+    ramp = np.stack([np.interp(x, xs, cols[:, c]) for c in range(3)])
+    return lut_image(np.clip(np.rint(ramp), 0, 255).astype(np.uint8))
 
 
 @register("tint")

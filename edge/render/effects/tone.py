@@ -14,7 +14,7 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_lut, component_color, join_alpha, lut_from, mix, split_alpha
+from edge.render.effects._common import alpha_of, apply_lut, component_color, join_alpha, lut_from, mix, split_alpha
 from edge.render.effects.args import number, option_number
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
@@ -169,8 +169,7 @@ def recolor(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.I
     rgb, alpha = split_alpha(image)
     if size == 3:
         return join_alpha(rgb.recomb(m), alpha)
-    a = alpha if alpha is not None else (rgb.extract_band(0) * 0 + 255).cast("uchar")
-    out = rgb.bandjoin(a).recomb(m)
+    out = rgb.bandjoin(alpha_of(image)).recomb(m)
     return join_alpha(out.extract_band(0, n=3), out.extract_band(3))
 
 

@@ -19,7 +19,6 @@ from edge.render.effects import EffectContext, register
 from edge.render.effects._common import alpha_of, component_color, join_alpha, length_px, split_alpha
 from edge.render.effects.args import number
 from edge.url.ast import Effect
-from edge.url.errors import UrlError
 
 __all__ = ["border_color", "make_transparent", "opacity_threshold", "gradient_fade"]
 
@@ -38,8 +37,8 @@ def make_transparent(image: pyvips.Image, effect: Effect, ctx: EffectContext) ->
     """`e_make_transparent[:<tolerance 0..100>]` (10), colour from `co_` or the border."""
     tolerance = number(effect, 0, 10, 0, 100)
     rgb, alpha = split_alpha(image)
-    co = component_color(ctx.component, (-1, -1, -1, -1))
-    bg = co[:3] if co[0] >= 0 else border_color(rgb)
+    co = component_color(ctx.component, None)
+    bg = co[:3] if co is not None else border_color(rgb)
     diff = rgb - list(bg)
     dist = (diff * diff).bandmean() * 3
     limit = (tolerance / 100 * 255 * 3**0.5) ** 2
@@ -64,8 +63,6 @@ def gradient_fade(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> py
     mode, index = None, 0
     if effect.args and effect.args[0] in ("symmetric", "symmetric_pad"):
         mode, index = effect.args[0], 1
-    elif effect.args and effect.args[0] and not effect.args[0].replace(".", "", 1).isdigit():
-        raise UrlError(f"Invalid value for e_gradient_fade: {effect.args[0]}")
     level = number(effect, index, 20, 0, 100)
     rgb, alpha = split_alpha(image)
     w, h = rgb.width, rgb.height

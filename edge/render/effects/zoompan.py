@@ -6,10 +6,11 @@ A view is a centre point and a zoom (1 = the whole image; z shows 1/z of each si
   zoom from the whole image to maxzoom at the centre / top-left / top-right corner; `ofc`/
   `ofl`/`ofr` the reverse (zoom out to the whole image); `plr`/`prl` pan at maxzoom from the
   left edge to the right edge / the reverse.
-* `from_(...)` / `to_(...)` override a mode's start / end view with ``g_<gravity>`` (compass,
-  `auto`, `auto:<object>`, `face`, `faces`, or an object such as `hat`, found with the
-  component's FocusProvider), ``zoom_<1..8>`` and ``x_``/``y_`` (the centre, px, or a ratio of the
-  size when below 1).  An object view without `zoom` zooms until the object fills the frame.
+* `from_(...)` / `to_(...)` override a mode's start / end view with ``g_<gravity>`` (any `g_`
+  value, decided exactly as for a crop by `edge.render.gravity.decide` with the component's
+  FocusProvider: compass, `auto`, `auto:<object>`, `face`, `faces`, an object such as `hat`),
+  ``zoom_<1..8>`` and ``x_``/``y_`` (the centre, px, or a ratio of the size when below 1).  A
+  view on a focus box without `zoom` zooms until the box fills the frame.
 Frames: du x fps, at most `MAX_FRAMES` (then fewer frames, each shown longer); the frame size is
 the image size, scaled down so all frames together hold at most `MAX_PIXELS` pixels.  The
 centre moves linearly and the zoom geometrically (constant apparent speed), both eased with
@@ -28,22 +29,17 @@ import pyvips
 from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
 from edge.render.effects._common import to_uchar
-from edge.render.effects.args import option_number
-from edge.render.errors import RenderError
-from edge.render.focus import FocusError
+from edge.render.effects.args import option_number, parse_number
+from edge.render.gravity import decide
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
+from edge.url.gravity import parse_gravity
 
 __all__ = ["View", "zoompan", "views_for_mode", "MAX_FRAMES", "MAX_PIXELS", "MODES"]
 
 MAX_FRAMES = 100
 MAX_PIXELS = 6_000_000  # px over all frames (GIF encoding of 40 MP took minutes)
 MODES = ("ztc", "ztl", "ztr", "ofc", "ofl", "ofr", "plr", "prl")
-_COMPASS = {
-    "north_west": (0.0, 0.0), "north": (0.5, 0.0), "north_east": (1.0, 0.0),
-    "west": (0.0, 0.5), "center": (0.5, 0.5), "centre": (0.5, 0.5), "east": (1.0, 0.5),
-    "south_west": (0.0, 1.0), "south": (0.5, 1.0), "south_east": (1.0, 1.0),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,45 +81,17 @@ def _options(effect: Effect, text: str) -> dict[str, str]:
     return out
 
 
-def _number(effect: Effect, text: str, lo: float, hi: float) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise UrlError(f"Invalid value for e_{effect.name}: {text}") from None
-    if not lo <= v <= hi:
-        raise UrlError(f"Invalid value for e_{effect.name}: {text} (expected {lo:g}..{hi:g})")
-    return v
-
-
 def _gravity_view(image: pyvips.Image, g: str, focus: Any) -> tuple[float, float, float | None]:
-    """(cx, cy, zoom that fits the found box or None) for a `g_` value."""
-    if g in _COMPASS:
-        cx, cy = _COMPASS[g]
-        return cx, cy, None
-    W, H = image.width, image.height
-    if focus is None:
-        return 0.5, 0.5, None
-    if g == "auto":
-        target = "saliency"
-    elif g.startswith("auto:"):
-        target = g[5:]
-    else:
-        target = g
-    try:
-        regions = list(focus.find(image, target))
-        if not regions and target != "saliency" and g.startswith("auto"):
-            regions = list(focus.find(image, "saliency"))
-    except FocusError as exc:
-        raise RenderError(f"Invalid gravity in e_zoompan: {exc}") from None
-    if not regions:
-        return 0.5, 0.5, None
-    boxes = regions if target in ("faces",) else regions[:1]
-    x0 = min(r.box[0] for r in boxes)
-    y0 = min(r.box[1] for r in boxes)
-    x1 = max(r.box[0] + r.box[2] for r in boxes)
-    y1 = max(r.box[1] + r.box[3] for r in boxes)
-    fit = min(W / max(1, x1 - x0), H / max(1, y1 - y0))
-    return (x0 + x1) / 2 / W, (y0 + y1) / 2 / H, max(1.0, min(8.0, fit))
+    """(cx, cy ratios, zoom that fits the focus box or None) for a `g_` value.  Raises UrlError
+    for a malformed value and RenderError for one no model knows (from `decide`)."""
+    decision = decide(parse_gravity(g), image, focus)
+    if decision.focus is None:
+        c = decision.compass or "center"
+        return (0.0 if "west" in c else 1.0 if "east" in c else 0.5,
+                0.0 if "north" in c else 1.0 if "south" in c else 0.5, None)
+    x, y, w, h = decision.focus
+    fit = min(image.width / max(1, w), image.height / max(1, h))
+    return (x + w / 2) / image.width, (y + h / 2) / image.height, max(1.0, min(8.0, fit))
 
 
 def _view(effect: Effect, image: pyvips.Image, text: str | None, default: View, focus: Any) -> View:
@@ -135,11 +103,11 @@ def _view(effect: Effect, image: pyvips.Image, text: str | None, default: View, 
         cx, cy, zoom = _gravity_view(image, opts["g"], focus)
     for key, size in (("x", image.width), ("y", image.height)):
         if key in opts:
-            v = _number(effect, opts[key], 0, 100000)
+            v = parse_number(effect, opts[key], 0, 100000)
             ratio = v if v < 1 else v / size
             cx, cy = (ratio, cy) if key == "x" else (cx, ratio)
     if "zoom" in opts:
-        zoom = _number(effect, opts["zoom"], 1, 8)
+        zoom = parse_number(effect, opts["zoom"], 1, 8)
     return View(cx, cy, zoom if zoom is not None else default.zoom)
 
 
@@ -159,7 +127,7 @@ def _ease(t: float) -> float:
     return t * t * (3 - 2 * t)
 
 
-@register("zoompan")
+@register("zoompan", whole_animation=True)
 def zoompan(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
     """`e_zoompan...` (see the module doc): a stacked animation of the zoom/pan path."""
     mode = effect.option("mode", "ztc") or "ztc"

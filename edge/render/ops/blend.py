@@ -19,13 +19,11 @@ import math
 import pyvips
 
 from edge.render.errors import RenderError
+from edge.url.gravity import COMPASS
 
-__all__ = ["MODES", "COMPASS", "place", "composite"]
+__all__ = ["MODES", "place", "composite"]
 
 MODES = frozenset({"over", "multiply", "screen", "overlay", "mask", "cut_out"})
-COMPASS = frozenset(
-    {"north_west", "north", "north_east", "west", "center", "east", "south_west", "south", "south_east"}
-)
 
 
 def place(base_size: tuple[int, int], layer_size: tuple[int, int], gravity_compass: str | None, x: int, y: int) -> tuple[int, int]:

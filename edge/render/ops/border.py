@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from edge.url.ast import Border
 
-from ..errors import RenderError
+from ..errors import LimitError, RenderError
 from .frames import map_frames
 
 __all__ = ["border"]
@@ -21,6 +21,8 @@ def border(ctx) -> None:
     n = int(value.width)
     if n <= 0:
         return
+    if n > ctx.limits.max_output_side:  # before pyvips: a huge width would overflow its int
+        raise LimitError(f"Border too wide: {n} px (max {ctx.limits.max_output_side})")
     c = value.color
     image = ctx.image
     if c.a < 255 and not image.hasalpha():

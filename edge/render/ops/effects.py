@@ -35,4 +35,7 @@ def effects(ctx) -> None:
     if fn is None:
         raise RenderError(f"Unsupported effect: {effect.name}")
     ectx = EffectContext(component=ctx.component, focus=ctx.focus_for(ctx.image), variables=ctx.variables or None)
-    ctx.image = map_frames(ctx.image, lambda f: fn(f, effect, ectx))
+    if getattr(fn, "whole_animation", False):
+        ctx.image = fn(ctx.image, effect, ectx)
+    else:
+        ctx.image = map_frames(ctx.image, lambda f: fn(f, effect, ectx))

@@ -20,11 +20,15 @@ def frame_height(image: pyvips.Image) -> int:
 
 def map_frames(image: pyvips.Image, fn: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
     """`fn` applied to every frame of `image`; frames are re-stacked vertically and
-    `page-height` updated (all frames must come out the same size)."""
+    `page-height` updated.  A frame that comes out another size than the first (a per-frame
+    `e_trim`, say) is centred on the first frame's canvas (cropped or padded with
+    transparent/black), so the animation keeps one frame size."""
     ph = frame_height(image)
     if ph == image.height:
         return fn(image)
     frames = [fn(image.crop(0, y, image.width, ph)) for y in range(0, image.height, ph)]
+    size = (frames[0].width, frames[0].height)
+    frames = [f if (f.width, f.height) == size else f.gravity("centre", *size, extend="background") for f in frames]
     out = pyvips.Image.arrayjoin(frames, across=1)
     out = out.copy()
     out.set_type(pyvips.GValue.gint_type, "page-height", frames[0].height)

@@ -1,10 +1,12 @@
-"""Refuse, with a clear 400, what the pipeline does not render yet (hook points of pipeline.py)."""
+"""Guards around every component: refuse, with a clear 400, what the pipeline does not render
+yet, and refuse (413) a result larger than the limits allow."""
 
 from __future__ import annotations
 
 from ..errors import LimitError, RenderError
+from .frames import frame_height
 
-__all__ = ["UNSUPPORTED", "guard", "overlay", "check_size"]
+__all__ = ["UNSUPPORTED", "guard", "check_size"]
 
 #: parameter key -> feature name; the step that implements a feature removes its key.
 UNSUPPORTED: dict[str, str] = {
@@ -21,13 +23,9 @@ def guard(ctx) -> None:
             raise RenderError(f"{UNSUPPORTED[param.key]} not supported yet")
 
 
-def overlay(ctx) -> None:
-    """Hook for layers (`l_`/`u_` + `fl_layer_apply`): a no-op until layers land."""
-
-
 def check_size(ctx) -> None:
     """LimitError (413) when the component's result (still lazy, nothing computed yet) has a
     side longer than `limits.max_output_side` (e.g. a huge `bo_` or `r_` on a big image)."""
-    side = max(ctx.image.width, ctx.frame_height)
+    side = max(ctx.image.width, frame_height(ctx.image))
     if side > ctx.limits.max_output_side:
         raise LimitError(f"Output too large: {side} px (max {ctx.limits.max_output_side})")

@@ -16,20 +16,16 @@ __all__ = ["load"]
 #: 133 x 100 px).  1024 px = the largest detector input of edge.vision (FaceBoxes).
 ANALYSIS_SIDE = 1024
 
-#: crop modes that never cut, so never consult gravity's content analysis
-_UNCUT_MODES = frozenset({"scale", "fit", "limit", "mfit", "pad", "lpad", "mpad"})
-
-
 def _asks_focus(ctx, mode: str) -> bool:
     """True when the first component's plan asks the FocusProvider (content gravity, or the
     automatic gravity of `c_auto`/`c_auto_pad`/`c_fill_pad`) on a still image (the same rule
     as `resize.plan_step`)."""
-    if mode in _UNCUT_MODES or (ctx.header.frames > 1 and ctx.page is None):
+    if mode in geometry.UNCUT_MODES or (ctx.header.frames > 1 and ctx.page is None):
         return False
     g = ctx.component.get("g")
     if g is not None:
         return getattr(g, "kind", None) not in {"compass", "xy_center"}
-    return mode in {"auto", "auto_pad", "fill_pad"}
+    return mode in geometry.AUTO_GRAVITY_MODES
 
 
 def _answered_from_cache(ctx, mode: str) -> bool:
@@ -40,7 +36,7 @@ def _answered_from_cache(ctx, mode: str) -> bool:
     cached = getattr(ctx.focus, "cached", None)
     if cached is None:
         return False
-    default = "auto" if mode in {"auto", "auto_pad", "fill_pad"} else "center"
+    default = "auto" if mode in geometry.AUTO_GRAVITY_MODES else "center"
     targets = focus_targets(ctx.component.get("g"), default=default)
     aspect = ctx.header.width / ctx.header.height
     try:
@@ -110,15 +106,15 @@ def single_pass(ctx) -> bool:
     q = comp.get("q")
     if q is not None and getattr(q, "auto_level", None) is not None:
         return False
-    if spec.crop_mode(comp) in {"auto", "auto_pad", "fill_pad", "thumb"}:
+    if spec.crop_mode(comp) in geometry.AUTO_GRAVITY_MODES | {"thumb"}:
         return False
     return "getinfo" not in comp.flags
 
 
 def load(ctx) -> None:
     """Decode `ctx.source` into `ctx.image` (first component only): EXIF orientation unless
-    `a_ignore`, `pg_N` frame selection, sRGB 8-bit, and shrink-on-load (`ctx.preshrunk`,
-    with `ctx.geometry_size` kept at the header size so the plan stays in source px); the
+    `a_ignore`, `pg_N` frame selection, sRGB 8-bit, and shrink-on-load (then
+    `ctx.geometry_size` is kept at the header size so the plan stays in source px); the
     decoded image is `ctx.whole` (see `Context.mark_whole`)."""
     if ctx.image is not None:
         return
@@ -129,5 +125,4 @@ def load(ctx) -> None:
     )
     ctx.mark_whole(ctx.image)
     if shrink is not None:
-        ctx.preshrunk = shrink
         ctx.geometry_size = (ctx.header.width, ctx.header.height)

@@ -13,7 +13,7 @@ def opacity(ctx) -> None:
     value = ctx.component.get("o")
     if value is None:
         return
-    o = spec.number(value, ctx.expression_vars(), "o")
+    o = spec.number(value, "o")
     if o is None or not 0 <= o <= 100:
         raise RenderError(f"Invalid value for o: {spec.text(value)}")
     if o >= 100:

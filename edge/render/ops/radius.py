@@ -6,19 +6,19 @@ import pyvips
 
 from .. import spec
 from ..errors import RenderError
-from .frames import map_frames
+from .frames import frame_height, map_frames
 
 __all__ = ["corner_radii", "rounded_mask", "radius"]
 
 
-def corner_radii(value, variables) -> tuple[float, float, float, float] | None:
+def corner_radii(value) -> tuple[float, float, float, float] | None:
     """Radii (px) of the top-left, top-right, bottom-right, bottom-left corners, CSS order:
     1 value = all, 2 = tl/br and tr/bl, 3 = tl, tr/bl, br, 4 = each.  None for `max`."""
     text = spec.text(value)
     if text == "max":
         return None
     parts = list(value) if isinstance(value, (tuple, list)) else (text.split(":") if isinstance(value, str) else [value])
-    nums = [spec.number(p, variables, "r") for p in parts]
+    nums = [spec.number(p, "r") for p in parts]
     if not nums or any(n is None or n < 0 for n in nums):
         raise RenderError(f"Invalid value for r: {text}")
     if len(nums) == 1:
@@ -52,16 +52,18 @@ def rounded_mask(width: int, height: int, radii: tuple[float, float, float, floa
 
 def radius(ctx) -> None:
     """Make the corners outside the rounded rectangle transparent (alpha multiplied by the
-    mask); JPEG output later flattens them onto the background (white by default)."""
+    mask, rasterised once for all frames); JPEG output later flattens them onto the
+    background (white by default)."""
     value = ctx.component.get("r")
     if value is None:
         return
-    radii = corner_radii(value, ctx.expression_vars())
+    radii = corner_radii(value)
     if radii is not None and max(radii) == 0:
         return
 
+    mask = rounded_mask(ctx.image.width, frame_height(ctx.image), radii)  # every frame's size
+
     def apply(frame: pyvips.Image) -> pyvips.Image:
-        mask = rounded_mask(frame.width, frame.height, radii)
         if frame.hasalpha():
             alpha = (frame[3] * (mask / 255.0)).cast("uchar")
             return frame.extract_band(0, n=3).bandjoin(alpha).copy(interpretation="srgb")

@@ -39,7 +39,7 @@ def _dpr(ctx) -> float:
         return 1.0
     if spec.text(value) == "auto":
         return geometry.dpr_from_hint(ctx.dpr_hint)
-    dpr = spec.number(value, ctx.expression_vars(), "dpr")
+    dpr = spec.number(value, "dpr")
     if dpr is None or dpr <= 0:
         raise RenderError(f"Invalid value for dpr: {spec.text(value)}")
     return dpr
@@ -53,7 +53,7 @@ def _width(ctx, value, width: int) -> float | None:
             step = value.step or 100
             return float(-(-int(ctx.width_hint) // step) * step)
         return float(value.fallback) if value.fallback else None
-    return spec.length(value, width, ctx.expression_vars(), "w")
+    return spec.length(value, width, "w")
 
 
 def resolve_target(ctx, width: int, height: int) -> Target | None:
@@ -66,10 +66,9 @@ def resolve_target(ctx, width: int, height: int) -> Target | None:
     keys = {"w", "h", "ar"}
     if mode is None and not any(k in comp for k in keys):
         return None
-    variables = ctx.expression_vars()
     w = _width(ctx, comp.get("w"), width)
-    h = spec.length(comp.get("h"), height, variables, "h")
-    ar = spec.ratio(comp.get("ar"), variables)
+    h = spec.length(comp.get("h"), height, "h")
+    ar = spec.ratio(comp.get("ar"))
     for key, v in (("w", w), ("h", h)):
         if v is not None and v <= 0:
             raise RenderError(f"Invalid value for {key}: {spec.text(comp.get(key))}")
@@ -79,9 +78,9 @@ def resolve_target(ctx, width: int, height: int) -> Target | None:
     mode = mode or "scale"
     if mode not in geometry.CROP_MODES:
         raise RenderError(f"Unsupported crop mode: {mode}")
-    x = spec.length(comp.get("x"), width, variables, "x")
-    y = spec.length(comp.get("y"), height, variables, "y")
-    zoom = spec.number(comp.get("z"), variables, "z")
+    x = spec.length(comp.get("x"), width, "x")
+    y = spec.length(comp.get("y"), height, "y")
+    zoom = spec.number(comp.get("z"), "z")
     if zoom is not None and zoom <= 0:
         raise RenderError(f"Invalid value for z: {spec.text(comp.get('z'))}")
     return Target(mode, w, h, ar, zoom, x, y, "ignore_aspect_ratio" in comp.flags)
@@ -107,9 +106,9 @@ def plan_step(ctx) -> None:
             raise RenderError("c_fill_pad is not supported for animated images")
         if gravity is not None and gravity.kind not in {"compass", "xy_center"}:
             gravity = None
-    default = "auto" if target.mode in {"auto", "auto_pad", "fill_pad"} and not animated else "center"
+    default = "auto" if target.mode in geometry.AUTO_GRAVITY_MODES and not animated else "center"
     needs_focus = (gravity is not None and gravity.kind not in {"compass", "xy_center"}) or default == "auto"
-    if target.mode in {"scale", "fit", "limit", "mfit", "pad", "lpad", "mpad"}:
+    if target.mode in geometry.UNCUT_MODES:
         needs_focus = False
     if needs_focus:
         decision = decide(gravity, ctx.image, ctx.focus_for(ctx.image), default=default)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import spec
 from .background import background_rgba
-from .frames import map_frames
+from .frames import frame_height, map_frames
 
 __all__ = ["rotate"]
 
@@ -27,10 +27,10 @@ def rotate(ctx) -> None:
     the rotated bounding box, filled with `b_` (transparent by default, as Cloudinary renders
     rotated PNGs; JPEG output flattens it to white).  `auto_right`/`auto_left` rotate by +/-90
     only when the image orientation (landscape/portrait) differs from the requested `w:h`."""
-    steps = spec.angles(ctx.component.get("a"), ctx.expression_vars())
+    steps = spec.angles(ctx.component.get("a"))
     if not steps:
         return
-    fill = list(background_rgba(ctx.component.get("b"), ctx.image, True)) if ctx.component.get("b") else [0, 0, 0, 0]
+    fill = list(background_rgba(ctx.component.get("b"), ctx.image, True))
     image = ctx.image
     for step in steps:
         if step == "hflip":
@@ -42,9 +42,7 @@ def rotate(ctx) -> None:
             if w is None or h is None or ctx.plan is None:
                 continue
             tw, th = ctx.plan.canvas
-            fw = image.width
-            fh = ctx.frame_height if image is ctx.image else image.height
-            if (tw >= th) != (fw >= fh):
+            if (tw >= th) != (image.width >= frame_height(image)):
                 deg = 90 if step == "auto_right" else 270
                 image = map_frames(image, lambda f, d=deg: _rotate(f, d, fill))
         elif isinstance(step, float):
