@@ -44,6 +44,9 @@ AUTO_WEIGHTS = {"named": 10.0, "faces": 3.0, "saliency": 1.0, "object": 0.5}
 #: COCO class names that end in "s" but are singular.
 _SINGULAR_S = frozenset({"bus", "skis", "scissors", "glass", "wine glass", "tennis racket"})
 
+#: Plurals without a final "s" that name COCO things (person, mouse, knife, and people words).
+_IRREGULAR_PLURALS = frozenset({"people", "mice", "knives", "children", "men", "women"})
+
 
 @dataclass
 class Decision:
@@ -92,8 +95,9 @@ def union(boxes: Sequence[Sequence[int]]) -> Box:
 
 
 def is_plural(name: str) -> bool:
-    """`cats` asks for every cat, `cat` for the most prominent one."""
-    return name.endswith("s") and name not in _SINGULAR_S
+    """`cats` asks for every cat, `cat` for the most prominent one; irregular plurals of COCO
+    names (`people`, `mice`, `knives`, `children`, `men`, `women`) count too."""
+    return name in _IRREGULAR_PLURALS or (name.endswith("s") and name not in _SINGULAR_S)
 
 
 def _find(provider: FocusProvider, image: Any, target: str, model: str | None = None) -> list[Region]:

@@ -62,6 +62,7 @@ def test_singular_most_prominent_plural_union(image):
     d = decide(gravity("cats"), image, stub(cats=[CAT, CAT2]))
     assert d.focus == union([CAT.box, CAT2.box]) == (20, 30, 550, 320)
     assert is_plural("cats") and not is_plural("bus") and not is_plural("skis")
+    assert is_plural("people") and is_plural("mice") and not is_plural("person")
 
 
 def test_object_list_nothing_found_centre_or_auto(image):
