@@ -134,3 +134,33 @@ def test_a_broken_named_transformations_file_stops_start_up(tmp_path: Path, orig
     bad.write_text('broken = "w_-5"\n')
     with pytest.raises(ValueError, match="broken"):
         create_app(Settings(origin=str(origin_dir), cache="none", named_transformations=str(bad)))
+
+
+@pytest.mark.parametrize("allow_private,status", [(True, 200), (False, 403)])
+def test_fetch_layer_goes_through_the_fetch_origin(origin_dir: Path, allow_private: bool, status: int) -> None:
+    """`l_fetch:<base64url>` loads the overlay with the fetch origin and its checks: allowed
+    host and private-address policy (a loopback server is refused unless private is allowed)."""
+    import base64
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = partial(SimpleHTTPRequestHandler, directory=str(origin_dir))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    remote = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=remote.serve_forever, daemon=True).start()
+    try:
+        src = f"http://127.0.0.1:{remote.server_address[1]}/logo.png"
+        b64 = base64.urlsafe_b64encode(src.encode()).decode()
+        path = f"/demo/image/upload/c_scale,w_128/l_fetch:{b64}/c_scale,w_40/fl_layer_apply,g_north_west/f_png/hopper.jpg"
+        with server_with(origin_dir, fetch_allow="127.0.0.1", fetch_allow_private=allow_private) as live:
+            r = live.client.get(path)
+            assert r.status_code == status, r.headers.get("x-cld-error")
+            if status == 200:
+                plain = live.client.get("/demo/image/upload/c_scale,w_128/f_png/hopper.jpg")
+                diff = np.abs(pixels(r.content).astype(int) - pixels(plain.content).astype(int)).sum(axis=2) > 0
+                assert diff[:40, :40].mean() > 0.2 and not diff[60:, 60:].any()
+            else:
+                assert r.headers["x-cld-error"]
+    finally:
+        remote.shutdown()
