@@ -88,78 +88,67 @@ def render(
     from effect argument checks.
     """
     with budget(deadline):
-        return _render(source, request, accept=accept, dpr_hint=dpr_hint, focus=focus,
-                       limits=limits, width_hint=width_hint, named=named, load_layer=load_layer,
-                       tags=tags, context=context, metadata=metadata)
-
-
-def _render(source: bytes, request: DeliveryRequest, *, accept: str, dpr_hint: float | None,
-            focus: FocusProvider | None, limits: Limits | None, width_hint: int | None,
-            named: Mapping[str, str] | None, load_layer: Callable[[Layer], bytes] | None,
-            tags: Sequence[str], context: Mapping[str, str] | None,
-            metadata: Mapping[str, Any] | None) -> Rendered:
-    """`render` inside its time budget."""
-    limits = limits or Limits()
-    autorotate = _autorotate(request)
-    header = read_header(source, autorotate=autorotate)
-    page = _page(request, header.frames)
-    frames = 1 if page is not None or header.format not in {"gif", "webp"} else header.frames
-    check_limits(header, limits, frames=frames, source_bytes=len(source))
-    ctx = Context(
-        source=source,
-        header=header,
-        request=request,
-        limits=limits,
-        focus=focus,
-        accept=accept,
-        dpr_hint=dpr_hint,
-        width_hint=width_hint,
-        autorotate=autorotate,
-        page=page,
-        named=named,
-        load_layer=load_layer,
-        tags=tuple(tags),
-        context=context,
-        metadata=metadata,
-    )
-    try:
-        image = run(ctx)
-        # the encoder follows the components that ran (not skipped if_ branches; named
-        # transformations expanded); fl_getinfo/fl_attachment may sit anywhere in the URL
-        options = output_options(tuple(ctx.ran))
-        url_flags = output_options(request.components).flags
-        for name in ("getinfo", "attachment"):
-            if name in url_flags and name not in options.flags:
-                options.flags[name] = url_flags[name]
-        fh = frame_height(image)
-        animated = image.height // fh > 1
-        fmt, vary = choose_format(
-            options, request, header.format, accept, alpha=image.hasalpha(), animated=animated
+        limits = limits or Limits()
+        autorotate = _autorotate(request)
+        header = read_header(source, autorotate=autorotate)
+        page = _page(request, header.frames)
+        frames = 1 if page is not None or header.format not in {"gif", "webp"} else header.frames
+        check_limits(header, limits, frames=frames, source_bytes=len(source))
+        ctx = Context(
+            source=source,
+            header=header,
+            request=request,
+            limits=limits,
+            focus=focus,
+            accept=accept,
+            dpr_hint=dpr_hint,
+            width_hint=width_hint,
+            autorotate=autorotate,
+            page=page,
+            named=named,
+            load_layer=load_layer,
+            tags=tuple(tags),
+            context=context,
+            metadata=metadata,
         )
-        if "getinfo" in options.flags:
-            out_frames = image.height // fh if fmt in {"gif", "webp"} else 1
-            info = getinfo(ctx, width=image.width, height=fh, fmt=fmt, frames=out_frames)
-            return Rendered(to_json(info), "json", image.width, fh, "application/json", vary_accept=vary, info=info)
-        data, encoded, quality = encode(image, fmt, options, frame_height=fh)
-    except pyvips.Error as exc:
-        check()  # killed by the deadline: a timeout, not bad data
-        raise RenderError(f"Unreadable or corrupt image data ({str(exc).splitlines()[-1][:80]})") from None
-    out_fh = frame_height(encoded)
-    attachment = None
-    if "attachment" in options.flags:
-        attachment = options.flags["attachment"] or posixpath.basename(request.public_id) or "image"
-    return Rendered(
-        data=data,
-        format=fmt,
-        width=encoded.width,
-        height=out_fh,
-        content_type=CONTENT_TYPES[fmt],
-        attachment=attachment,
-        vary_accept=vary,
-        frames=encoded.height // out_fh,
-        quality=quality,
-        notice=_notice(image),
-    )
+        try:
+            image = run(ctx)
+            # the encoder follows the components that ran (not skipped if_ branches; named
+            # transformations expanded); fl_getinfo/fl_attachment may sit anywhere in the URL
+            options = output_options(tuple(ctx.ran))
+            url_flags = output_options(request.components).flags
+            for name in ("getinfo", "attachment"):
+                if name in url_flags and name not in options.flags:
+                    options.flags[name] = url_flags[name]
+            fh = frame_height(image)
+            animated = image.height // fh > 1
+            fmt, vary = choose_format(
+                options, request, header.format, accept, alpha=image.hasalpha(), animated=animated
+            )
+            if "getinfo" in options.flags:
+                out_frames = image.height // fh if fmt in {"gif", "webp"} else 1
+                info = getinfo(ctx, width=image.width, height=fh, fmt=fmt, frames=out_frames)
+                return Rendered(to_json(info), "json", image.width, fh, "application/json", vary_accept=vary, info=info)
+            data, encoded, quality = encode(image, fmt, options, frame_height=fh)
+        except pyvips.Error as exc:
+            check()  # killed by the deadline: a timeout, not bad data
+            raise RenderError(f"Unreadable or corrupt image data ({str(exc).splitlines()[-1][:80]})") from None
+        out_fh = frame_height(encoded)
+        attachment = None
+        if "attachment" in options.flags:
+            attachment = options.flags["attachment"] or posixpath.basename(request.public_id) or "image"
+        return Rendered(
+            data=data,
+            format=fmt,
+            width=encoded.width,
+            height=out_fh,
+            content_type=CONTENT_TYPES[fmt],
+            attachment=attachment,
+            vary_accept=vary,
+            frames=encoded.height // out_fh,
+            quality=quality,
+            notice=_notice(image),
+        )
 
 
 #: pyvips metadata fields that effects set to report a departure from the request
