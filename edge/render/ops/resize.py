@@ -56,6 +56,17 @@ def _width(ctx, value, width: int) -> float | None:
     return spec.length(value, width, "w")
 
 
+#: effects whose `x`, `y`, `w`, `h` qualifiers give the region they act on (Cloudinary docs:
+#: blur_region / pixelate_region), so without `c_` the component does not resize.
+REGION_EFFECTS = frozenset({"blur_region", "pixelate_region"})
+
+
+def _region_effect(component) -> bool:
+    """True when the component's effect (the last `e_`, as applied) is a region effect."""
+    effects = [p.value for p in component if p.key == "e"]
+    return bool(effects) and getattr(effects[-1], "name", None) in REGION_EFFECTS
+
+
 def resolve_target(ctx, width: int, height: int) -> Target | None:
     """The component's geometry request against a `width x height` input, or None when the
     component does not resize or crop.  Relative values (`w_0.5`, `x_0.1`) are fractions of the
@@ -66,6 +77,8 @@ def resolve_target(ctx, width: int, height: int) -> Target | None:
     keys = {"w", "h", "ar"}
     if mode is None and not any(k in comp for k in keys):
         return None
+    if mode is None and _region_effect(comp):
+        return None  # x, y, w, h give the effect's region (`e_blur_region,w_200,...`), not a size
     w = _width(ctx, comp.get("w"), width)
     h = spec.length(comp.get("h"), height, "h")
     ar = spec.ratio(comp.get("ar"))
