@@ -39,6 +39,15 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"edge serve: {exc}", file=sys.stderr)
         return 2
+    try:  # fail here, once, not inside every worker process
+        from edge.server.focus import focus_factory_for
+        from edge.server.named import load_named_transformations
+
+        load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name)
+        focus_factory_for(settings.focus)
+    except ValueError as exc:
+        print(f"edge serve: {exc}", file=sys.stderr)
+        return 2
     os.environ.update(settings.to_env())  # worker processes rebuild the same settings
     # Parallelism comes from `render_threads` (one render per core); one libvips thread per
     # render avoids oversubscribing the cores.  Must be set before libvips starts.

@@ -40,6 +40,8 @@ __all__ = ["Delivery", "raw_request_path"]
 log = logging.getLogger("edge.server")
 
 SUPPORTED_TYPES = frozenset({"upload", "private", "authenticated", "fetch"})
+#: first segments of cloud-less delivery paths: resource types and the SDK's short forms
+ROOT_PREFIXES = frozenset({"image", "video", "raw", "iu", "images", "files"})
 
 #: `edge.render.render`'s signature: (source bytes, request, **inputs) -> Rendered.
 RenderFn = Callable[..., "Rendered"]
@@ -99,6 +101,8 @@ class Delivery:
         self.focus_factory = focus_factory
         self.named = dict(named or {})
         self.load_layer = load_layer
+        #: first path segments that mark a non-root delivery path (see `_parse`)
+        self._rooted = frozenset({settings.cloud_name, *ROOT_PREFIXES})
         self.flights: SingleFlight[_Produced] = SingleFlight()
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -119,7 +123,7 @@ class Delivery:
     async def _deliver(self, request: Request) -> Response:
         t0 = time.perf_counter()
         path = raw_request_path(request.scope)
-        req = parse(path, cloud_name=self.settings.cloud_name)
+        req = self._parse(path)
         parse_ms = (time.perf_counter() - t0) * 1000
         self._check_route(req)
         self._check_signature(req, path)
@@ -162,6 +166,15 @@ class Delivery:
         if req.delivery_type not in SUPPORTED_TYPES:
             raise AssetNotFound(f"Unsupported delivery type: {req.delivery_type}")
 
+    def _parse(self, path: str) -> DeliveryRequest:
+        """Parse the raw path.  With the `root_path` setting, a path whose first segment is
+        neither the cloud name nor a resource type / short form (`image`, `iu`, `images`, ...)
+        is read in the SDK's root-path form (`use_root_path`: image/upload of the configured
+        cloud), so `/c_fill,w_400/samples/cat.jpg` works on a host dedicated to one cloud."""
+        if self.settings.root_path and path.split("/", 2)[1] not in self._rooted:
+            return parse(path, cloud_name=self.settings.cloud_name, root_path=True)
+        return parse(path, cloud_name=self.settings.cloud_name)
+
     def _check_signature(self, req: DeliveryRequest, path: str) -> None:
         reason = signature_reason(req, self.settings.signed)
         secret = self.settings.api_secret
@@ -173,7 +186,7 @@ class Delivery:
             if reason:
                 raise SignatureError("Signature required but no api_secret is configured")
             return
-        if not verify_signature(path, secret):
+        if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
 
     # ---- miss path ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ environment variable (flag wins over environment, environment over the default).
 | log_level | `--log-level` / `EDGE_LOG_LEVEL` | info | uvicorn/edge log level |
 | focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
+| root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ HELP = {
     "log_level": "log level",
     "focus": "vision | none | module:callable of a focus factory",
     "named_transformations": "TOML or JSON file of name = transformation string (t_<name>)",
+    "root_path": "also serve the root-path form /<transformations>/<public_id> (image/upload of the configured cloud)",
 }
 
 
@@ -106,6 +108,7 @@ class Settings:
     log_level: str = "info"
     focus: str = "vision"
     named_transformations: str = ""
+    root_path: bool = False
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------

@@ -54,6 +54,16 @@ def test_edge_serve_reports_a_bad_flag_without_a_traceback(capsys: pytest.Captur
     assert capsys.readouterr().err.strip() == "edge serve: --port must be a number, not 'eighty'"
 
 
+def test_edge_serve_refuses_a_broken_named_transformations_file_before_any_worker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "named.toml"
+    bad.write_text('thumb = "w_-5"\n')
+    args = _parse(["--workers", "2", "--named-transformations", str(bad)])
+    assert args.func(args) == 2  # returns at once: no uvicorn, no worker started
+    assert "thumb" in capsys.readouterr().err
+
+
 @contextmanager
 def _edge_serve(cwd: Path, workers: int, **env: str) -> Iterator[str]:
     """`python -m edge.cli serve` over the embedded samples in a subprocess (cache and TMPDIR

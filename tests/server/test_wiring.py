@@ -164,3 +164,35 @@ def test_fetch_layer_goes_through_the_fetch_origin(origin_dir: Path, allow_priva
                 assert r.headers["x-cld-error"]
     finally:
         remote.shutdown()
+
+
+def test_root_path_form_with_the_sdk_as_oracle(origin_dir: Path) -> None:
+    """`--root-path`: the SDK's `use_root_path` URLs (private CDN host) render, signed ones
+    verify, add-on gravity still needs the signature, and the full form keeps working."""
+    import cloudinary.utils
+
+    with server_with(origin_dir, root_path=True) as live:
+        host = live.url.split("://", 1)[1]
+
+        def sdk(public_id: str, **options: object) -> str:
+            url, _ = cloudinary.utils.cloudinary_url(
+                public_id, cloud_name="demo", use_root_path=True, private_cdn=True, secure=True,
+                secure_distribution=host, api_secret=SECRET, **options)
+            return url.split(host, 1)[1]
+
+        plain = sdk("hopper.jpg", width=64, crop="scale")
+        assert plain.startswith("/c_scale,w_64/")
+        r = live.client.get(plain)
+        assert r.status_code == 200, r.headers.get("x-cld-error")
+        assert pyvips.Image.new_from_buffer(r.content, "").width == 64
+        cat = dict(width=60, height=120, crop="fill", gravity="auto:cat")
+        assert live.client.get(sdk("samples/cat.png", **cat)).status_code == 401
+        signed_cat = sdk("samples/cat.png", sign_url=True, **cat)
+        assert signed_cat.startswith("/s--")
+        r = live.client.get(signed_cat)
+        assert r.status_code == 200, r.headers.get("x-cld-error")
+        assert pyvips.Image.new_from_buffer(r.content, "").width == 60
+        forged = signed_cat.replace("w_60", "w_61")
+        assert live.client.get(forged).status_code == 401
+        assert live.client.get("/demo/image/upload/c_scale,w_32/hopper.jpg").status_code == 200
+        assert live.client.get("/no/such/asset.jpg").status_code == 404
