@@ -260,12 +260,15 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
             return Decision(gravity="ocr_text", compass=None, focus=union([r.box for r in boxes]), regions=boxes)
         return Decision(gravity="center (fallback)", compass="center")
     if kind == "objects":
-        for obj in gravity.objects:
+        # ask for every listed name first, so an unknown one is a 400 even when an earlier
+        # name is found (the names share the COCO model: the later look-ups are cache hits)
+        found = {i: _find(provider, image, o.name, o.model) for i, o in enumerate(gravity.objects) if o.name != "auto"}
+        for i, obj in enumerate(gravity.objects):
             if obj.name == "auto":
                 d = _auto(None, image, provider)
                 d.gravity = "auto (fallback)"
                 return d
-            regions = _find(provider, image, obj.name, obj.model)
+            regions = found[i]
             if regions:
                 if is_plural(obj.name):
                     return Decision(gravity=obj.text, compass=None, focus=union([r.box for r in regions]), regions=regions)

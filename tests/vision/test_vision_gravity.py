@@ -522,7 +522,7 @@ def test_a_warm_cache_lets_the_next_rendition_shrink_on_load(monkeypatch):
 # --- unknown names ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("gravity", ["g_auto:unicorn", "g_unicorn", "g_unicorn:cat"])
+@pytest.mark.parametrize("gravity", ["g_auto:unicorn", "g_unicorn", "g_unicorn:cat", "g_cat:unicorn"])
 def test_unknown_object_is_a_400(gravity):
     with pytest.raises(RenderError) as err:
         render(source("cat_chelsea.png"), parse(url("cat_chelsea.png", f"c_fill,{gravity},w_10,h_10")), focus=focus("cat_chelsea.png"))
