@@ -200,6 +200,26 @@ _CHARACTERISTICS = frozenset({"w", "h", "ar", "iw", "ih", "iar", "pc", "fc", "cp
 _UNSUPPORTED = frozenset({"tar", "ils", "du", "idu"})
 
 
+def _ratio(w: float, h: float) -> float:
+    return w / h if h else 0.0
+
+
+#: image characteristics read straight off the state (`cp` is always the first page and
+#: `px`/`py` are 0: Edge has no page geometry yet).
+_STATE_READERS: dict[str, Callable[["ImageState"], float]] = {
+    "w": lambda s: float(s.width),
+    "h": lambda s: float(s.height),
+    "ar": lambda s: _ratio(s.width, s.height),
+    "iw": lambda s: float(s.initial_width),
+    "ih": lambda s: float(s.initial_height),
+    "iar": lambda s: _ratio(s.initial_width, s.initial_height),
+    "pc": lambda s: float(s.page_count),
+    "cp": lambda s: 1.0,
+    "px": lambda s: 0.0,
+    "py": lambda s: 0.0,
+}
+
+
 class _Environment(Mapping[str, Any]):
     """Characteristics of an `ImageState` plus its variables; `fc` is computed on first read."""
 
@@ -210,24 +230,9 @@ class _Environment(Mapping[str, Any]):
 
     def _characteristic(self, key: str) -> Any:
         s = self._state
-        if key == "w":
-            return float(s.width)
-        if key == "h":
-            return float(s.height)
-        if key == "ar":
-            return s.width / s.height if s.height else 0.0
-        if key == "iw":
-            return float(s.initial_width)
-        if key == "ih":
-            return float(s.initial_height)
-        if key == "iar":
-            return s.initial_width / s.initial_height if s.initial_height else 0.0
-        if key == "pc":
-            return float(s.page_count)
-        if key == "cp":
-            return 1.0
-        if key in ("px", "py"):
-            return 0.0
+        simple = _STATE_READERS.get(key)
+        if simple is not None:
+            return simple(s)
         if key == "tags":
             return tuple(s.tags)
         if key == "fc":
@@ -248,11 +253,11 @@ class _Environment(Mapping[str, Any]):
         return self._characteristic(key)
 
     def __iter__(self) -> Iterator[str]:
-        yield from ("w", "h", "ar", "iw", "ih", "iar", "pc", "cp", "px", "py", "tags", "fc")
+        yield from sorted(_CHARACTERISTICS)
         yield from self._variables
 
     def __len__(self) -> int:
-        return 12 + len(self._variables)
+        return len(_CHARACTERISTICS) + len(self._variables)
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):

@@ -38,21 +38,19 @@ def place(base_size: tuple[int, int], layer_size: tuple[int, int], gravity_compa
     compass = gravity_compass or "center"
     if compass not in COMPASS:
         raise RenderError(f"Unsupported gravity for a layer: g_{compass}")
-    bw, bh = base_size
-    lw, lh = layer_size
-    if compass.endswith("west"):
-        left = x
-    elif compass.endswith("east"):
-        left = bw - lw - x
-    else:
-        left = (bw - lw) // 2 + x
-    if compass.startswith("north"):
-        top = y
-    elif compass.startswith("south"):
-        top = bh - lh - y
-    else:
-        top = (bh - lh) // 2 + y
-    return int(left), int(top)
+    left = _along(base_size[0], layer_size[0], x, near=compass.endswith("west"), far=compass.endswith("east"))
+    top = _along(base_size[1], layer_size[1], y, near=compass.startswith("north"), far=compass.startswith("south"))
+    return left, top
+
+
+def _along(base: int, size: int, offset: int, *, near: bool, far: bool) -> int:
+    """Position (px) on one axis: from the near edge, from the far edge (offset measured
+    inwards, as Cloudinary does for east/south), or centred; `offset` added either way."""
+    if near:
+        return int(offset)
+    if far:
+        return int(base - size - offset)
+    return int((base - size) // 2 + offset)
 
 
 def _srgb(image: pyvips.Image) -> pyvips.Image:
