@@ -65,11 +65,28 @@ HELP = {
 }
 
 
-def _cores() -> int:
+def _cores(cgroup_root: str = "/sys/fs/cgroup") -> int:
+    """CPUs this process may use: its affinity mask, capped by a cgroup CPU quota rounded up
+    (issue 9 item 14: a container limited to 1.5 CPUs renders on 2 threads, not on every core
+    of the host).  Reads cgroup v2 `cpu.max` ("<quota> <period>" or "max ...") or v1
+    `cpu/cpu.cfs_quota_us` + `cpu.cfs_period_us` (-1: none) under `cgroup_root`."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        n = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
+        n = max(1, os.cpu_count() or 1)
+    for quota_file, period_file in (("cpu.max", None), ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us"),
+                                    ("cpu,cpuacct/cpu.cfs_quota_us", "cpu,cpuacct/cpu.cfs_period_us")):
+        try:
+            words = []
+            for name in filter(None, (quota_file, period_file)):
+                with open(os.path.join(cgroup_root, name)) as fh:
+                    words += fh.read().split()
+            quota, period = int(words[0]), int(words[1])
+        except (OSError, ValueError, IndexError):  # absent, "max" (no quota) or unreadable
+            continue
+        if quota > 0 and period > 0:
+            return max(1, min(n, -(-quota // period)))
+    return n
 
 
 def _bool(text: str) -> bool:

@@ -17,6 +17,7 @@ for p in (str(TESTS), str(TESTS / "server"), str(HERE)):
 
 from edge_live import SECRET, Live, Settings, create_app, free_port, make_origin, serve_app  # noqa: E402
 from nginx_live import Nginx, nginx_binary, run_nginx  # noqa: E402
+from s3server import s3_server  # noqa: E402,F401  (re-exported fixture)
 
 
 @pytest.fixture(scope="module")
