@@ -63,6 +63,13 @@ def test_client_hints_split_only_auto_urls(nginx) -> None:
     assert small.content != large.content and again.content == large.content
     assert len(small.content) < len(large.content)
 
+    dpr = "/demo/image/upload/c_scale,w_100,dpr_auto/samples/landscape.jpg"
+    one = _get(nginx, dpr, **{"Sec-CH-DPR": "1"})
+    two = _get(nginx, dpr, **{"Sec-CH-DPR": "2", "Sec-CH-Width": "999"})
+    two_again = _get(nginx, dpr, **{"Sec-CH-DPR": "2", "Sec-CH-Width": "5"})  # width: not in this key
+    assert (_status(one), _status(two), _status(two_again)) == ("MISS", "MISS", "HIT")
+    assert len(one.content) < len(two.content) == len(two_again.content)
+
 
 @pytest.mark.parametrize("accept, content_type", [
     ("image/avif,image/webp", "image/avif"),
