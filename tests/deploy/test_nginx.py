@@ -9,9 +9,12 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from edge_live import SECRET
+from edge.server.negotiate import accept_class
 from edge.url.signing import sign_path
+from edge_live import SECRET
 
 LANDSCAPE = "/demo/image/upload/c_scale,w_222/samples/landscape.jpg"
 CHROME_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
@@ -166,3 +169,30 @@ def test_api_paths_are_not_cached(nginx) -> None:
     r1, r2 = _get(nginx, path), _get(nginx, path)
     assert "x-cache-status" not in r1.headers and "x-cache-status" not in r2.headers
     assert not any(k.startswith("/v1_1/") for k in nginx.cache_entries())
+
+
+# ---- the Accept classes nginx computes agree with Edge's reading of Accept ---------------------
+_MEDIA = st.sampled_from(["image/avif", "image/webp", "image/jpeg", "image/png", "image/*", "*/*",
+                          "IMAGE/WEBP", "Image/Avif", "text/html", "image/apng"])
+_Q = st.sampled_from(["", ";q=0", ";q=0.0", ";q=0.", ";q=.0", ";q=00", " ; q = 0", ";q=0.5",
+                      ";q=1", ";q=0.001", ";Q=0", ";level=1;q=0", ";q=0.9", ";q=.", ";q=0.0.1", ";q=1.2.3",
+                      ";q=0.5;q=0", ";q=0;q=1", ";q=abc;q=0", ";q=10"])
+_ACCEPT = st.lists(st.tuples(_MEDIA, _Q), min_size=0, max_size=5).map(
+    lambda parts: ", ".join(m + q for m, q in parts))
+
+
+def test_accept_classes_match_edge(nginx) -> None:
+    """For any Accept header, the entry nginx serves has the format Edge would pick for it
+    (`edge.server.negotiate.accept_class`: AVIF > WebP > the JPEG original)."""
+    path = "/demo/image/upload/c_scale,w_90/f_auto/samples/landscape.jpg"
+    with httpx.Client(base_url=nginx.url, timeout=60) as client:
+
+        @settings(max_examples=200, deadline=None, database=None)
+        @given(accept=_ACCEPT)
+        def check(accept: str) -> None:
+            allowed = accept_class(accept).split(".")
+            expected = "image/avif" if "avif" in allowed else "image/webp" if "webp" in allowed else "image/jpeg"
+            r = client.get(path, headers={"Accept": accept})
+            assert r.status_code == 200 and r.headers["content-type"] == expected, accept
+
+        check()
