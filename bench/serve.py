@@ -64,8 +64,9 @@ class Server:
         env = {**os.environ, **{f"EDGE_{k.upper()}": str(v) for k, v in settings.items()}}
         env["EDGE_ORIGIN"] = str(origin)
         env["EDGE_LOG_LEVEL"] = "warning"
+        # the access log (stdout, JSON by default) is written, as in production, but dropped
         self.proc = subprocess.Popen([sys.executable, "-m", "edge.cli", "serve", "--port", str(self.port)],
-                                     env=env, start_new_session=True)
+                                     env=env, start_new_session=True, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -267,7 +268,7 @@ def rss_compare(cold: int, workers: int) -> dict[str, object]:
         for name in RSS_PHOTOS:
             (origin / "bench" / name).write_bytes((IMAGES / name).read_bytes())
         for label, settings in RSS_CONFIGS:
-            server = Server(origin, workers=str(workers), cache="none", focus="none", access_log="off", **settings)
+            server = Server(origin, workers=str(workers), cache="none", focus="none", **settings)
             try:
                 idle = server.worker_rss_mb()
                 run = _run(_load(server.port, paths, 4 * workers, fresh=True))

@@ -97,3 +97,12 @@ def test_text_format_and_off(tmp_path: Path) -> None:
         assert r.headers["x-request-id"] == "off-1"
         time.sleep(0.3)
         assert not any("off-1" in line for line in server.out_lines())
+
+
+@pytest.mark.parametrize("env", [{"EDGE_ACCESS_LOG": "xml"}, {"EDGE_MAX_HEADER_BYTES": "-1"}, {"EDGE_HEADER_TIMEOUT_S": "-2"}])
+def test_bad_log_and_limit_settings_are_refused(env: dict[str, str]) -> None:
+    from edge.server.settings import Settings
+
+    (name,) = env
+    with pytest.raises(ValueError, match=name.removeprefix("EDGE_").lower()):
+        Settings.from_env(env)
