@@ -17,10 +17,11 @@ pipelines), `text` (Apache combined log format plus `key=value` extras) or `off`
 | `worker` | pid of the worker process |
 
 Requests refused by the HTTP layer before the app (431, 414, 408, connection cap: see
-`edge.server.http_limits`) are not in this log.  Each line is one `os.write` to stdout (file
-descriptor 1), so workers sharing stdout never interleave within a line (lines are below
-PIPE_BUF: request targets above 8 KiB are refused before the app); that also keeps the cost
-about 20 us a request, where the `logging` module took ~70 us.
+`edge.server.http_limits`) are not in this log: they are logged on `uvicorn.error` and counted
+in `edge_http_refused_total`.  Each line is one `os.write` to stdout (file descriptor 1):
+workers sharing a stdout pipe never interleave within a line of up to PIPE_BUF (4 KiB; a line
+with a longer URL or user agent may), and the cost stays about 20 us a request, where the
+`logging` module took ~70 us.
 """
 
 from __future__ import annotations

@@ -25,18 +25,43 @@ bare 503 without `Retry-After`.  `EdgeHttpProtocol` subclasses uvicorn's `HttpTo
   same count as uvicorn's `limit_concurrency`).  Slow or idle connections count too, and the
   head timeout and keep-alive timeout make them leave.
 
-Every refusal carries `X-Cld-Error` and `Connection: close`.
+Every refusal carries `X-Cld-Error` and `Connection: close`, is logged at info level on
+`uvicorn.error`, and is reported to the `observe_refusals` observers (edge.server.metrics
+counts them as `edge_http_refused_total{reason}`); refused requests never reach the app, so
+they are not in the access log.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["HttpLimits", "EdgeHttpProtocol", "PROTOCOL_PATH"]
+__all__ = ["HttpLimits", "EdgeHttpProtocol", "PROTOCOL_PATH", "observe_refusals", "REFUSAL_KINDS"]
+
+#: The `kind` of every refusal reported to the observers.
+REFUSAL_KINDS = ("header_too_large", "too_many_headers", "uri_too_long", "header_timeout", "idle_timeout",
+                 "connection_cap")
+_OBSERVERS: list[Callable[[str], None]] = []
+
+
+def observe_refusals(fn: Callable[[str], None]) -> Callable[[], None]:
+    """Call `fn(kind)` (one of `REFUSAL_KINDS`) on the event loop for every refusal of this
+    process; `fn` must be quick and must not raise.  Returns a function that unregisters it."""
+    _OBSERVERS.append(fn)
+
+    def remove() -> None:
+        if fn in _OBSERVERS:
+            _OBSERVERS.remove(fn)
+
+    return remove
+
+
+def _report(kind: str) -> None:
+    for fn in list(_OBSERVERS):
+        fn(kind)
 
 #: uvicorn's `http=` import string of the protocol (reads its limits from `EDGE_*`).
 PROTOCOL_PATH = "edge.server.http_limits:EdgeHttpProtocol"
@@ -106,7 +131,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._raw_head_bytes = 0  # bytes of reads wholly inside the current head
         self._header_count = 0
         self._heads = 0  # requests begun on this connection
-        self._refusal: tuple[int, str] | None = None
+        self._refusal: tuple[int, str, str] | None = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._app = self.app
 
@@ -130,7 +155,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if in_head_before and began_before and self._in_head and self._heads == heads_before:
             self._raw_head_bytes += len(data)
             if self._raw_head_bytes > self._limits.max_header_bytes:
-                self._refuse_now(431, "Request header too large")
+                self._refuse_now(431, "Request header too large", "header_too_large")
 
     # ---- parser callbacks -----------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -146,18 +171,18 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         super().on_url(url)
         self._head_bytes += len(url)
         if len(self.url) > self._limits.max_header_line_bytes:
-            self._refuse(414, "Request URI too long")
+            self._refuse(414, "Request URI too long", "uri_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value) + 4  # "name: value\r\n"
         self._head_bytes += size
         self._header_count += 1
         if size > self._limits.max_header_line_bytes:
-            self._refuse(431, "Request header field too large")
+            self._refuse(431, "Request header field too large", "header_too_large")
         if self._header_count > self._limits.max_headers:
-            self._refuse(431, "Too many request header fields")
+            self._refuse(431, "Too many request header fields", "too_many_headers")
         if self._head_bytes > self._limits.max_header_bytes:
-            self._refuse(431, "Request header too large")
+            self._refuse(431, "Request header too large", "header_too_large")
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
@@ -171,14 +196,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
                 super().on_headers_complete()
             finally:
                 self.app = self._app
-            self.logger.warning("connection cap of %d reached: 503", cap)
+            self._log_refusal(503, f"connection cap of {cap} reached", "connection_cap")
             return
         super().on_headers_complete()
 
     # ---- refusals -------------------------------------------------------------------------
-    def _refuse(self, status: int, reason: str) -> None:
+    def _refuse(self, status: int, reason: str, kind: str) -> None:
         """Stop parsing (from inside a callback); uvicorn then calls `send_400_response`."""
-        self._refusal = (status, reason)
+        self._refusal = (status, reason, kind)
         raise _Refused(reason)
 
     def send_400_response(self, msg: str) -> None:
@@ -187,15 +212,21 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             return
         self._write_refusal(*self._refusal)
 
-    def _refuse_now(self, status: int, reason: str) -> None:
-        self._refusal = (status, reason)
-        self._write_refusal(status, reason)
+    def _refuse_now(self, status: int, reason: str, kind: str) -> None:
+        self._refusal = (status, reason, kind)
+        self._write_refusal(status, reason, kind)
 
-    def _write_refusal(self, status: int, reason: str) -> None:
+    def _log_refusal(self, status: int, reason: str, kind: str) -> None:
+        peer = "%s:%d" % self.client if self.client else "-"
+        self.logger.info("%s - refused with %d: %s", peer, status, reason)
+        _report(kind)
+
+    def _write_refusal(self, status: int, reason: str, kind: str) -> None:
         """Answer, half-close, and keep reading (discarding) for up to `LINGER_S` before the
         close: closing a socket with unread input sends a TCP reset, which can destroy the
         answer before the client reads it (nginx's `lingering_close` does the same)."""
         self._cancel_head_timer()
+        self._log_refusal(status, reason, kind)
         body = f"{status} {reason}\n".encode("ascii")
         self.transport.write(_head(status, reason, len(body)) + body)
         if self.transport.can_write_eof():
@@ -224,9 +255,10 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if not self._in_head or self.transport.is_closing():
             return
         if self._began:  # part of a request arrived: say why (nginx logs the same 408)
-            self._refuse_now(408, "Request header timeout")
+            self._refuse_now(408, "Request header timeout", "header_timeout")
         else:
-            self._refusal = (408, "idle")
+            self._refusal = (408, "idle", "idle_timeout")
+            _report("idle_timeout")
             self.transport.close()
 
 

@@ -122,6 +122,9 @@ class Metrics:
     * `edge_renders_in_flight`: renders running in the pools (summed over live workers).
     * `edge_render_queue_depth`: renders waiting for a pool thread (summed over live workers).
     * `edge_render_rejected_total{reason}`: renders refused (`overload`, `timeout`).
+    * `edge_http_refused_total{reason}`: refused by the HTTP layer before the app
+      (`edge.server.http_limits.REFUSAL_KINDS`: header_too_large, too_many_headers,
+      uri_too_long, header_timeout, idle_timeout, connection_cap).
     * `edge_workers`, `edge_worker_resident_memory_bytes`, `edge_worker_cpu_seconds`,
       `edge_worker_open_fds`: live worker processes and their sums; the largest worker's RSS as
       `edge_worker_max_resident_memory_bytes` (refreshed every `PROCESS_REFRESH_S` on traffic
@@ -156,6 +159,8 @@ class Metrics:
         self.queue_depth = Gauge("edge_render_queue_depth", "Renders waiting for a thread", registry=r,
                                  multiprocess_mode="livesum")
         self.rejected = Counter("edge_render_rejected", "Renders refused", ["reason"], registry=r)
+        self.refused = Counter("edge_http_refused", "Requests and connections refused by the HTTP layer",
+                               ["reason"], registry=r)
         self.workers = Gauge("edge_workers", "Live worker processes", registry=r, multiprocess_mode="livesum")
         self.worker_rss = Gauge("edge_worker_resident_memory_bytes", "Resident memory of the live workers, bytes",
                                 registry=r, multiprocess_mode="livesum")
@@ -176,9 +181,11 @@ class Metrics:
         self._children: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
         self._refreshed = 0.0
         self.refresh_process()
+        from edge.server.http_limits import observe_refusals
         from edge.vision.registry import observe_inference
 
-        self._unobserve = observe_inference(self._inference)
+        self._unobserve = (observe_inference(self._inference),
+                           observe_refusals(lambda kind: self.refused.labels(kind).inc()))
 
     def _inference(self, model: str, seconds: float) -> None:
         self.inference_seconds.labels(model).observe(seconds)
@@ -243,7 +250,8 @@ class Metrics:
     def close(self) -> None:
         """At worker exit: stop observing models; drop this process's live gauges from the
         multiprocess sums."""
-        self._unobserve()
+        for remove in self._unobserve:
+            remove()
         if self.multiproc_dir is not None:
             mark_process_dead(os.getpid(), self.multiproc_dir)
 

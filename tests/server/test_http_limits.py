@@ -146,3 +146,24 @@ def test_an_oversized_head_on_a_keep_alive_connection_is_refused_after_a_good_re
         assert read_response(sock)[0] == 200
         sock.sendall(_get(b"X-Big: " + b"a" * 40_000 + b"\r\n"))
         assert read_response(sock)[0] == 431
+
+
+def _refused(served: Served) -> dict[str, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{served.url}/metrics").text
+    return {s.labels["reason"]: s.value for fam in text_string_to_metric_families(text)
+            for s in fam.samples if s.name == "edge_http_refused_total"}
+
+
+def test_refusals_are_counted_by_kind_in_the_metrics(served: Served) -> None:
+    before = _refused(served)
+    _send(served, _get(b"X-Big: " + b"a" * 50_000 + b"\r\n"))
+    _send(served, _get(b"".join(b"X-%d: 1\r\n" % i for i in range(150))))
+    _send(served, _get(target=b"/" + b"a" * 9000))
+    with served.connect() as sock:
+        sock.sendall(b"GET /heal")
+        assert read_response(sock, limit=HEADER_TIMEOUT_S + 3)[0] == 408
+    after = _refused(served)
+    for kind in ("header_too_large", "too_many_headers", "uri_too_long", "header_timeout"):
+        assert after.get(kind, 0) == before.get(kind, 0) + 1, kind
