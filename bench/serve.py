@@ -13,8 +13,9 @@ in-process at the same time (`cold_ratio_vs_parallel`).
 
 ``--rss`` instead measures memory alone (issue 9): two workers, a cold run of `--cold` distinct
 renders over eight photos (large_5312x2988_seeding.jpg included, several transformations and
-output formats), then each worker's RSS, once with libvips' operation cache at its default
-(`vips_cache_ops=100`: 100 operations, 100 MB, 100 files) and once off (Edge's default, 0).
+output formats) with the derived-cache tiers off, then each worker's RSS, once with libvips' operation cache at its default
+(`vips_cache_ops=100`: 100 operations, 100 MB, 100 files) and glibc's malloc arenas, then
+with the cache off, then with the cache off and 2 arenas (Edge's defaults).
 
 Both the server and the in-process baseline run with VIPS_CONCURRENCY=1 (one libvips thread per
 render; parallelism comes from one render per core).  The load generator is a minimal asyncio
@@ -268,7 +269,8 @@ def rss_compare(cold: int, workers: int) -> dict[str, object]:
         for name in RSS_PHOTOS:
             (origin / "bench" / name).write_bytes((IMAGES / name).read_bytes())
         for label, settings in RSS_CONFIGS:
-            server = Server(origin, workers=str(workers), cache="none", focus="none", **settings)
+            # no derived-cache tiers: what remains is the process and libvips' working set
+            server = Server(origin, workers=str(workers), cache="none", memory_cache_mb="0", focus="none", **settings)
             try:
                 idle = server.worker_rss_mb()
                 run = _run(_load(server.port, paths, 4 * workers, fresh=True))
