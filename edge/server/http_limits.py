@@ -76,7 +76,7 @@ _REASONS = {408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header
 @dataclass(frozen=True)
 class HttpLimits:
     """The limits of one worker.  Sizes in bytes (a header line counts `name: value\\r\\n`),
-    `header_timeout_s` in seconds, `max_connections` per worker process (0: no cap)."""
+    `header_timeout_s` in seconds, `max_connections` per worker process; 0 turns a limit off."""
 
     max_header_bytes: int = 32768
     max_header_line_bytes: int = 8192
@@ -154,7 +154,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         # the whole read is head bytes: a head had begun before it and is still unfinished
         if in_head_before and began_before and self._in_head and self._heads == heads_before:
             self._raw_head_bytes += len(data)
-            if self._raw_head_bytes > self._limits.max_header_bytes:
+            if 0 < self._limits.max_header_bytes < self._raw_head_bytes:
                 self._refuse_now(431, "Request header too large", "header_too_large")
 
     # ---- parser callbacks -----------------------------------------------------------------
@@ -170,18 +170,18 @@ class EdgeHttpProtocol(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         self._head_bytes += len(url)
-        if len(self.url) > self._limits.max_header_line_bytes:
+        if 0 < self._limits.max_header_line_bytes < len(self.url):
             self._refuse(414, "Request URI too long", "uri_too_long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value) + 4  # "name: value\r\n"
         self._head_bytes += size
         self._header_count += 1
-        if size > self._limits.max_header_line_bytes:
+        if 0 < self._limits.max_header_line_bytes < size:
             self._refuse(431, "Request header field too large", "header_too_large")
-        if self._header_count > self._limits.max_headers:
+        if 0 < self._limits.max_headers < self._header_count:
             self._refuse(431, "Too many request header fields", "too_many_headers")
-        if self._head_bytes > self._limits.max_header_bytes:
+        if 0 < self._limits.max_header_bytes < self._head_bytes:
             self._refuse(431, "Request header too large", "header_too_large")
         super().on_header(name, value)
 

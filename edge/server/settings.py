@@ -116,9 +116,9 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "info"
     # issue 9: HTTP limits and logs (see edge.server.http_limits, edge.server.access_log)
-    max_header_bytes: int = field(default=32768, metadata={"help": "request head above this many bytes: 431"})
-    max_header_line_bytes: int = field(default=8192, metadata={"help": "header line above this many bytes: 431 (URI: 414)"})
-    max_headers: int = field(default=100, metadata={"help": "header fields above this count: 431"})
+    max_header_bytes: int = field(default=32768, metadata={"help": "request head above this many bytes: 431 (0: no limit)"})
+    max_header_line_bytes: int = field(default=8192, metadata={"help": "header line above this many bytes: 431, URI: 414 (0: no limit)"})
+    max_headers: int = field(default=100, metadata={"help": "header fields above this count: 431 (0: no limit)"})
     header_timeout_s: float = field(default=5.0, metadata={"help": "seconds to send a complete request head (0: none)"})
     max_connections: int = field(default=1000, metadata={"help": "connections per worker before 503 (0: no cap)"})
     access_log: str = field(default="json", metadata={"help": "access log lines on stdout: json | text | off"})
