@@ -167,3 +167,22 @@ def test_refusals_are_counted_by_kind_in_the_metrics(served: Served) -> None:
     after = _refused(served)
     for kind in ("header_too_large", "too_many_headers", "uri_too_long", "header_timeout"):
         assert after.get(kind, 0) == before.get(kind, 0) + 1, kind
+
+
+@pytest.mark.slow
+def test_every_worker_of_a_multi_worker_server_holds_the_limits(tmp_path: Path) -> None:
+    """With --workers 2 each spawned worker reads the limits from the EDGE_* variables
+    `edge serve` exported: 431s and head timeouts on many fresh connections (spread over both)."""
+    with edge_serve(tmp_path, "--workers", "2", "--header-timeout-s", "1.5", "--max-header-bytes", "16384") as server:
+        for _ in range(8):
+            three = b"".join(b"X-Big%d: %s\r\n" % (i, b"a" * 8000) for i in range(3))  # 24 KB: only above 16 KiB
+            _assert_refused(_send(server, _get(three)), 431)
+        socks = [server.connect() for _ in range(8)]
+        try:
+            for s in socks:
+                s.sendall(b"GET / HTTP/1.1\r\n")
+            for s in socks:
+                assert read_response(s, limit=5)[0] == 408
+        finally:
+            for s in socks:
+                s.close()

@@ -106,3 +106,16 @@ def test_bad_log_and_limit_settings_are_refused(env: dict[str, str]) -> None:
     (name,) = env
     with pytest.raises(ValueError, match=name.removeprefix("EDGE_").lower()):
         Settings.from_env(env)
+
+
+@pytest.mark.slow
+def test_with_two_workers_each_line_names_the_worker_that_answered(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with edge_serve(tmp_path, "--workers", "2") as server:
+        ids = [f"multi-{i}" for i in range(24)]
+        with ThreadPoolExecutor(6) as pool:  # a new connection per request: both workers answer
+            list(pool.map(lambda rid: httpx.get(server.url + "/healthz", headers={"X-Request-Id": rid}), ids))
+        workers = {_line_for(server, rid)["worker"] for rid in ids}
+        children = {int(p) for p in Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()}
+        assert workers <= children and server.proc.pid not in workers
