@@ -11,10 +11,16 @@ Also reported, because the bench machine may be shared: the server's CPU ms per 
 the in-process CPU ms (`cold_cpu_ratio`) and the HTTP rate against `cores` threads rendering
 in-process at the same time (`cold_ratio_vs_parallel`).
 
+``--rss`` instead measures memory alone (issue 9): two workers, a cold run of `--cold` distinct
+renders over eight photos (large_5312x2988_seeding.jpg included, several transformations and
+output formats) with the derived-cache tiers off, then each worker's RSS, once with libvips' operation cache at its default
+(`vips_cache_ops=100`: 100 operations, 100 MB, 100 files) and glibc's malloc arenas, then
+with the cache off, then with the cache off and 2 arenas (Edge's defaults).
+
 Both the server and the in-process baseline run with VIPS_CONCURRENCY=1 (one libvips thread per
 render; parallelism comes from one render per core).  The load generator is a minimal asyncio
 HTTP/1.1 client in this process (it shares the cores with the server, so hit rates are a lower
-bound).  Prints one JSON line.  Usage: ``python bench/serve.py [--cold 48] [--seconds 4]``.
+bound).  Prints one JSON line.  Usage: ``python bench/serve.py [--cold 48] [--seconds 4] [--rss]``.
 """
 
 from __future__ import annotations
@@ -59,8 +65,9 @@ class Server:
         env = {**os.environ, **{f"EDGE_{k.upper()}": str(v) for k, v in settings.items()}}
         env["EDGE_ORIGIN"] = str(origin)
         env["EDGE_LOG_LEVEL"] = "warning"
+        # the access log (stdout, JSON by default) is written, as in production, but dropped
         self.proc = subprocess.Popen([sys.executable, "-m", "edge.cli", "serve", "--port", str(self.port)],
-                                     env=env, start_new_session=True)
+                                     env=env, start_new_session=True, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -232,13 +239,61 @@ def _inprocess_parallel_rate(src: bytes, n: int, threads: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
+#: Photos of the --rss cold run (varied sizes and formats).
+RSS_PHOTOS = ("landscape_aitzgorri.jpg", "large_5312x2988_seeding.jpg", "product_sneakers_white_bg.jpg",
+              "face_astronaut_eileen_collins.png", "kodim03_hats.png", "exif_orient6_waterfall.jpg",
+              "alpha_logo_rgba.png", "cmyk_with_icc.jpg")
+#: Transformations of the --rss cold run, `{w}` varied per request so each one misses.
+RSS_CHAINS = ("c_fill,w_{w},h_300", "c_scale,w_{w}/e_sharpen", "c_limit,w_{w}/f_webp", "c_thumb,w_{w},h_{w}/e_blur:200",
+              "c_pad,w_{w},h_400,b_white/f_png", "w_{w},q_60/f_avif")
+
+
+#: (label, settings) of the --rss runs: today's libvips/glibc defaults, then each bound added.
+RSS_CONFIGS = (
+    ("vips_cache_default+glibc_arenas", {"vips_cache_ops": "100", "malloc_arenas": "0"}),
+    ("vips_cache_off+glibc_arenas", {"vips_cache_ops": "0", "malloc_arenas": "0"}),
+    ("vips_cache_off+2_arenas (Edge default)", {"vips_cache_ops": "0", "malloc_arenas": "2"}),
+)
+
+
+def rss_compare(cold: int, workers: int) -> dict[str, object]:
+    """Worker RSS (MB) idle and after a cold run of `cold` renders, per `RSS_CONFIGS` entry."""
+    out: dict[str, object] = {"workers": workers, "cold_renders": cold, "photos": list(RSS_PHOTOS)}
+    paths = []
+    for i in range(cold):
+        chain = RSS_CHAINS[i % len(RSS_CHAINS)].format(w=300 + 7 * i)
+        paths.append(f"/demo/image/upload/{chain}/bench/{RSS_PHOTOS[i % len(RSS_PHOTOS)]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        origin = Path(tmp) / "media"
+        (origin / "bench").mkdir(parents=True)
+        for name in RSS_PHOTOS:
+            (origin / "bench" / name).write_bytes((IMAGES / name).read_bytes())
+        for label, settings in RSS_CONFIGS:
+            # no derived-cache tiers: what remains is the process and libvips' working set
+            server = Server(origin, workers=str(workers), cache="none", memory_cache_mb="0", focus="none", **settings)
+            try:
+                idle = server.worker_rss_mb()
+                run = _run(_load(server.port, paths, 4 * workers, fresh=True))
+                time.sleep(0.5)
+                rss = server.worker_rss_mb()
+            finally:
+                server.stop()
+            out[label] = {"idle_rss_mb": idle, "worker_rss_mb": rss, "total_mb": round(sum(rss), 1),
+                          "statuses": run["statuses"], "renders_per_s": run["per_s"]}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cold", type=int, default=48, help="cold renders over HTTP")
     ap.add_argument("--seconds", type=float, default=4.0, help="duration of each hit run, s")
     ap.add_argument("--workers", type=int, default=0, help="uvicorn workers (default: cores)")
+    ap.add_argument("--rss", action="store_true", help="only the worker RSS after a cold run, libvips cache on vs off")
     args = ap.parse_args()
     cores = _cores()
+    if args.rss:
+        print(json.dumps(rss_compare(args.cold, args.workers or 2)))
+        return
     src = (IMAGES / "landscape_aitzgorri.jpg").read_bytes()
     workers = args.workers or cores
     result: dict[str, object] = {"cores": cores, "workers": workers, "image": "landscape_aitzgorri.jpg"}

@@ -18,14 +18,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.server.delivery import Delivery
-from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics
+from edge.server.access_log import AccessLog
+from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics, TrafficMetrics
 from edge.server.pool import RenderPool
 from edge.server.responses import error_response
 from edge.server.focus import focus_factory_for
 from edge.server.layers import LayerLoader
+from edge.server.memory import configure_libvips, limit_malloc_arenas
 from edge.server.named import load_named_transformations
 from edge.server.settings import Settings
 from edge.storage import (
@@ -39,35 +40,6 @@ log = logging.getLogger("edge.server")
 _UNSET: Any = object()
 #: Threads for blocking origin and cache I/O (network-bound, so more than the cores).
 IO_THREADS = 16
-
-
-class _StatusCounter:
-    """ASGI middleware counting answered HTTP requests by status (and turning an escaped
-    exception into a logged 500, so the counter sees it too)."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def wrapped(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                self.metrics.requests.labels(str(message["status"])).inc()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, wrapped)
-        except Exception:
-            log.exception("unhandled error for %s", scope.get("path"))
-            if not started:
-                await error_response(500, "Internal server error")(scope, receive, wrapped)
 
 
 def create_app(
@@ -87,6 +59,9 @@ def create_app(
     if render_fn is None:
         from edge.render import render as render_fn  # noqa: PLC0415 - render loads pyvips
     from edge.render.limits import Limits
+
+    limit_malloc_arenas(settings.malloc_arenas)  # issue 9: bounded per-worker memory
+    configure_libvips(settings.vips_cache_ops)
 
     max_bytes = settings.max_source_mb * 1024 * 1024
     if origin is None:
@@ -152,7 +127,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.edge = delivery
-    app.add_middleware(_StatusCounter, metrics=metrics)
+    app.add_middleware(TrafficMetrics, metrics=metrics)  # issue 9: metrics, then the access log
+    app.add_middleware(AccessLog, fmt=settings.access_log)  # outermost: sees every answer
     return app
 
 

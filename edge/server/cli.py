@@ -34,6 +34,8 @@ def serve(args: argparse.Namespace) -> int:
     status (2, with the message on stderr, for a bad setting)."""
     import uvicorn
 
+    from edge.server.http_limits import PROTOCOL_PATH
+
     try:
         settings = Settings.from_args(args)
     except ValueError as exc:
@@ -48,14 +50,19 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"edge serve: {exc}", file=sys.stderr)
         return 2
+    problem = _origin_problem(settings.origin)
+    if problem:  # a 503 to every request would tell caches to retry a server that cannot work
+        print(f"edge serve: {problem}", file=sys.stderr)
+        return 2
     os.environ.update(settings.to_env())  # worker processes rebuild the same settings
     # Parallelism comes from `render_threads` (one render per core); one libvips thread per
     # render avoids oversubscribing the cores.  Must be set before libvips starts.
     os.environ.setdefault("VIPS_CONCURRENCY", "1")
     config: dict[str, Any] = dict(
-        host=settings.host, port=settings.port, loop="uvloop", http="httptools",
+        host=settings.host, port=settings.port, loop="uvloop", http=PROTOCOL_PATH,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level, timeout_keep_alive=30,
+        access_log=False,  # edge.server.access_log writes one structured line per request
     )
     with _metrics_dir(shared=settings.workers > 1):
         if settings.workers > 1:
@@ -70,6 +77,23 @@ def serve(args: argparse.Namespace) -> int:
             return 2
         uvicorn.run(app, **config)
     return 0
+
+
+def _origin_problem(location: str) -> str | None:
+    """Why the disk origin `location` cannot serve (missing, not a directory, unreadable), or
+    None (also for `s3://` origins: a bucket that is down now may be back later, so S3 outages
+    stay 503s at request time)."""
+    if location.startswith("s3://"):
+        return None
+    from edge.storage import DiskOrigin, OriginUnavailable
+
+    try:
+        DiskOrigin(location).check()
+    except OriginUnavailable:
+        where = Path(location).resolve()
+        return (f"origin directory {location!r} ({where}) is missing, not a directory or not readable; "
+                "point --origin (EDGE_ORIGIN) at the folder of originals or an s3://bucket/prefix")
+    return None
 
 
 @contextlib.contextmanager

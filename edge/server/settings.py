@@ -23,6 +23,14 @@ environment variable (flag wins over environment, environment over the default).
 | max_source_mb | `--max-source-mb` / `EDGE_MAX_SOURCE_MB` | 100 | largest original read, MiB |
 | forwarded_allow_ips | `--forwarded-allow-ips` / `EDGE_FORWARDED_ALLOW_IPS` | 127.0.0.1 | proxies whose X-Forwarded-* is logged |
 | log_level | `--log-level` / `EDGE_LOG_LEVEL` | info | uvicorn/edge log level |
+| max_header_bytes | `--max-header-bytes` / `EDGE_MAX_HEADER_BYTES` | 32768 | request head (line + headers) above this: 431 (nginx: 4 x 8k) |
+| max_header_line_bytes | `--max-header-line-bytes` / `EDGE_MAX_HEADER_LINE_BYTES` | 8192 | one header line above this: 431; request target: 414 |
+| max_headers | `--max-headers` / `EDGE_MAX_HEADERS` | 100 | header fields per request above this: 431 (Apache's LimitRequestFields) |
+| header_timeout_s | `--header-timeout-s` / `EDGE_HEADER_TIMEOUT_S` | 5 | seconds a connection has to send a complete request head, else closed |
+| max_connections | `--max-connections` / `EDGE_MAX_CONNECTIONS` | 1000 | open connections per worker; above it requests get 503 + Retry-After (0: no cap) |
+| access_log | `--access-log` / `EDGE_ACCESS_LOG` | json | one line per request on stdout: `json`, `text` or `off` |
+| vips_cache_ops | `--vips-cache-ops` / `EDGE_VIPS_CACHE_OPS` | 0 | libvips operation cache per worker (0: off, as imgproxy; see `edge.server.memory`) |
+| malloc_arenas | `--malloc-arenas` / `EDGE_MALLOC_ARENAS` | 2 | glibc malloc arenas per worker (0: glibc's 8 x cores; see `edge.server.memory`) |
 | focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 | root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
@@ -40,6 +48,7 @@ from edge.storage.s3util import parse_s3_url
 __all__ = ["Settings", "SIGNED_MODES"]
 
 SIGNED_MODES = ("none", "addons", "all")
+ACCESS_LOG_MODES = ("json", "text", "off")  # issue 9
 
 #: One-line help of each flag (the module table has the long form).
 HELP = {
@@ -123,6 +132,15 @@ class Settings:
     max_source_mb: int = 100
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "info"
+    # issue 9: HTTP limits and logs (see edge.server.http_limits, edge.server.access_log)
+    max_header_bytes: int = field(default=32768, metadata={"help": "request head above this many bytes: 431 (0: no limit)"})
+    max_header_line_bytes: int = field(default=8192, metadata={"help": "header line above this many bytes: 431, URI: 414 (0: no limit)"})
+    max_headers: int = field(default=100, metadata={"help": "header fields above this count: 431 (0: no limit)"})
+    header_timeout_s: float = field(default=5.0, metadata={"help": "seconds to send a complete request head (0: none)"})
+    max_connections: int = field(default=1000, metadata={"help": "connections per worker before 503 (0: no cap)"})
+    access_log: str = field(default="json", metadata={"help": "access log lines on stdout: json | text | off"})
+    vips_cache_ops: int = field(default=0, metadata={"help": "libvips operation cache entries per worker (0: off)"})
+    malloc_arenas: int = field(default=2, metadata={"help": "glibc malloc arenas per worker (0: glibc's default)"})
     focus: str = "vision"
     named_transformations: str = ""
     root_path: bool = False
@@ -160,6 +178,13 @@ class Settings:
                 raise ValueError(f"{name} must be >= 0")
         if self.render_timeout_s <= 0:
             raise ValueError("render_timeout_s must be > 0")
+        # issue 9: HTTP limits and logs
+        for name in ("max_header_bytes", "max_header_line_bytes", "max_headers", "header_timeout_s", "max_connections",
+                     "vips_cache_ops", "malloc_arenas"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if self.access_log not in ACCESS_LOG_MODES:
+            raise ValueError(f"access_log must be one of {ACCESS_LOG_MODES}, not {self.access_log!r}")
         for name in ("origin", "cache"):
             location = getattr(self, name)
             if location.startswith("s3://"):
@@ -189,11 +214,11 @@ class Settings:
             env = _env_name(f.name)
             if f.type == "bool":
                 parser.add_argument(_flag(f.name), default=None, action="store_const", const="true",
-                                    help=f"{HELP.get(f.name, '')} (env {env})")
+                                    help=f"{HELP.get(f.name) or f.metadata.get('help', '')} (env {env})")
             else:
                 parser.add_argument(_flag(f.name), default=None, metavar=f.name.upper(),
                                     choices=SIGNED_MODES if f.name == "signed" else None,
-                                    help=f"{HELP.get(f.name, '')}; default {f.default!r} (env {env})")
+                                    help=f"{HELP.get(f.name) or f.metadata.get('help', '')}; default {f.default!r} (env {env})")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> "Settings":

@@ -6,6 +6,9 @@ licence and sha256.  `REGISTRY.session(name)` builds the `onnxruntime.InferenceS
 use (thread-safe: one lock per model, so two threads never load the same file twice) and reuses
 it for the life of the process; `InferenceSession.run` itself is thread-safe.
 
+Timing: every `run` of a session handed out is timed; `observe_inference(fn)` registers
+`fn(model_name, seconds)` (edge.server.metrics feeds its per-model histogram from it).
+
 Threads: `intra_op_num_threads` = `$EDGE_VISION_THREADS` or the CPU count (2 on the reference
 machine), one inter-op thread, sequential execution (the models are small CNNs).
 """
@@ -17,11 +20,48 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+import time
+from typing import Any, Callable
 
 from edge.vision.locks import KeyedLocks
 
-__all__ = ["ModelSpec", "ModelRegistry", "REGISTRY", "models_dir", "manifest"]
+__all__ = ["ModelSpec", "ModelRegistry", "REGISTRY", "models_dir", "manifest", "observe_inference"]
+
+#: Inference observers: fn(model name, wall seconds of one `session.run`).
+_OBSERVERS: list[Callable[[str, float], None]] = []
+
+
+def observe_inference(fn: Callable[[str, float], None]) -> Callable[[], None]:
+    """Call `fn(model_name, seconds)` after every model run (in the thread that ran it; `fn`
+    must be quick and must not raise).  Returns a function that unregisters `fn`."""
+    _OBSERVERS.append(fn)
+
+    def remove() -> None:
+        if fn in _OBSERVERS:
+            _OBSERVERS.remove(fn)
+
+    return remove
+
+
+class TimedSession:
+    """An `onnxruntime.InferenceSession` whose `run` reports its duration to the observers;
+    every other attribute is the session's own."""
+
+    def __init__(self, name: str, session: Any) -> None:
+        self.name = name
+        self.session = session
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return self.session.run(*args, **kwargs)
+        finally:
+            seconds = time.perf_counter() - t0
+            for fn in list(_OBSERVERS):
+                fn(self.name, seconds)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.session, attr)
 
 
 def models_dir() -> Path:
@@ -84,7 +124,8 @@ class ModelRegistry:
         return int(env) if env else max(1, os.cpu_count() or 1)
 
     def session(self, name: str) -> Any:
-        """The `onnxruntime.InferenceSession` of model `name` (KeyError for an unknown name)."""
+        """The `onnxruntime.InferenceSession` of model `name`, wrapped in a `TimedSession`
+        (KeyError for an unknown name)."""
         s = self._sessions.get(name)
         if s is not None:
             return s
@@ -100,7 +141,7 @@ class ModelRegistry:
                 opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 opts.log_severity_level = 3
-                s = ort.InferenceSession(str(spec.path), opts, providers=["CPUExecutionProvider"])
+                s = TimedSession(name, ort.InferenceSession(str(spec.path), opts, providers=["CPUExecutionProvider"]))
                 self._sessions[name] = s
         return s
 
