@@ -196,3 +196,17 @@ def test_accept_classes_match_edge(nginx) -> None:
             assert r.status_code == 200 and r.headers["content-type"] == expected, accept
 
         check()
+
+
+def test_request_id_end_to_end(nginx) -> None:
+    """nginx passes the client's X-Request-Id to Edge (or makes one), and every answer, a cached
+    hit included, carries the id of the request it answers."""
+    path = "/demo/image/upload/c_scale,w_133/samples/landscape.jpg"
+    miss = _get(nginx, path, **{"X-Request-Id": "client-id-1"})
+    hit = _get(nginx, path, **{"X-Request-Id": "client-id-2"})
+    made = _get(nginx, path)
+    assert (_status(miss), _status(hit)) == ("MISS", "HIT")
+    assert miss.headers.get_list("x-request-id") == ["client-id-1"]
+    assert hit.headers.get_list("x-request-id") == ["client-id-2"]
+    made_ids = made.headers.get_list("x-request-id")
+    assert len(made_ids) == 1 and len(made_ids[0]) >= 16 and made_ids[0] not in ("client-id-1", "client-id-2")
