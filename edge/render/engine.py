@@ -11,6 +11,7 @@ from edge.url.ast import DeliveryRequest, Layer
 
 from . import spec
 from .encode import CONTENT_TYPES, choose_format, encode, output_options
+from .cost import check_chain, check_estimate, estimate
 from .deadline import budget, check
 from .errors import RenderError
 from .focus import FocusProvider
@@ -84,7 +85,8 @@ def render(
 
     Synchronous and thread-safe (no shared mutable state).  Raises `RenderError` (400) for
     unreadable/unsupported input or impossible transformations, `LimitError` (413) for
-    limits; `RenderTimeout` (503) past the deadline; `edge.url.UrlError` (400) may come
+    source limits, `edge.render.cost.ChainLimitError` (400) for URL limits (components,
+    costly operations, megapixel-operations; checked before decoding); `RenderTimeout` (503) past the deadline; `edge.url.UrlError` (400) may come
     from effect argument checks.
     """
     with budget(deadline):
@@ -94,6 +96,10 @@ def render(
         page = _page(request, header.frames)
         frames = 1 if page is not None or header.format not in {"gif", "webp"} else header.frames
         check_limits(header, limits, frames=frames, source_bytes=len(source))
+        # URL limits before any decode: components and costly operations (t_ expanded), then
+        # the megapixel-operations estimate from the AST and the header
+        chain = check_chain(request.components, named, limits)
+        check_estimate(estimate(chain, header.width, header.height, frames, max_side=limits.max_output_side), limits)
         ctx = Context(
             source=source,
             header=header,

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from starlette.requests import Request
@@ -97,7 +97,12 @@ class Delivery:
         self.io = io
         self.metrics = metrics
         self.render_fn = render_fn
-        self.limits = limits
+        # issue 9: URL limits from the settings; render threads deep enough for the longest chain
+        from edge.render.cost import stack_bytes
+
+        self.limits = replace(limits, max_components=settings.max_components,
+                              max_costly_ops=settings.max_costly_ops, max_cost_mp=settings.max_cost_mp)
+        pool.require_stack(stack_bytes(self.limits))
         self.focus_factory = focus_factory
         self.named = dict(named or {})
         self.load_layer = load_layer
@@ -127,7 +132,8 @@ class Delivery:
         parse_ms = (time.perf_counter() - t0) * 1000
         self._check_route(req)
         self._check_signature(req, path)
-        hints = negotiate(req, request.headers)
+        chain = self._check_chain(req)
+        hints = negotiate(req, request.headers, chain)
         key = derived_key(
             cloud_name=self.settings.cloud_name, delivery_type=req.delivery_type,
             transformation=canonical_transformation(req.components), public_id=req.public_id,
@@ -188,6 +194,13 @@ class Delivery:
             return
         if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
+
+    def _check_chain(self, req: DeliveryRequest) -> tuple[Any, ...]:
+        """The URL limits (components, costly operations: ChainLimitError 400) on the chain
+        with `t_` expanded, before the cache, the origin or any pixel; returns that chain."""
+        from edge.render.cost import check_chain
+
+        return check_chain(req.components, self.named, self.limits)
 
     # ---- miss path ------------------------------------------------------------------------
     async def _produce(self, req: DeliveryRequest, key: str, hints: Hints) -> _Produced:

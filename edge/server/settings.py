@@ -26,6 +26,9 @@ environment variable (flag wins over environment, environment over the default).
 | focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 | root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
+| max_components | `--max-components` / `EDGE_MAX_COMPONENTS` | 40 | transformation components per URL after expanding `t_`, `if_` branches and layer bodies included (400 above; Cloudinary publishes no such limit) |
+| max_costly_ops | `--max-costly-ops` / `EDGE_MAX_COSTLY_OPS` | 16 | effects, layers and non-right-angle rotations per URL (400 above) |
+| max_cost_mp | `--max-cost-mp` / `EDGE_MAX_COST_MP` | 64 | megapixel-operations per render, estimated from the URL and the source header before decoding, then counted exactly (400 above; about 3-4 s of one core) |
 """
 
 from __future__ import annotations
@@ -109,6 +112,10 @@ class Settings:
     focus: str = "vision"
     named_transformations: str = ""
     root_path: bool = False
+    # issue 9: URL limits (edge.render.limits.Limits, edge.render.cost; before any pixel work)
+    max_components: int = field(default=40, metadata={"help": "transformation components per URL, t_/if_/layers expanded (400 above)"})
+    max_costly_ops: int = field(default=16, metadata={"help": "effects, layers and free rotations per URL (400 above)"})
+    max_cost_mp: float = field(default=64.0, metadata={"help": "megapixel-operations per render (400 above)"})
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------
@@ -141,6 +148,9 @@ class Settings:
         for name in ("workers", "memory_cache_mb", "render_threads", "render_queue", "max_age", "max_source_mb"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        for name in ("max_components", "max_costly_ops", "max_cost_mp"):  # issue 9: URL limits
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0")
         if self.render_timeout_s <= 0:
             raise ValueError("render_timeout_s must be > 0")
         for name in ("origin", "cache"):
@@ -172,11 +182,11 @@ class Settings:
             env = _env_name(f.name)
             if f.type == "bool":
                 parser.add_argument(_flag(f.name), default=None, action="store_const", const="true",
-                                    help=f"{HELP.get(f.name, '')} (env {env})")
+                                    help=f"{HELP.get(f.name) or f.metadata.get('help', '')} (env {env})")
             else:
                 parser.add_argument(_flag(f.name), default=None, metavar=f.name.upper(),
                                     choices=SIGNED_MODES if f.name == "signed" else None,
-                                    help=f"{HELP.get(f.name, '')}; default {f.default!r} (env {env})")
+                                    help=f"{HELP.get(f.name) or f.metadata.get('help', '')}; default {f.default!r} (env {env})")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> "Settings":
