@@ -29,6 +29,7 @@ from edge.storage import (
     AssetNotFound, DerivedAsset, DerivedCache, Origin, SingleFlight, Source, derived_key,
 )
 from edge.url import UrlError, canonical_transformation, parse, verify_signature
+from edge.url.errors import SignatureSegmentError
 from edge.url.ast import DeliveryRequest
 
 if TYPE_CHECKING:  # render loads pyvips: imported for real only when the app is built
@@ -176,10 +177,14 @@ class Delivery:
         """Parse the raw path.  With the `root_path` setting, a path whose first segment is
         neither the cloud name nor a resource type / short form (`image`, `iu`, `images`, ...)
         is read in the SDK's root-path form (`use_root_path`: image/upload of the configured
-        cloud), so `/c_fill,w_400/samples/cat.jpg` works on a host dedicated to one cloud."""
-        if self.settings.root_path and path.split("/", 2)[1] not in self._rooted:
-            return parse(path, cloud_name=self.settings.cloud_name, root_path=True)
-        return parse(path, cloud_name=self.settings.cloud_name)
+        cloud), so `/c_fill,w_400/samples/cat.jpg` works on a host dedicated to one cloud.
+        A malformed or misplaced signature segment is a SignatureError (401, as any bad
+        signature), not a 400."""
+        root = self.settings.root_path and path.split("/", 2)[1] not in self._rooted
+        try:
+            return parse(path, cloud_name=self.settings.cloud_name, root_path=root)
+        except SignatureSegmentError as exc:
+            raise SignatureError(str(exc)) from None
 
     def _check_signature(self, req: DeliveryRequest, path: str) -> None:
         reason = signature_reason(req, self.settings.signed)
