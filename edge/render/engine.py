@@ -10,7 +10,7 @@ import pyvips
 from edge.url.ast import DeliveryRequest, Layer
 
 from . import spec
-from .encode import CONTENT_TYPES, choose_format, encode, output_options
+from .encode import CONTENT_TYPES, choose_format, encode, output_options, writable_extension
 from .cost import check_chain, check_estimate, estimate
 from .deadline import budget, check
 from .errors import RenderError
@@ -100,6 +100,7 @@ def render(
         # the megapixel-operations estimate from the AST and the header
         chain = check_chain(request.components, named, limits)
         check_estimate(estimate(chain, header.width, header.height, frames, max_side=limits.max_output_side), limits)
+        writable_extension(output_options(chain), request)  # `.svg`, `.bmp`, ...: 400 before decoding
         ctx = Context(
             source=source,
             header=header,
