@@ -152,6 +152,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.edge = delivery
+    app.router.default = delivery.unrouted  # issue 9: a path with %0A (multi-line l_text) matches no route
     app.add_middleware(_StatusCounter, metrics=metrics)
     return app
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
@@ -125,6 +126,20 @@ class Delivery:
             if status >= 500 and retry is None:
                 log.exception("unexpected error for %s", request.url.path)
             return error_response(status, reason, retry_after=retry)
+
+    async def unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI handler for paths no route matched (the router's `default`): Starlette's
+        `{path:path}` does not match a decoded newline, so `l_text:...Line1%0ALine2` (the
+        documented multi-line text) got a bare 404.  GET/HEAD are delivered as usual; other
+        methods answer 405 with `X-Cld-Error`."""
+        if scope["type"] != "http":
+            return
+        if scope["method"] in ("GET", "HEAD"):
+            response = await self.handle(Request(scope, receive))
+        else:
+            response = error_response(405, "Method not allowed")
+            response.headers["Allow"] = "GET, HEAD"
+        await response(scope, receive, send)
 
     async def _deliver(self, request: Request) -> Response:
         t0 = time.perf_counter()
