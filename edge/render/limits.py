@@ -28,8 +28,9 @@ class Limits:
       `e_blur` components crashed the worker, real chains use fewer than 15).
     * `max_costly_ops`: effects, layers and non-right-angle rotations per URL (default 16).
     * `max_cost_mp`: megapixel-operations per render, the pixels each costly operation works
-      on, summed (default 64: about 3-4 s of one core at the measured 50-60 ms per MP and
-      operation of `e_blur`/`e_sharpen`, well inside the 30 s render timeout).
+      on, summed, heavy effects counting several (default 48: at most about 4.5 s of one core
+      at the measured 60-95 ms per MP and operation of `e_blur`/`e_sharpen`/`e_vibrance`,
+      well inside the 30 s render timeout).
 
     Cloudinary publishes no per-URL component or operation limit; its limits are per plan (file
     size and megapixels per image and per animation, shown on the Console's account page), and
@@ -42,4 +43,4 @@ class Limits:
     max_source_bytes: int = 100 * 1024 * 1024
     max_components: int = 40
     max_costly_ops: int = 16
-    max_cost_mp: float = 64.0
+    max_cost_mp: float = 48.0

@@ -84,10 +84,20 @@ def test_estimate_follows_the_sizes_of_the_chain() -> None:
     assert estimate(_chain("c_scale,w_1000,h_1000/l_logo/e_blur/fl_layer_apply"), 10, 10) == pytest.approx(2.0)
 
 
+def test_heavy_effects_weigh_more() -> None:
+    from edge.render.cost import check_estimate
+
+    two = estimate(_chain("e_cartoonify/e_oil_paint"), 3088, 2056)
+    assert two == pytest.approx(6 * 6.349, rel=1e-3)  # 3 operations each
+    check_estimate(two, Limits())
+    with pytest.raises(ChainLimitError, match="too costly"):
+        check_estimate(estimate(_chain("e_cartoonify/e_oil_paint/e_cartoonify"), 3088, 2056), Limits())
+
+
 def test_an_estimate_over_the_budget_is_refused_before_decoding() -> None:
     chain = "/".join(["e_blur:50"] * 11)  # 11 x 6.35 MP = 70 MP-operations
     t0 = time.perf_counter()
-    with pytest.raises(ChainLimitError, match=r"too costly: about 70 megapixel-operations \(max 64\)"):
+    with pytest.raises(ChainLimitError, match=r"too costly: about 70 megapixel-operations \(max 48\)"):
         render(photo(LANDSCAPE), request(chain, "jpg"))
     assert time.perf_counter() - t0 < 0.5
     # the same chain after a resize is cheap and renders
@@ -98,7 +108,7 @@ def test_an_estimate_over_the_budget_is_refused_before_decoding() -> None:
 def test_the_meter_counts_sizes_the_url_cannot_show() -> None:
     # the estimate sees 128 px (a variable width), the meter sees 6000x6000 = 36 MP per blur
     chain = "$s_6000/c_scale,w_$s,h_$s/e_blur/e_blur"
-    with pytest.raises(ChainLimitError, match="more than 64 megapixel-operations"):
+    with pytest.raises(ChainLimitError, match="more than 48 megapixel-operations"):
         render(photo(HOPPER), request(chain, "jpg"))
     out = render(photo(HOPPER), request("$s_600/c_scale,w_$s,h_$s/e_blur/e_blur", "jpg"))
     assert out.width == 600
@@ -107,7 +117,7 @@ def test_the_meter_counts_sizes_the_url_cannot_show() -> None:
 def test_chained_effects_take_linear_time() -> None:
     """8 x e_blur:500 on the 6.35 MP photo took 24.5 s with the effects all lazy (each tile
     recomputed the blurs upstream of it); with each effect reading a computed input it is
-    linear: at most 3x the time of 2 effects (measured: 2.65 s vs 0.7 s)."""
+    linear: 4x the effects take about 4x the time (measured 4.5 s vs 1.2 s; lazily it was 20x)."""
     limits = Limits(max_cost_mp=1000)
     data = photo(LANDSCAPE)
     t0 = time.perf_counter()
@@ -117,7 +127,7 @@ def test_chained_effects_take_linear_time() -> None:
     out = render(data, request("/".join(["e_blur:500"] * 8), "jpg"), limits=limits)
     eight = time.perf_counter() - t0
     assert out.width == 3088
-    assert eight < 3.0 * two + 1.0, (two, eight)
+    assert eight < 6.0 * two, (two, eight)
 
 
 def test_stack_size_covers_the_limits() -> None:
@@ -158,3 +168,31 @@ def test_a_render_thread_holds_the_deepest_chain_the_limits_allow(tmp_path: Path
     small = subprocess.run([sys.executable, str(script), src, str(8 * 1024 * 1024)], capture_output=True,
                            text=True, timeout=120, env=env)
     assert small.returncode == -11  # SIGSEGV: what the explicit stack size prevents
+
+
+_REPEAT = textwrap.dedent(
+    """
+    import sys, time
+    from edge.render import render
+    from edge.url import parse
+
+    data = open(sys.argv[1], "rb").read()
+    for effect in ("e_dropshadow", "e_blur"):
+        req = parse("/demo/image/upload/c_scale,w_600/" + (effect + "/") * 9 + "x.jpg")
+        for _ in range(3):
+            render(bytes(data), req, deadline=time.monotonic() + 30)
+    print("survived")
+    """
+)
+
+
+def test_guarded_renders_never_call_back_into_freed_python(tmp_path: Path) -> None:
+    """`e_dropshadow` returns an opaque photo unchanged, so the materialised input of the next
+    effect was already in memory; the deadline's libvips progress handler then outlived its
+    Python wrapper and the process aborted ("ffi.from_handle() ... points to garbage").  The
+    deadline no longer uses libvips callbacks."""
+    script = tmp_path / "repeat.py"
+    script.write_text(_REPEAT)
+    done = subprocess.run([sys.executable, str(script), str(IMAGES / LANDSCAPE)], capture_output=True, text=True,
+                          timeout=300, env={"VIPS_CONCURRENCY": "1", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and "survived" in done.stdout, done.stderr[-1500:]
