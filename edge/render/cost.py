@@ -155,9 +155,14 @@ def _angle_costly(value: Any) -> bool:
     return False
 
 
-#: effects that cost several ordinary operations (ms per MP on one core, measured 9 chained
-#: on the 6.35 MP landscape photo: cartoonify 157, oil_paint 136; e_blur 60, e_sharpen 93)
-WEIGHTS = {"cartoonify": 3, "oil_paint": 3}
+#: effects that cost several ordinary operations (one operation ~ 35 ms per MP on one core):
+#: the larger of two measurements, ms per MP and operation, two chained on the 6.35 MP
+#: landscape photo and on the 0.24 MP coffee photo (pyvips-binary 8.18): outline 259 / 1414,
+#: and about 4,000 once the image has alpha (its distance transform; 16 chained took 18.9 s on
+#: coffee), trim 12 / 205, cartoonify 190 / 124, oil_paint 108 / 135, vibrance 31 / 92, sharpen
+#: 35 / 71, assist_colorblind, vignette, shadow, improve, blur_region 55-66; the rest <= 50
+WEIGHTS = {"outline": 40, "trim": 6, "cartoonify": 5, "oil_paint": 4, "vibrance": 3, "sharpen": 2,
+           "assist_colorblind": 2, "vignette": 2, "shadow": 2, "improve": 2, "blur_region": 2}
 
 
 def weight(component: Component) -> int:

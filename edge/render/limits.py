@@ -30,7 +30,7 @@ class Limits:
     * `max_cost_mp`: megapixel-operations per render, the pixels each costly operation works
       on, summed, heavy effects counting several (default 48: at most about 4.5 s of one core
       at the measured 60-95 ms per MP and operation of `e_blur`/`e_sharpen`/`e_vibrance`,
-      well inside the 30 s render timeout).
+      well inside the 30 s render timeout; `edge.render.cost.WEIGHTS` for the heavy effects).
 
     Cloudinary publishes no per-URL component or operation limit; its limits are per plan (file
     size and megapixels per image and per animation, shown on the Console's account page), and

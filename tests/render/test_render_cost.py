@@ -72,10 +72,11 @@ def test_every_if_branch_and_every_layer_body_counts() -> None:
 
 
 def test_estimate_follows_the_sizes_of_the_chain() -> None:
-    # 3 effects on the 6.35 MP source
-    assert estimate(_chain("e_blur/e_sharpen/e_vibrance"), 3088, 2056) == pytest.approx(3 * 6.349, rel=1e-3)
+    # 3 effects on the 6.35 MP source, then with weights (sharpen 2, vibrance 3)
+    assert estimate(_chain("e_blur/e_sepia/e_grayscale"), 3088, 2056) == pytest.approx(3 * 6.349, rel=1e-3)
+    assert estimate(_chain("e_blur/e_sharpen/e_vibrance"), 3088, 2056) == pytest.approx(6 * 6.349, rel=1e-3)
     # resized first: the effects work on 400x300
-    assert estimate(_chain("c_fill,w_400,h_300/e_blur/e_sharpen"), 3088, 2056) == pytest.approx(0.24)
+    assert estimate(_chain("c_fill,w_400,h_300/e_blur/e_sepia"), 3088, 2056) == pytest.approx(0.24)
     # relative sizes, dpr and frames
     assert estimate(_chain("w_0.5,c_scale/e_blur"), 1000, 800) == pytest.approx(0.2)
     assert estimate(_chain("w_100,h_100,c_fill,dpr_2.0/e_blur"), 1000, 800) == pytest.approx(0.04)
@@ -88,10 +89,14 @@ def test_heavy_effects_weigh_more() -> None:
     from edge.render.cost import check_estimate
 
     two = estimate(_chain("e_cartoonify/e_oil_paint"), 3088, 2056)
-    assert two == pytest.approx(6 * 6.349, rel=1e-3)  # 3 operations each
-    check_estimate(two, Limits())
+    assert two == pytest.approx(9 * 6.349, rel=1e-3)  # 5 and 4 operations
     with pytest.raises(ChainLimitError, match="too costly"):
-        check_estimate(estimate(_chain("e_cartoonify/e_oil_paint/e_cartoonify"), 3088, 2056), Limits())
+        check_estimate(two, Limits())
+    check_estimate(estimate(_chain("e_cartoonify"), 3088, 2056), Limits())
+    # outline: 40 operations, so at most five on the 0.24 MP coffee photo
+    check_estimate(estimate(_chain("e_outline"), 600, 400), Limits())
+    with pytest.raises(ChainLimitError, match="too costly"):
+        check_estimate(estimate(_chain("/".join(["e_outline"] * 6)), 600, 400), Limits())
 
 
 def test_an_estimate_over_the_budget_is_refused_before_decoding() -> None:
