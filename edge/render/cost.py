@@ -155,14 +155,14 @@ def _angle_costly(value: Any) -> bool:
     return False
 
 
-#: effects that cost several ordinary operations (one operation ~ 35 ms per MP on one core):
-#: the larger of two measurements, ms per MP and operation, two chained on the 6.35 MP
-#: landscape photo and on the 0.24 MP coffee photo (pyvips-binary 8.18): outline 259 / 1414,
+#: effects that cost several ordinary operations (one operation ~ 35 ms per MP on one core),
+#: from ms per MP and operation measured two chained on the 6.35 MP landscape photo
+#: (pyvips-binary 8.18; per-pixel cost, which is what matters on large images): outline 259,
 #: and about 4,000 once the image has alpha (its distance transform; 16 chained took 18.9 s on
-#: coffee), trim 12 / 205, cartoonify 190 / 124, oil_paint 108 / 135, vibrance 31 / 92, sharpen
-#: 35 / 71, assist_colorblind, vignette, shadow, improve, blur_region 55-66; the rest <= 50
-WEIGHTS = {"outline": 40, "trim": 6, "cartoonify": 5, "oil_paint": 4, "vibrance": 3, "sharpen": 2,
-           "assist_colorblind": 2, "vignette": 2, "shadow": 2, "improve": 2, "blur_region": 2}
+#: the 0.24 MP coffee photo), cartoonify 190, oil_paint 108, blur_region 59; blur, sharpen,
+#: hue, vibrance, improve, saturation 25-35 and the rest less (weight 1).  On small images
+#: fixed costs dominate (trim 205, vibrance 92 ms per MP on coffee), which no budget needs.
+WEIGHTS = {"outline": 40, "cartoonify": 5, "oil_paint": 3, "blur_region": 2}
 
 
 def weight(component: Component) -> int:

@@ -72,9 +72,9 @@ def test_every_if_branch_and_every_layer_body_counts() -> None:
 
 
 def test_estimate_follows_the_sizes_of_the_chain() -> None:
-    # 3 effects on the 6.35 MP source, then with weights (sharpen 2, vibrance 3)
-    assert estimate(_chain("e_blur/e_sepia/e_grayscale"), 3088, 2056) == pytest.approx(3 * 6.349, rel=1e-3)
-    assert estimate(_chain("e_blur/e_sharpen/e_vibrance"), 3088, 2056) == pytest.approx(6 * 6.349, rel=1e-3)
+    # 3 effects on the 6.35 MP source, then with a weight (blur_region 2)
+    assert estimate(_chain("e_blur/e_sharpen/e_vibrance"), 3088, 2056) == pytest.approx(3 * 6.349, rel=1e-3)
+    assert estimate(_chain("e_blur/e_sharpen/e_blur_region"), 3088, 2056) == pytest.approx(4 * 6.349, rel=1e-3)
     # resized first: the effects work on 400x300
     assert estimate(_chain("c_fill,w_400,h_300/e_blur/e_sepia"), 3088, 2056) == pytest.approx(0.24)
     # relative sizes, dpr and frames
@@ -89,20 +89,21 @@ def test_heavy_effects_weigh_more() -> None:
     from edge.render.cost import check_estimate
 
     two = estimate(_chain("e_cartoonify/e_oil_paint"), 3088, 2056)
-    assert two == pytest.approx(9 * 6.349, rel=1e-3)  # 5 and 4 operations
+    assert two == pytest.approx(8 * 6.349, rel=1e-3)  # 5 and 3 operations
+    check_estimate(two, Limits())
     with pytest.raises(ChainLimitError, match="too costly"):
-        check_estimate(two, Limits())
-    check_estimate(estimate(_chain("e_cartoonify"), 3088, 2056), Limits())
-    # outline: 40 operations, so at most five on the 0.24 MP coffee photo
-    check_estimate(estimate(_chain("e_outline"), 600, 400), Limits())
+        check_estimate(estimate(_chain("e_cartoonify/e_oil_paint/e_cartoonify"), 3088, 2056), Limits())
+    check_estimate(estimate(_chain("e_sharpen"), 8000, 6000), Limits())  # one effect on 48 MP passes
+    # outline: 40 operations, so at most six on the 0.24 MP coffee photo
+    check_estimate(estimate(_chain("/".join(["e_outline"] * 6)), 600, 400), Limits())
     with pytest.raises(ChainLimitError, match="too costly"):
-        check_estimate(estimate(_chain("/".join(["e_outline"] * 6)), 600, 400), Limits())
+        check_estimate(estimate(_chain("/".join(["e_outline"] * 7)), 600, 400), Limits())
 
 
 def test_an_estimate_over_the_budget_is_refused_before_decoding() -> None:
     chain = "/".join(["e_blur:50"] * 11)  # 11 x 6.35 MP = 70 MP-operations
     t0 = time.perf_counter()
-    with pytest.raises(ChainLimitError, match=r"too costly: about 70 megapixel-operations \(max 48\)"):
+    with pytest.raises(ChainLimitError, match=r"too costly: about 70 megapixel-operations \(max 64\)"):
         render(photo(LANDSCAPE), request(chain, "jpg"))
     assert time.perf_counter() - t0 < 0.5
     # the same chain after a resize is cheap and renders
@@ -113,7 +114,7 @@ def test_an_estimate_over_the_budget_is_refused_before_decoding() -> None:
 def test_the_meter_counts_sizes_the_url_cannot_show() -> None:
     # the estimate sees 128 px (a variable width), the meter sees 6000x6000 = 36 MP per blur
     chain = "$s_6000/c_scale,w_$s,h_$s/e_blur/e_blur"
-    with pytest.raises(ChainLimitError, match="more than 48 megapixel-operations"):
+    with pytest.raises(ChainLimitError, match="more than 64 megapixel-operations"):
         render(photo(HOPPER), request(chain, "jpg"))
     out = render(photo(HOPPER), request("$s_600/c_scale,w_$s,h_$s/e_blur/e_blur", "jpg"))
     assert out.width == 600

@@ -44,7 +44,7 @@ def test_limits_apply_before_the_origin_is_read(live: Live) -> None:
 def test_the_cost_budget_answers_400_with_its_reason(live: Live) -> None:
     r = live.client.get("/demo/image/upload/" + "e_blur:50/" * 11 + "samples/landscape.jpg")
     assert r.status_code == 400
-    assert r.headers["x-cld-error"] == "Transformation too costly: about 70 megapixel-operations (max 48)"
+    assert r.headers["x-cld-error"] == "Transformation too costly: about 70 megapixel-operations (max 64)"
     assert live.client.get("/demo/image/upload/c_scale,w_300/" + "e_blur:50/" * 11 + "samples/landscape.jpg").status_code == 200
 
 
