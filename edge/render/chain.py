@@ -1,7 +1,8 @@
 """Chain level: named transformations, conditionals, variables and layers around the
 per-component steps.
 
-`run_chain(ctx, components, run_component)` expands `t_` (`program.expand_named`), groups
+`run_chain(ctx, components, run_component)` expands `t_` (`cost.expanded`: `program.expand_named`
+within the URL limits), groups
 layers (`layers.structure`) and lets the component interpreter (`program.run`) decide which
 components run, with every expression already resolved; each surviving component goes to
 `run_component(ctx, component)` (the `STEPS` of pipeline.py) and each layer block to
@@ -26,6 +27,7 @@ import pyvips
 from edge.url.ast import Component, Gravity, Layer
 
 from . import layers, program
+from .cost import charge, expanded, settle
 from .errors import RenderError
 from .gravity import decide
 from .ops.frames import frame_height
@@ -115,15 +117,14 @@ def _sub_context(ctx, image: pyvips.Image):
         context=ctx.context,
         metadata=ctx.metadata,
         variables=dict(ctx.variables),
+        meter=ctx.meter,
     )
 
 
 def run_chain(ctx, components: Sequence[Component], run_component: RunComponent) -> None:
     """Interpret `components` on `ctx` (see the module docstring); `ctx.image` holds the result.
     Raises UrlError (unknown named transformation, unbalanced if_) or RenderError."""
-    comps = tuple(components)
-    if any("t" in c for c in comps):
-        comps = program.expand_named(comps, ctx.named or {}, parse_transformation)
+    comps = expanded(components, ctx.named, ctx.limits)  # t_ inlined, within max_components
     steps = layers.structure(comps)
     if ctx.image is not None:
         width, height = ctx.image.width, frame_height(ctx.image)
@@ -149,6 +150,8 @@ def run_chain(ctx, components: Sequence[Component], run_component: RunComponent)
         if isinstance(step, layers.LayerBlock):
             if ctx.image is None:
                 run_component(ctx, Component(()))
+            charge(ctx, ctx.image)  # the composite, refused past the render's budget
+            settle(ctx)
             ctx.image = layers.apply_layer(
                 ctx.image,
                 step,

@@ -22,7 +22,7 @@ from .errors import RenderError
 from .ops.frames import frame_height
 from .quality import auto_quality
 
-__all__ = ["CONTENT_TYPES", "OutputOptions", "choose_format", "output_options", "encode"]
+__all__ = ["CONTENT_TYPES", "WRITABLE", "OutputOptions", "choose_format", "output_options", "encode", "writable_extension"]
 
 CONTENT_TYPES = {
     "jpg": "image/jpeg",
@@ -33,6 +33,9 @@ CONTENT_TYPES = {
     "heic": "image/heic",
     "tiff": "image/tiff",
 }
+#: formats this server writes (pyvips-binary 8.18 here has no jxl, jp2k, magick (bmp, ico,
+#: psd, ...), pdf or svg saver, and its heif saver has no HEVC encoder).
+WRITABLE = ("jpg", "png", "webp", "avif", "gif", "tiff")
 _ALIASES = {"jpeg": "jpg", "jpe": "jpg", "jfif": "jpg", "heif": "heic", "tif": "tiff"}
 _ANIMATED = frozenset({"gif", "webp"})
 _ALPHA = frozenset({"png", "webp", "avif", "gif", "heic", "tiff"})
@@ -83,6 +86,19 @@ def _norm(fmt: str | None) -> str | None:
     return _ALIASES.get(fmt, fmt)
 
 
+def writable_extension(options: OutputOptions, request: DeliveryRequest) -> str | None:
+    """The URL's extension as an output format Edge writes, or None (no extension, `.json`
+    with `fl_getinfo`, or an unwritable extension overridden by an `f_`).  Raises RenderError
+    (400) naming an extension Edge cannot write when no `f_` decides the format instead.
+    Needs no pixels: the engine calls it before decoding."""
+    extension = _norm(request.format)
+    if extension is None or extension in CONTENT_TYPES or (extension == "json" and "getinfo" in options.flags):
+        return extension
+    if options.fetch_format is None:
+        raise RenderError(f"Unsupported output format: {extension} (Edge writes {', '.join(WRITABLE)})")
+    return None  # f_<format> / f_auto decide the bytes, not the extension
+
+
 def choose_format(
     options: OutputOptions,
     request: DeliveryRequest,
@@ -92,13 +108,19 @@ def choose_format(
     alpha: bool,
     animated: bool,
 ) -> tuple[str, bool]:
-    """`(format, vary_accept)` for the response.  Raises RenderError for a format Edge cannot
-    write (`jxl`, `heic` without an HEVC encoder, `svg`, unknown names)."""
-    fallback = _norm(request.format) or {"svg": "png", "heic": "jpg", "avif": "avif"}.get(original, original)
+    """`(format, vary_accept)` for the response.  Raises RenderError (400) naming a format
+    Edge cannot write, whether asked with `f_` or as the URL's extension when no `f_` says
+    otherwise (`.svg`, `.pdf`, `.ico`, `.bmp`, `.jxl`, ...: this libvips build saves only
+    `WRITABLE`; an extension must never be answered with other bytes under its name);
+    `heic` fails at encode when there is no HEVC encoder.  With `f_auto` an unwritable
+    extension falls back to the original's format, as a URL without extension does."""
+    requested = _norm(options.fetch_format)
+    auto = requested is not None and requested.split(":")[0] == "auto"
+    extension = writable_extension(options, request)
+    fallback = extension or {"svg": "png", "heic": "jpg", "avif": "avif"}.get(original, original)
     if fallback not in CONTENT_TYPES:
         fallback = "jpg"
-    requested = _norm(options.fetch_format)
-    if requested is not None and requested.split(":")[0] == "auto":
+    if auto:
         acc = accept.lower()
         if animated:
             if "image/webp" in acc:
@@ -115,7 +137,7 @@ def choose_format(
     if fmt == "jxl":
         raise RenderError("Output format jxl (JPEG XL) is not supported by this server")
     if fmt not in CONTENT_TYPES:
-        raise RenderError(f"Unsupported output format: {fmt}")
+        raise RenderError(f"Unsupported output format: {fmt} (Edge writes {', '.join(WRITABLE)})")
     return fmt, False
 
 

@@ -7,10 +7,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pyvips
 
-from edge.url.ast import DeliveryRequest, Layer
+from edge.url.ast import Component, DeliveryRequest, Layer
 
 from . import spec
-from .encode import CONTENT_TYPES, choose_format, encode, output_options
+from .encode import CONTENT_TYPES, choose_format, encode, output_options, writable_extension
+from .cost import check_chain, check_estimate, estimate
 from .deadline import budget, check
 from .errors import RenderError
 from .focus import FocusProvider
@@ -24,10 +25,11 @@ from .source import check_limits, read_header
 __all__ = ["render"]
 
 
-def _page(request: DeliveryRequest, frames: int) -> int | None:
-    """0-based page of the first `pg_N` (1-based in URLs), or None.  Raises RenderError for
-    a page selection Edge does not support (ranges, names) or a page the image lacks."""
-    for comp in request.components:
+def _page(components: Sequence[Component], frames: int) -> int | None:
+    """0-based page of the first `pg_N` (1-based in URLs) of the chain (`t_` expanded), or
+    None.  Raises RenderError for a page selection Edge does not support (ranges, names) or a
+    page the image lacks."""
+    for comp in components:
         value = comp.get("pg")
         if value is None:
             continue
@@ -41,9 +43,10 @@ def _page(request: DeliveryRequest, frames: int) -> int | None:
     return None
 
 
-def _autorotate(request: DeliveryRequest) -> bool:
-    """False when any component has `a_ignore` (keep the stored orientation)."""
-    for comp in request.components:
+def _autorotate(components: Sequence[Component]) -> bool:
+    """False when any component of the chain (`t_` expanded) has `a_ignore` (keep the stored
+    orientation)."""
+    for comp in components:
         value = comp.get("a")
         items = value if isinstance(value, (tuple, list)) else (value,)
         if any(spec.text(v) == "ignore" for v in items if isinstance(v, str)):
@@ -84,16 +87,24 @@ def render(
 
     Synchronous and thread-safe (no shared mutable state).  Raises `RenderError` (400) for
     unreadable/unsupported input or impossible transformations, `LimitError` (413) for
-    limits; `RenderTimeout` (503) past the deadline; `edge.url.UrlError` (400) may come
+    source limits, `edge.render.cost.ChainLimitError` (400) for URL limits (components,
+    costly operations, megapixel-operations; checked before decoding); `RenderTimeout` (503) past the deadline; `edge.url.UrlError` (400) may come
     from effect argument checks.
     """
     with budget(deadline):
         limits = limits or Limits()
-        autorotate = _autorotate(request)
+        # URL limits before anything is read: components and costly operations, counted on the
+        # chain with t_ expanded (which also decides pg_, a_ignore and the URL-wide flags, so a
+        # named transformation behaves exactly as its expansion written out)
+        chain = check_chain(request.components, named, limits)
+        autorotate = _autorotate(chain)
         header = read_header(source, autorotate=autorotate)
-        page = _page(request, header.frames)
+        page = _page(chain, header.frames)
         frames = 1 if page is not None or header.format not in {"gif", "webp"} else header.frames
         check_limits(header, limits, frames=frames, source_bytes=len(source))
+        # then the megapixel-operations estimate from the AST and the header, before decoding
+        check_estimate(estimate(chain, header.width, header.height, frames, max_side=limits.max_output_side), limits)
+        writable_extension(output_options(chain), request)  # `.svg`, `.bmp`, ...: 400 before decoding
         ctx = Context(
             source=source,
             header=header,
@@ -116,7 +127,7 @@ def render(
             # the encoder follows the components that ran (not skipped if_ branches; named
             # transformations expanded); fl_getinfo/fl_attachment may sit anywhere in the URL
             options = output_options(tuple(ctx.ran))
-            url_flags = output_options(request.components).flags
+            url_flags = output_options(chain).flags
             for name in ("getinfo", "attachment"):
                 if name in url_flags and name not in options.flags:
                     options.flags[name] = url_flags[name]

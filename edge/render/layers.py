@@ -262,11 +262,24 @@ def _source_image(block: LayerBlock, load_source: Callable[[Layer], pyvips.Image
         renderer = text_renderer or render_text
         wrap = _wrap_width(block)
         if wrap is not None:
-            return renderer(layer.content or "", layer.style, color, width=wrap)
-        return renderer(layer.content or "", layer.style, color)
+            text = renderer(layer.content or "", layer.style, color, width=wrap)
+        else:
+            text = renderer(layer.content or "", layer.style, color)
+        return _text_box(text, block.open.get("b"))
     if layer.kind in ("image", "fetch", "private", "authenticated"):
         return load_source(layer)
     raise RenderError(f"Unsupported layer type: {layer.text}")
+
+
+def _text_box(text: pyvips.Image, background: Any) -> pyvips.Image:
+    """The RGBA `text` drawn over a box of the `b_` colour of the text layer's opening
+    component (`l_text:Arial_40:Hello,b_black`: a caption box the size of the text's layout
+    box; `b_rgb:00000080` a translucent one), or `text` unchanged without a `b_` colour."""
+    color = getattr(background, "color", background)
+    if not isinstance(color, Color):
+        return text
+    box = (pyvips.Image.black(text.width, text.height, bands=4) + [color.r, color.g, color.b, color.a])
+    return box.cast("uchar").copy(interpretation="srgb").composite2(text, "over").cast("uchar")
 
 
 def _wrap_width(block: LayerBlock) -> int | None:

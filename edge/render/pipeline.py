@@ -25,6 +25,7 @@ import pyvips
 from edge.url.ast import Component, DeliveryRequest, Layer
 
 from .chain import run_chain
+from .cost import Meter
 from .deadline import check
 from .focus import FocusProvider
 from .geometry import Box, Plan
@@ -54,7 +55,9 @@ class Context:
     rotation, an effect's output, a layer).
     Chain inputs (chain.py): `named` (name -> stored transformation string), `load_layer`
     (Layer -> source bytes, for image layers), `tags`, `context`, `metadata` (for `if_`
-    conditions), `variables` (user variables in scope); `ran` lists the components that ran
+    conditions), `variables` (user variables in scope); `meter` (megapixel-operations spent,
+    shared with layer sub-contexts) and `lazy_costly` (costly operations not yet computed in
+    `image`), see `edge.render.cost`; `ran` lists the components that ran
     (resolved), whose `f_`/`q_`/`fl_`/`b_` drive the encoder.
     """
 
@@ -84,6 +87,8 @@ class Context:
     metadata: Mapping[str, Any] | None = None
     ran: list[Component] = field(default_factory=list)
     whole: Any = None
+    meter: Meter = field(default_factory=Meter)
+    lazy_costly: int = 0
     _uncached: Any = field(default=None, repr=False)
 
     def mark_whole(self, image: Any) -> None:

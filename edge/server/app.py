@@ -127,6 +127,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.edge = delivery
+    app.router.default = delivery.unrouted  # issue 9: a path with %0A (multi-line l_text) matches no route
     app.add_middleware(TrafficMetrics, metrics=metrics)  # issue 9: metrics, then the access log
     app.add_middleware(AccessLog, fmt=settings.access_log)  # outermost: sees every answer
     return app

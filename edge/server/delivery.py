@@ -12,11 +12,12 @@ import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
@@ -29,6 +30,7 @@ from edge.storage import (
     AssetNotFound, DerivedAsset, DerivedCache, Origin, SingleFlight, Source, derived_key,
 )
 from edge.url import UrlError, canonical_transformation, parse, verify_signature
+from edge.url.errors import SignatureSegmentError
 from edge.url.ast import DeliveryRequest
 
 if TYPE_CHECKING:  # render loads pyvips: imported for real only when the app is built
@@ -97,7 +99,12 @@ class Delivery:
         self.io = io
         self.metrics = metrics
         self.render_fn = render_fn
-        self.limits = limits
+        # issue 9: URL limits from the settings; render threads deep enough for the longest chain
+        from edge.render.cost import stack_bytes
+
+        self.limits = replace(limits, max_components=settings.max_components,
+                              max_costly_ops=settings.max_costly_ops, max_cost_mp=settings.max_cost_mp)
+        pool.require_stack(stack_bytes(self.limits))
         self.focus_factory = focus_factory
         self.named = dict(named or {})
         self.load_layer = load_layer
@@ -120,6 +127,20 @@ class Delivery:
                 log.exception("unexpected error for %s", request.url.path)
             return error_response(status, reason, retry_after=retry)
 
+    async def unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI handler for paths no route matched (the router's `default`): Starlette's
+        `{path:path}` does not match a decoded newline, so `l_text:...Line1%0ALine2` (the
+        documented multi-line text) got a bare 404.  GET/HEAD are delivered as usual; other
+        methods answer 405 with `X-Cld-Error`."""
+        if scope["type"] != "http":
+            return
+        if scope["method"] in ("GET", "HEAD"):
+            response = await self.handle(Request(scope, receive))
+        else:
+            response = error_response(405, "Method not allowed")
+            response.headers["Allow"] = "GET, HEAD"
+        await response(scope, receive, send)
+
     async def _deliver(self, request: Request) -> Response:
         t0 = time.perf_counter()
         path = raw_request_path(request.scope)
@@ -127,7 +148,8 @@ class Delivery:
         parse_ms = (time.perf_counter() - t0) * 1000
         self._check_route(req)
         self._check_signature(req, path)
-        hints = negotiate(req, request.headers)
+        chain = self._check_chain(req)
+        hints = negotiate(req, request.headers, chain)
         key = derived_key(
             cloud_name=self.settings.cloud_name, delivery_type=req.delivery_type,
             transformation=canonical_transformation(req.components), public_id=req.public_id,
@@ -170,10 +192,14 @@ class Delivery:
         """Parse the raw path.  With the `root_path` setting, a path whose first segment is
         neither the cloud name nor a resource type / short form (`image`, `iu`, `images`, ...)
         is read in the SDK's root-path form (`use_root_path`: image/upload of the configured
-        cloud), so `/c_fill,w_400/samples/cat.jpg` works on a host dedicated to one cloud."""
-        if self.settings.root_path and path.split("/", 2)[1] not in self._rooted:
-            return parse(path, cloud_name=self.settings.cloud_name, root_path=True)
-        return parse(path, cloud_name=self.settings.cloud_name)
+        cloud), so `/c_fill,w_400/samples/cat.jpg` works on a host dedicated to one cloud.
+        A malformed or misplaced signature segment is a SignatureError (401, as any bad
+        signature), not a 400."""
+        root = self.settings.root_path and path.split("/", 2)[1] not in self._rooted
+        try:
+            return parse(path, cloud_name=self.settings.cloud_name, root_path=root)
+        except SignatureSegmentError as exc:
+            raise SignatureError(str(exc)) from None
 
     def _check_signature(self, req: DeliveryRequest, path: str) -> None:
         reason = signature_reason(req, self.settings.signed)
@@ -188,6 +214,13 @@ class Delivery:
             return
         if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
+
+    def _check_chain(self, req: DeliveryRequest) -> tuple[Any, ...]:
+        """The URL limits (components, costly operations: ChainLimitError 400) on the chain
+        with `t_` expanded, before the cache, the origin or any pixel; returns that chain."""
+        from edge.render.cost import check_chain
+
+        return check_chain(req.components, self.named, self.limits)
 
     # ---- miss path ------------------------------------------------------------------------
     async def _produce(self, req: DeliveryRequest, key: str, hints: Hints) -> _Produced:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
-from edge.url.ast import AutoWidth, DeliveryRequest
+from edge.url.ast import AutoWidth, Component, DeliveryRequest
 
 __all__ = ["Hints", "negotiate", "accept_class"]
 
@@ -75,12 +75,15 @@ def _float(text: str | None) -> float | None:
     return v if v is not None and math.isfinite(v) and v > 0 else None
 
 
-def negotiate(request: DeliveryRequest, headers: Mapping[str, str]) -> Hints:
-    """Read Accept and client hints from `headers` (lower-case names) as far as `request` uses
-    them.  Malformed hints are ignored (treated as absent)."""
+def negotiate(request: DeliveryRequest, headers: Mapping[str, str],
+              components: Sequence[Component] | None = None) -> Hints:
+    """Read Accept and client hints from `headers` (lower-case names) as far as the chain uses
+    them.  `components`: the chain with named transformations expanded (`t_<name>` holding
+    `f_auto`, `dpr_auto` or `w_auto` must negotiate exactly as its expansion written out);
+    default `request.components`.  Malformed hints are ignored (treated as absent)."""
     f_auto = dpr_auto = False
     autos: list[AutoWidth] = []
-    for comp in request.components:
+    for comp in request.components if components is None else components:
         for p in comp:
             if p.key == "f" and str(p.text).startswith("auto"):
                 f_auto = True

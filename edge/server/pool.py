@@ -5,20 +5,47 @@ When `threads + queue` renders are already admitted, new ones are refused at onc
 (`Overloaded` -> 503 + Retry-After) instead of piling up latency; each admitted render has a
 deadline (`RenderTimeout` -> 503).  A timed-out render keeps its thread until libvips returns
 (threads cannot be killed), and it still counts against the bound until then.
+
+Render threads get an explicit stack size (`stack_bytes`, see `edge.render.cost.stack_bytes`):
+libvips evaluates a lazy pipeline recursively in the calling thread, so the deepest chain the
+URL limits allow must fit (300 chained `e_blur` overflowed the default 8 MiB stack: SIGSEGV).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 from edge.server.metrics import Metrics
 
-__all__ = ["RenderPool", "Overloaded", "RenderTimeout"]
+__all__ = ["RenderPool", "Overloaded", "RenderTimeout", "StackedExecutor", "DEFAULT_STACK"]
 
 T = TypeVar("T")
+#: render-thread stack when none is given, bytes (`edge.render.cost.MIN_STACK`: covers the
+#: default URL limits).
+DEFAULT_STACK = 16 * 1024 * 1024
+_STACK_LOCK = threading.Lock()
+
+
+class StackedExecutor(ThreadPoolExecutor):
+    """A ThreadPoolExecutor whose threads have a stack of `stack_bytes` (threading.stack_size
+    is process-wide, so it is set only while this executor starts a thread, under a lock).
+    `stack_bytes` may be raised until the first task is submitted (threads start lazily)."""
+
+    def __init__(self, max_workers: int, *, stack_bytes: int = DEFAULT_STACK, thread_name_prefix: str = "") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self.stack_bytes = stack_bytes
+
+    def _adjust_thread_count(self) -> None:  # ThreadPoolExecutor's hook that starts threads
+        with _STACK_LOCK:
+            previous = threading.stack_size(self.stack_bytes)
+            try:
+                super()._adjust_thread_count()  # type: ignore[misc]
+            finally:
+                threading.stack_size(previous)
 
 
 class Overloaded(Exception):
@@ -35,17 +62,34 @@ class RenderPool:
     * `threads`: renders at once (size to the cores of this worker).
     * `queue`: admitted renders allowed to wait for a thread.
     * `timeout_s`: deadline of one render, counted from admission, s.
+    * `stack_bytes`: stack of each render thread, bytes (raise it with `require_stack` before
+      the first render).
     Metrics: in-flight and queue-depth gauges, render seconds histogram, rejections.
     """
 
-    def __init__(self, threads: int, queue: int, timeout_s: float, metrics: Metrics) -> None:
+    def __init__(self, threads: int, queue: int, timeout_s: float, metrics: Metrics, *,
+                 stack_bytes: int = DEFAULT_STACK) -> None:
         self.threads = max(1, threads)
         self.limit = self.threads + max(0, queue)
         self.timeout_s = timeout_s
         self.metrics = metrics
-        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="edge-render")
+        self._executor = StackedExecutor(self.threads, stack_bytes=stack_bytes, thread_name_prefix="edge-render")
         self._admitted = 0
         self._running = 0
+
+    @property
+    def stack_bytes(self) -> int:
+        """Stack of each render thread, bytes."""
+        return self._executor.stack_bytes
+
+    def require_stack(self, nbytes: int) -> None:
+        """Make render threads at least `nbytes` deep.  Raises RuntimeError once a render thread
+        has started (its stack can no longer change)."""
+        if nbytes <= self._executor.stack_bytes:
+            return
+        if self._executor._threads:  # type: ignore[attr-defined]
+            raise RuntimeError("render threads already started: set the stack size before the first render")
+        self._executor.stack_bytes = nbytes
 
     @property
     def admitted(self) -> int:

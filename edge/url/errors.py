@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["UrlError", "MAX_MESSAGE"]
+__all__ = ["UrlError", "SignatureSegmentError", "MAX_MESSAGE"]
 
 #: longest message kept (characters); longer ones are cut and end with `...`.
 MAX_MESSAGE = 160
@@ -25,3 +25,12 @@ class UrlError(ValueError):
         if len(text) > MAX_MESSAGE:
             text = text[: MAX_MESSAGE - 3] + "..."
         super().__init__(text)
+
+
+class SignatureSegmentError(UrlError):
+    """A malformed or misplaced `s--<signature>--` segment (wrong length or alphabet, empty,
+    placed after a transformation component or repeated).  The server answers it as any other
+    bad signature (HTTP 401, `status`), so clients and CDNs see one status for "not
+    authorised"; as a UrlError it is still a malformed path for callers that only parse."""
+
+    status = 401

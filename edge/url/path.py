@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .component import looks_like_component
-from .errors import UrlError
+from .errors import SignatureSegmentError, UrlError
 from .numeric import to_int
 
 __all__ = ["RawPath", "split_path", "strip_query", "RESOURCE_TYPES", "DELIVERY_TYPES", "SIGNATURE_RE"]
@@ -26,6 +26,8 @@ DELIVERY_TYPES = frozenset(
     """.split()
 )
 SIGNATURE_RE = re.compile(r"s--([A-Za-z0-9_-]{8}|[A-Za-z0-9_-]{32})--\Z")
+#: anything shaped like a signature segment (any length, empty included): `s----`, `s--AGl6-MQ--`
+_SIGNATURE_SHAPE = re.compile(r"s--[A-Za-z0-9_-]*--\Z")
 _VERSION = re.compile(r"v(\d+)\Z")
 _MAX_PATH = 8192
 
@@ -65,7 +67,9 @@ def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = Fa
     components, version and public ID (image/upload on a private-CDN host; SEO suffixes are not
     recognised in that form).  A segment before the public ID is a component when it looks like
     one (`edge.url.component.looks_like_component`); a non-component segment followed by an
-    explicit `v<digits>` is an error.  Raises UrlError for a malformed layout.
+    explicit `v<digits>` is an error.  Raises UrlError for a malformed layout, and its subclass
+    SignatureSegmentError for a malformed signature segment or a signature-shaped segment
+    anywhere but right after the delivery type (after a component, repeated, in a folder).
     """
     if not isinstance(path, str):
         raise UrlError("Invalid path")
@@ -109,12 +113,16 @@ def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = Fa
     if pos < n - 1 and segments[pos].startswith("s--"):
         m = SIGNATURE_RE.match(segments[pos])
         if not m:
-            raise UrlError(f"Invalid signature segment: {segments[pos]}")
+            raise SignatureSegmentError(f"Invalid signature segment: {segments[pos][:80]}")
         signature = m.group(1)
         pos += 1
     components: list[str] = []
     version = None
     fetch = delivery_type == "fetch"
+    if not fetch:  # a signature segment anywhere but right after the delivery type
+        for seg in segments[pos : n - 1]:
+            if _SIGNATURE_SHAPE.match(seg):
+                raise SignatureSegmentError(f"Misplaced signature segment: {seg[:80]}")
     while pos < n - 1:
         seg = segments[pos]
         m = _VERSION.match(seg)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from edge.url.ast import Effect
 
+from ..cost import WEIGHTS, charge, settle
 from ..effects import EffectContext, lookup
 from ..errors import RenderError
 from ..layers import BLEND_MODES as _LAYER_BLEND_MODES
@@ -34,6 +35,8 @@ def effects(ctx) -> None:
     fn = lookup(effect.name)
     if fn is None:
         raise RenderError(f"Unsupported effect: {effect.name}")
+    charge(ctx, ctx.image, WEIGHTS.get(effect.name, 1))  # refused past the budget before it is built
+    settle(ctx)  # an earlier costly operation still lazy: compute it first
     ectx = EffectContext(component=ctx.component, focus=ctx.focus_for(ctx.image), variables=ctx.variables or None)
     if getattr(fn, "whole_animation", False):
         ctx.image = fn(ctx.image, effect, ectx)

@@ -46,8 +46,8 @@ def _dpr(ctx) -> float:
 
 
 def _width(ctx, value, width: int) -> float | None:
-    """`w_` in px; `w_auto[:step][:fallback]` rounds the width client hint up to `step`
-    (default 100 px), else uses `fallback`, else keeps the input width."""
+    """`w_` in px; `w_auto[:step][:fallback]` rounds the width client hint (device px) up to
+    `step` (default 100 px), else uses `fallback` (layout px), else keeps the input width."""
     if isinstance(value, AutoWidth):
         if ctx.width_hint:
             step = value.step or 100
@@ -86,7 +86,13 @@ def resolve_target(ctx, width: int, height: int) -> Target | None:
         if v is not None and v <= 0:
             raise RenderError(f"Invalid value for {key}: {spec.text(comp.get(key))}")
     dpr = _dpr(ctx)
-    w = w * dpr if w is not None else None
+    # the width client hint is already in device pixels (Cloudinary, "Responsive images using
+    # client hints": Sec-CH-Width is "the width, in device pixels, that the image will
+    # occupy"), so a `w_auto` read from it is not multiplied by the DPR again: `w_auto,dpr_auto`
+    # with Sec-CH-Width 720 and Sec-CH-DPR 2 is 800 px (720 up to the 100 px step), not 1600.
+    # `w_auto`'s fallback and `h_` are layout (CSS) px and are.
+    from_hint = isinstance(comp.get("w"), AutoWidth) and bool(ctx.width_hint)
+    w = w * dpr if w is not None and not from_hint else w
     h = h * dpr if h is not None else None
     mode = mode or "scale"
     if mode not in geometry.CROP_MODES:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .. import spec
+from ..cost import charge
 from .background import background_rgba
 from .frames import frame_height, map_frames
 
@@ -46,5 +47,7 @@ def rotate(ctx) -> None:
                 deg = 90 if step == "auto_right" else 270
                 image = map_frames(image, lambda f, d=deg: _rotate(f, d, fill))
         elif isinstance(step, float):
+            if step % 90:
+                charge(ctx, image)
             image = map_frames(image, lambda f, d=step: _rotate(f, d, fill))
     ctx.image = image
