@@ -26,6 +26,10 @@ environment variable (flag wins over environment, environment over the default).
 | focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 | root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
+| max_upload_mb | `--max-upload-mb` / `EDGE_MAX_UPLOAD_MB` | 100 | largest file the Upload API accepts, MiB (413 above; issue 10) |
+| public_url | `--public-url` / `EDGE_PUBLIC_URL` | '' | base URL of `url`/`secure_url` in API answers (`https://img.example.com`); '' = `http://<host>:<port>` |
+| notification_url | `--notification-url` / `EDGE_NOTIFICATION_URL` | '' | global webhook URL: every upload notification also goes there |
+| webhook_attempts | `--webhook-attempts` / `EDGE_WEBHOOK_ATTEMPTS` | 5 | webhook deliveries tried (exponential backoff from 1 s) before giving up |
 """
 
 from __future__ import annotations
@@ -62,6 +66,11 @@ HELP = {
     "focus": "vision | none | module:callable of a focus factory",
     "named_transformations": "TOML or JSON file of name = transformation string (t_<name>)",
     "root_path": "also serve the root-path form /<transformations>/<public_id> (image/upload of the configured cloud)",
+    # issue 10: upload API
+    "max_upload_mb": "largest file the Upload API accepts, MiB",
+    "public_url": "base URL of url/secure_url in API answers ('' = http://host:port)",
+    "notification_url": "global webhook URL for upload notifications",
+    "webhook_attempts": "webhook deliveries tried before giving up",
 }
 
 
@@ -109,6 +118,11 @@ class Settings:
     focus: str = "vision"
     named_transformations: str = ""
     root_path: bool = False
+    # issue 10: upload API
+    max_upload_mb: int = 100
+    public_url: str = ""
+    notification_url: str = ""
+    webhook_attempts: int = 5
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------
@@ -141,6 +155,12 @@ class Settings:
         for name in ("workers", "memory_cache_mb", "render_threads", "render_queue", "max_age", "max_source_mb"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        # issue 10: upload API
+        if self.max_upload_mb <= 0 or self.webhook_attempts <= 0:
+            raise ValueError("max_upload_mb and webhook_attempts must be > 0")
+        for name in ("public_url", "notification_url"):
+            if getattr(self, name) and not getattr(self, name).startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http(s) URL")
         if self.render_timeout_s <= 0:
             raise ValueError("render_timeout_s must be > 0")
         for name in ("origin", "cache"):
