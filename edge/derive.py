@@ -2,21 +2,30 @@
 Upload API (`eager` renders), so both produce the same bytes under the same cache key and the
 first GET of an eager URL is a cache hit.
 
-Steps of `Deriver.produce`: persistent cache tier -> origin load -> render in the bounded pool
-(with the vision focus hook) -> memory tier + persistent tier write.  Below both `edge.server`
-and `edge.api`: imports storage, url and (lazily, through `render_fn`) render, never server.
+Steps: `Deriver.target` resolves the request against the catalogue (a catalogue asset's
+original is stored under its version_id, `edge.storage.writable.original_key`, and that
+version_id is the version part of its derived keys, so a new version or a re-upload never meets
+an old derivative; a `v<version>` of an old version answers 404 unless that version was kept;
+an id with no catalogue row is read from the origin by public_id as before).  Then
+`Deriver.produce`: persistent cache tier -> original load -> render in the bounded pool (with
+the vision focus hook) -> memory tier + persistent tier write.
+
+Below both `edge.server` and `edge.api`: imports storage, url and (lazily, through
+`render_fn`) render, never server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from edge.storage import AssetNotFound, DerivedAsset, DerivedCache, Origin, Source, derived_key
+from edge.storage.writable import original_key
 from edge.url import canonical_transformation
 from edge.url.ast import DeliveryRequest
 
@@ -24,7 +33,12 @@ if TYPE_CHECKING:  # render loads pyvips
     from edge.render.limits import Limits
     from edge.render.rendered import Rendered
 
-__all__ = ["Deriver", "Produced", "RenderHints", "FixedHints", "default_image"]
+__all__ = ["Deriver", "Produced", "RenderHints", "FixedHints", "Target", "default_image",
+           "RESOLVE_TTL_S"]
+
+#: Seconds a worker reuses a catalogue lookup of one (type, public_id, version) for delivery
+#: (this worker forgets it at once when it changes the asset itself; other workers within this).
+RESOLVE_TTL_S = 1.0
 
 
 class RenderHints(Protocol):
@@ -65,6 +79,17 @@ class Produced:
     placeholder: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one derived asset is made from: `key` (derived cache key), `stored_key` (the
+    catalogue original's storage key, or None: load by public_id from the origin), and
+    `version_id` ('' for an asset without catalogue row)."""
+
+    key: str
+    stored_key: str | None = None
+    version_id: str = ""
+
+
 def default_image(req: DeliveryRequest) -> str | None:
     """The public_id of the request's `d_` default image, or None."""
     for comp in req.components:
@@ -87,7 +112,11 @@ class Deriver:
         io: ThreadPoolExecutor, render_fn: Callable[..., "Rendered"], limits: "Limits",
         render_timeout_s: float, focus_factory: Callable[[str, str], Any] | None = None,
         named: Mapping[str, str] | None = None, load_layer: Callable[[Any], bytes] | None = None,
+        catalogue: Any = None,
     ) -> None:
+        self.catalogue = catalogue
+        self._resolved: dict[tuple[str, str, str], tuple[float, tuple[str, str] | None]] = {}
+        self._resolved_lock = threading.Lock()
         self.cloud_name = cloud_name
         self.origin = origin
         self.fetch_origin = fetch_origin
@@ -105,21 +134,67 @@ class Deriver:
     async def _io(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.io, fn, *args)
 
-    def key(self, req: DeliveryRequest, hints: RenderHints) -> str:
-        """The derived cache key of `req` rendered with `hints` (`edge.storage.derived_key`)."""
+    def key(self, req: DeliveryRequest, hints: RenderHints, version: str | None = None) -> str:
+        """The derived cache key of `req` rendered with `hints` (`edge.storage.derived_key`);
+        `version` replaces the URL's version part (a catalogue asset's version_id)."""
+        if version is None:
+            version = "" if req.version is None else str(req.version)
         return derived_key(
             cloud_name=self.cloud_name, delivery_type=req.delivery_type,
             transformation=canonical_transformation(req.components), public_id=req.public_id,
-            version="" if req.version is None else str(req.version), output=hints.output,
+            version=version, output=hints.output,
             dpr="" if hints.dpr_hint is None else str(hints.dpr_hint), width_hint=hints.width_key,
         )
 
-    async def produce(self, req: DeliveryRequest, key: str, hints: RenderHints, *,
+    def _lookup(self, delivery_type: str, public_id: str, version: str) -> tuple[str, str] | None:
+        """Blocking: `(version_id, stored key)` of the catalogue asset (at `version`, '' =
+        current), None when the catalogue has no such asset.  Raises `AssetNotFound` for a
+        version that is not (or no longer) stored."""
+        record = self.catalogue.get(delivery_type, public_id)
+        if record is None:
+            return None
+        if version and version != str(record.version):
+            old = self.catalogue.get_version(record.asset_id, int(version)) if version.isdigit() else None
+            if old is None or not old.kept:
+                raise AssetNotFound(f"Resource not found - {public_id} (version {version})")
+            return old.version_id, original_key(old.version_id, old.format)
+        return record.version_id, original_key(record.version_id, record.format)
+
+    def forget(self, delivery_type: str, public_id: str) -> None:
+        """Drop this worker's remembered lookups of one asset (after changing it)."""
+        with self._resolved_lock:
+            for k in [k for k in self._resolved if k[0] == delivery_type and k[1] == public_id]:
+                del self._resolved[k]
+
+    async def target(self, req: DeliveryRequest, hints: RenderHints) -> Target:
+        """Resolve `req` (see the module docs): its cache key and where its original is.
+        Raises `AssetNotFound` for an old version that is not kept."""
+        if self.catalogue is None or req.delivery_type == "fetch":
+            return Target(self.key(req, hints))
+        version = "" if req.version is None else str(req.version)
+        memo = (req.delivery_type, req.public_id, version)
+        now = time.monotonic()
+        with self._resolved_lock:
+            hit = self._resolved.get(memo)
+        if hit is not None and now - hit[0] < RESOLVE_TTL_S:
+            found = hit[1]
+        else:
+            found = await self._io(self._lookup, req.delivery_type, req.public_id, version)
+            with self._resolved_lock:
+                if len(self._resolved) > 10000:
+                    self._resolved.clear()
+                self._resolved[memo] = (now, found)
+        if found is None:
+            return Target(self.key(req, hints))
+        return Target(self.key(req, hints, found[0]), found[1], found[0])
+
+    async def produce(self, req: DeliveryRequest, target: Target, hints: RenderHints, *,
                       wait_for_cache: bool = False, check_backing: bool = True) -> Produced:
-        """The derived asset for `req` under `key`: from the persistent tier, else rendered
+        """The derived asset for `req` at `target`: from the persistent tier, else rendered
         (origin load and render inside one pool reservation) and written to both tiers (the
         persistent write in the background unless `wait_for_cache`).  Raises the storage,
         pool and render errors (`AssetNotFound`, `Overloaded`, `RenderError`, ...)."""
+        key = target.key
         if check_backing and self.cache.backing is not None:
             hit = await self._io(self.cache.get, key)
             if hit is not None:
@@ -129,7 +204,10 @@ class Deriver:
             placeholder = None
             origin = self.fetch_origin if req.delivery_type == "fetch" else self.origin
             try:
-                source: Source = await self._io(origin.load, req.public_id)
+                if target.stored_key is not None:
+                    source: Source = await self._io(self.origin.load_key, target.stored_key)
+                else:
+                    source = await self._io(origin.load, req.public_id)
             except AssetNotFound as exc:
                 default = default_image(req)
                 if default is None:

@@ -20,6 +20,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from edge.api.router import ApiContext, api_router
+from edge.api.webhooks import WebhookSender
 from edge.server.delivery import Delivery
 from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics
 from edge.server.pool import RenderPool
@@ -102,12 +104,23 @@ def create_app(
     metrics = Metrics()
     pool = RenderPool(settings.threads, settings.queue, settings.render_timeout_s, metrics)
     io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="edge-io")
+    # issue 10: upload API -- the catalogue (delivery reads it) and the API router
+    catalogue = catalogue_for(settings)
     delivery = Delivery(
         settings, origin=origin, fetch_origin=fetch_origin, cache=cache, pool=pool, io=io,
         metrics=metrics, render_fn=render_fn, limits=Limits(max_source_bytes=max_bytes),
         focus_factory=settings.focus_factory or focus_factory_for(settings.focus, backing),
         named=load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name),
-        load_layer=LayerLoader(origin, fetch_origin),
+        load_layer=LayerLoader(origin, fetch_origin), catalogue=catalogue,
+    )
+    api_ctx = ApiContext(
+        cloud_name=settings.cloud_name, api_key=settings.api_key, api_secret=settings.api_secret,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
+        catalogue=catalogue, store=origin, fetch_origin=fetch_origin, deriver=delivery.deriver, io=io,
+        purge=purge_for(cache), notification_url=settings.notification_url,
+        webhooks=WebhookSender(settings.api_secret, attempts=settings.webhook_attempts,
+                               allow_private=settings.fetch_allow_private),
     )
 
     async def healthz(_: Request) -> Response:
@@ -134,7 +147,11 @@ def create_app(
             except OSError:
                 log.warning("cannot sweep cache temp files in %s", backing.root)
         yield
+        upload_api = api_ctx.extra.get("upload_api")
+        if upload_api is not None:
+            await upload_api.drain()
         await delivery.drain()
+        catalogue.close()
         pool.shutdown()
         io.shutdown(wait=False)
         metrics.close()
@@ -147,6 +164,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
             Route("/readyz", readyz, methods=["GET", "HEAD"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *api_router(api_ctx).routes,  # issue 10: /v1_1/<cloud>/... Upload + Admin API
             Route("/{path:path}", delivery.handle, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
@@ -154,6 +172,35 @@ def create_app(
     app.state.edge = delivery
     app.add_middleware(_StatusCounter, metrics=metrics)
     return app
+
+
+def catalogue_for(settings: Settings) -> Any:
+    """issue 10: the catalogue of `settings.catalogue` (a location string).  Default: a SQLite
+    file beside the disk cache (`<cache>/catalogue.db`); with no local cache, in the origin's
+    reserved tree (`<origin>/.edge-originals/catalogue.db`, never served); with neither local,
+    an in-memory catalogue of this process (logged: set `--catalogue` for that setup)."""
+    from edge.assets.factory import catalogue_from_location, default_catalogue_location  # noqa: PLC0415
+    from edge.storage.disk_origin import ORIGINALS_PREFIX  # noqa: PLC0415
+
+    location = settings.catalogue
+    if not location:
+        if settings.cache not in ("", "none") and not settings.cache.startswith("s3://"):
+            location = default_catalogue_location(settings.cache)
+        elif not settings.origin.startswith("s3://"):
+            location = default_catalogue_location(f"{settings.origin}/{ORIGINALS_PREFIX}")
+        else:
+            log.warning("no local cache or origin: the catalogue lives in memory (set --catalogue)")
+            location = "sqlite:///:memory:"
+    return catalogue_from_location(location)
+
+
+def purge_for(cache: DerivedCache) -> Callable[[Any], Any] | None:
+    """issue 10: the derived-cache purge of one asset (`edge.assets.invalidate`), bound to `cache`."""
+    try:
+        from edge.assets.invalidate import purge_asset  # noqa: PLC0415
+    except ModuleNotFoundError:
+        return None
+    return lambda what: purge_asset(cache, what)
 
 
 def create_app_from_env() -> Starlette:

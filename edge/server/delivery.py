@@ -68,7 +68,8 @@ class Delivery:
     * `focus_factory(public_id, version) -> FocusProvider | None`: called in the render thread
       per miss (None: render's saliency default);
     * `named`: named transformations for `t_<name>`; `load_layer(layer) -> bytes`: sources of
-      image layers (`edge.server.layers.LayerLoader`).
+      image layers (`edge.server.layers.LayerLoader`);
+    * `catalogue`: the asset catalogue (None: every original is read by public_id).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class Delivery:
         pool: RenderPool, io: ThreadPoolExecutor, metrics: Metrics, render_fn: RenderFn, limits: Limits,
         focus_factory: Callable[[str, str], Any] | None = None,
         named: Mapping[str, str] | None = None, load_layer: Callable[[Any], bytes] | None = None,
+        catalogue: Any = None,
     ) -> None:
         self.settings = settings
         self.origin = origin
@@ -97,7 +99,7 @@ class Delivery:
             cloud_name=settings.cloud_name, origin=origin, fetch_origin=fetch_origin, cache=cache,
             pool=pool, io=io, render_fn=render_fn, limits=limits,
             render_timeout_s=settings.render_timeout_s, focus_factory=focus_factory,
-            named=self.named, load_layer=load_layer,
+            named=self.named, load_layer=load_layer, catalogue=catalogue,
         )
 
     async def _io(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -122,7 +124,8 @@ class Delivery:
         self._check_route(req)
         self._check_signature(req, path)
         hints = negotiate(req, request.headers)
-        key = self.deriver.key(req, hints)
+        target = await self.deriver.target(req, hints)
+        key = target.key
         asset = self.cache.get_memory(key)
         if asset is not None:
             produced = _Produced(asset, "memory")
@@ -132,7 +135,7 @@ class Delivery:
             async def produce() -> _Produced:
                 nonlocal leader
                 leader = True
-                return await self.deriver.produce(req, key, hints)
+                return await self.deriver.produce(req, target, hints)
 
             produced = await self.flights.run(key, produce)
             if not leader:
