@@ -58,6 +58,19 @@ class ImageContext:
         self._sized: dict[int, pyvips.Image] = {}
         self._lock = threading.RLock()
 
+    @property
+    def one_band(self) -> bool:
+        """True when the original stores one colour band (grey, with or without alpha)."""
+        v = self.cache.get("one_band")
+        if v is None:
+            try:
+                im = pyvips.Image.new_from_buffer(self.data, "")
+                v = im.bands - int(im.hasalpha()) == 1
+            except pyvips.Error:
+                v = False
+            self.cache["one_band"] = v
+        return v
+
     # -- planning / decoding -------------------------------------------------------------
     def plan(self, side: int) -> None:
         """Declare that some analysis will need `side` px on the longer side (FULL = 0 for the
@@ -132,6 +145,29 @@ class ImageContext:
                 f = Frame(small.rgb, self.width, self.height)
                 self.cache["frame"] = f
             return f
+
+    def found(self, model: str) -> list[Any]:
+        """Normalised detections (`edge.vision.detection.Found`) of vision model `model`
+        (``faces``, ``coco``, ``text``, ``saliency``) on the first frame, run once per call on
+        `frame()`.  With `focus` (public_id, version, store) the result goes through vision's
+        detection cache under the keys delivery uses, so a later `g_face` / `g_auto` rendition
+        of this asset version runs no model.  Raises `edge.render.focus.FocusError` for an
+        unknown model."""
+        from edge.vision.detector import detect_found
+
+        key = f"found:{model}"
+        with self._lock:
+            if key not in self.cache:
+                image = self.image(MAX_SIDE)
+                f = self.focus
+                self.cache[key] = detect_found(
+                    image, model,
+                    public_id=getattr(f, "public_id", None) if f is not None else None,
+                    version=getattr(f, "version", None) if f is not None else None,
+                    store=getattr(f, "store", None) if f is not None else None,
+                    frame=self.frame,
+                )
+            return self.cache[key]
 
     def grey(self, size: int) -> pyvips.Image:
         """A `size` x `size` px one-band uchar luminance copy (aspect not kept: what pHash
