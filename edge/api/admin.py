@@ -717,12 +717,14 @@ async def update_resource(request: Request, ctx: Any) -> Response:
         fields = _update_fields(params, record)
         if fields:
             record = ctx.catalogue.update(dtype, public_id, **fields)
+            _forget(ctx, dtype, public_id)  # coordinates, tags, context feed delivery
         flags = [f for f in SEMANTIC_FLAGS if _flag(params, f)]
         if analysis_params:
             run = dict(analysis_params)
             if record.coordinates_faces:
                 run["face_coordinates"] = "|".join(",".join(map(str, b)) for b in record.coordinates_faces)
             record = _analyze_stored(ctx, record, run)
+            _forget(ctx, dtype, public_id)
         derived = ctx.catalogue.list_derived(record.asset_id)
         versions = ctx.catalogue.versions(record.asset_id)
         return asset_details(ctx, record, flags=flags, derived=derived, versions=versions)
@@ -762,6 +764,13 @@ def _purge(ctx: Any, what: Any) -> None:
         ctx.purge(what)
     except Exception:  # noqa: BLE001 - a failed purge must not undo a committed delete
         log.exception("purging derived cache entries failed")
+
+
+def _forget(ctx: Any, type: str, public_id: str) -> None:
+    """Drop delivery's remembered lookup of the asset in this worker (after a change)."""
+    forget = getattr(ctx.deriver, "forget", None)
+    if forget is not None:
+        forget(type, public_id)
 
 
 def _delete_originals(ctx: Any, removed: Removed) -> None:
@@ -820,6 +829,7 @@ def _delete_sync(ctx: Any, dtype: str | None, *, public_ids: list[str] | None, p
             by_type.setdefault(rec.type, []).append(rec.public_id)
         for t, ids in by_type.items():
             for removed in cat.delete(t, public_ids=ids):
+                _forget(ctx, t, removed.record.public_id)
                 _delete_originals(ctx, removed)
                 _purge(ctx, removed)
                 deleted[removed.record.public_id] = "deleted"
