@@ -119,12 +119,15 @@ class UploadAuth:
 
     * `signed`: True for a valid signature, False for an unsigned preset request.
     * `api_key`: the key of a signed request ('' for unsigned).
-    * `preset`: the named upload preset's settings (dict) or None; `preset_name`."""
+    * `preset`: the named upload preset's settings (dict) or None; `preset_name`.
+    * `algorithm`: `sha1` or `sha256`, the hash of the request's signature (the response
+      `signature` uses the same: the SDK verifies it with its configured algorithm)."""
 
     signed: bool
     api_key: str = ""
     preset_name: str | None = None
     preset: dict[str, Any] = field(default_factory=dict)
+    algorithm: str = "sha1"
 
 
 def _stale_message(ts: int, now: float) -> str:
@@ -201,7 +204,7 @@ def authenticate_upload(
     if not verify_api_signature(params, signature, api_secret, exclude=exclude):
         raise ApiError(401, f"Invalid Signature {signature[:128]}. String to sign - "
                             f"'{api_string_to_sign(params, exclude=exclude)}'.")
-    return UploadAuth(True, key, preset_name, preset)
+    return UploadAuth(True, key, preset_name, preset, "sha256" if len(signature) == 64 else "sha1")
 
 
 def verify_basic(authorization: str | None, *, api_key: str, api_secret: str) -> str:

@@ -23,14 +23,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import io
 import json
 import logging
 import re
 import secrets
 import string
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import PurePosixPath
 from typing import Any, Callable, Mapping, Sequence
@@ -423,7 +422,7 @@ def _resolve_file(ctx: ApiContext, body: Body) -> Incoming:
         return Incoming(_fetch(ctx, text), _filename_base(urlsplit(text).path), "url")
     if scheme in ("ftp", "s3", "gs", "file"):
         raise ApiError(400, f"Error in loading {text[:200]} - Edge fetches http(s) URLs only")
-    if _B64.match(text[:4096]) and len(text) >= 8:
+    if _B64.match(text[:4096]) and len(text) >= 8 and len(re.sub(r"\s+", "", text)) % 4 == 0:
         return Incoming(_b64decode(text), "", "base64")
     raise ApiError(400, "Invalid file - not a file part, http(s) URL, data URI or base64 text")
 
@@ -509,14 +508,14 @@ def delivery_url(base: str, cloud: str, record: Any, transformation: str = "", e
 
 
 def resource_json(ctx: ApiContext, record: Any, *, api_key: str | None = None,
-                  analysis: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  analysis: Mapping[str, Any] | None = None, algorithm: str = "sha1") -> dict[str, Any]:
     """The upload-response JSON of `record` (spec §1.4): every field with its type, context
     and metadata only when set, `coordinates` when any, plus the analysis fields (`analysis`
-    or the record's stored ones)."""
+    or the record's stored ones); `algorithm` hashes the response `signature`."""
     out: dict[str, Any] = {
         "asset_id": record.asset_id, "public_id": record.public_id, "version": int(record.version),
         "version_id": record.version_id,
-        "signature": response_signature(record.public_id, record.version, ctx.api_secret),
+        "signature": response_signature(record.public_id, record.version, ctx.api_secret, algorithm),
         "width": int(record.width), "height": int(record.height), "format": record.format,
         "resource_type": record.resource_type, "created_at": _iso(record.created_at),
         "tags": list(record.tags), "pages": int(record.pages), "bytes": int(record.bytes),
@@ -842,7 +841,7 @@ class UploadApi:
             raise
         if pub.existing:
             await self._io(_quiet_delete, ctx.store, key)
-            out = resource_json(ctx, pub.record, api_key=auth.api_key or None)
+            out = resource_json(ctx, pub.record, api_key=auth.api_key or None, algorithm=auth.algorithm)
             out["existing"] = True
             return out
         record = pub.record
@@ -852,7 +851,7 @@ class UploadApi:
                 await self._io(_quiet_delete, ctx.store, original_key(pub.previous.version_id, pub.previous.format))
             if p.invalidate and ctx.purge is not None:
                 await self._io(_quiet_purge, ctx.purge, record, pub.previous)
-        out = resource_json(ctx, record, api_key=auth.api_key or None)
+        out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
         if p.return_delete_token:
             out["delete_token"] = make_delete_token(ctx.api_secret or "edge", record)
         if p.is_async:
@@ -885,7 +884,7 @@ class UploadApi:
                 updated = await self._io(self.ctx.catalogue.set_analysis, record.asset_id, record.version,
                                          analysis, auto_tags=auto)
                 record = updated or record
-            out = resource_json(self.ctx, record, api_key=auth.api_key or None)
+            out = resource_json(self.ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
             if p.eager:
                 out["eager"] = await self._eager_or_error(record, p.eager)
             self._notify(p.notification_url, {**out, "notification_type": "upload", "batch_id": batch,
@@ -971,7 +970,7 @@ class UploadApi:
             record = updated or record
         if p.invalidate and ctx.purge is not None:
             await self._io(_quiet_purge, ctx.purge, record, None)
-        out = resource_json(ctx, record, api_key=auth.api_key or None,
+        out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm,
                             analysis={**record.analysis, **(analysis or {})})
         if p.eager:
             if p.eager_async:
@@ -1088,7 +1087,7 @@ class UploadApi:
         if fields:
             record = await self._io(_update, ctx.catalogue, record, fields)
         url = _url_param(params, "notification_url")
-        out = resource_json(ctx, record, api_key=auth.api_key or None)
+        out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
         if url:
             self._notify(url, {**out, "notification_type": "rename", "from_public_id": src,
                                "request_id": request_id_of(request)})

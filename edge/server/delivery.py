@@ -19,7 +19,7 @@ from starlette.responses import Response
 from edge.derive import Deriver, Produced as _Produced
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
-from edge.server.negotiate import Hints, negotiate
+from edge.server.negotiate import negotiate
 from edge.server.policy import signature_reason
 from edge.server.pool import RenderPool
 from edge.server.responses import asset_response, error_response
