@@ -6,7 +6,8 @@ Histogram and quantisation (numpy, no per-pixel Python):
 2. a 5-bit-per-channel histogram (32 768 bins), each bin remembering the mean RGB of its pixels;
 3. when at most 32 bins are occupied they are the colours (so a flat image gives its exact colour
    at 100.0); otherwise a weighted k-means (k = 32, 12 Lloyd iterations, Euclidean distance in
-   CIELAB, deterministic start from the most populous coarse 2-bit cells) over the bins;
+   CIELAB, deterministic start from the most populous coarse 2-bit cells, stopping early when
+   no bin changes cluster) over the bins;
 4. each colour is the pixel-weighted mean RGB of its bins, as ``#RRGGBB`` (uppercase); shares are
    rounded to one decimal with the largest-remainder method so that they sum to exactly 100.0
    (in tenths: 1000); colours rounding to 0.0 are dropped; sorted by share, descending.
@@ -200,15 +201,27 @@ def _kmeans(h: Histogram, k: int, iterations: int = 12) -> tuple[np.ndarray, np.
     if len(seeds) < k:  # few coarse cells: add the most populous bins not yet used as seeds
         extra = h.lab[np.argsort(-w, kind="stable")[: k - len(seeds)]]
         centres = np.concatenate([centres, extra])
-    labels = np.zeros(len(w), np.int64)
+    x = h.lab.astype(np.float64)
+    labels = np.full(len(w), -1, np.int64)
+    k = len(centres)
     for _ in range(iterations):
-        d = ((h.lab[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        labels = d.argmin(axis=1)
-        cnt = np.bincount(labels, weights=w, minlength=len(centres))
-        for c in range(3):
-            s = np.bincount(labels, weights=w * h.lab[:, c], minlength=len(centres))
-            centres[:, c] = np.where(cnt > 0, s / np.maximum(cnt, 1e-9), centres[:, c])
-    return labels, len(centres)
+        new = _nearest(x, centres)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        cnt = np.bincount(labels, weights=w, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=w * x[:, c], minlength=k) for c in range(3)], axis=1)
+        centres = np.where(cnt[:, None] > 0, sums / np.maximum(cnt, 1e-9)[:, None], centres)
+    return labels, k
+
+
+def _nearest(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre (squared Euclidean) for each row of (n, 3) `x`: |c|^2 - 2 x.c
+    as three outer products (no BLAS call: its thread start-up costs more than the maths)."""
+    d = (centres * centres).sum(axis=1)[None, :]
+    for c in range(3):
+        d = d - 2.0 * np.multiply.outer(x[:, c], centres[:, c])
+    return d.argmin(axis=1)
 
 
 def histogram_colors(h: Histogram, max_colors: int = MAX_COLORS) -> list[list[Any]]:
@@ -242,8 +255,7 @@ def predominant(h: Histogram, kind: str = "google") -> list[list[Any]]:
     if h.total == 0:
         return []
     names, owners, lab = _palette_of(kind)
-    d = ((h.lab[:, None, :] - lab[None, :, :]) ** 2).sum(axis=2)
-    who = owners[d.argmin(axis=1)]
+    who = owners[_nearest(h.lab.astype(np.float64), lab.astype(np.float64))]
     share = np.bincount(who, weights=h.counts.astype(np.float64), minlength=len(names)) * 100.0 / h.total
     out = [[names[i], round(float(share[i]), 1)] for i in range(len(names)) if share[i] >= MIN_PREDOMINANT]
     out.sort(key=lambda p: (-p[1], p[0]))

@@ -16,8 +16,12 @@ from typing import Any
 
 import imagehash
 import numpy as np
-import scipy.fftpack  # noqa: F401  imagehash.phash imports it on first use; pay that at import time
 from PIL import Image
+
+try:  # imagehash.phash imports scipy.fftpack on first use (~100 ms): pay that at import time
+    import scipy.fftpack  # noqa: F401
+except ImportError:  # pragma: no cover - imagehash depends on scipy
+    pass
 
 __all__ = ["phash_int", "phash_hex", "phash_distance", "SIZE"]
 
