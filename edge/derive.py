@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # render loads pyvips
     from edge.render.rendered import Rendered
 
 __all__ = ["Deriver", "Produced", "RenderHints", "FixedHints", "Target", "default_image",
-           "RESOLVE_TTL_S"]
+           "RESOLVE_TTL_S", "target_of"]
 
 #: Seconds a worker reuses a catalogue lookup of one (type, public_id, version) for delivery
 #: (this worker forgets it at once when it changes the asset itself; other workers within this).
@@ -83,11 +83,16 @@ class Produced:
 class Target:
     """What one derived asset is made from: `key` (derived cache key), `stored_key` (the
     catalogue original's storage key, or None: load by public_id from the origin), and
-    `version_id` ('' for an asset without catalogue row)."""
+    `version_id` (the cache version, see `Deriver._lookup`; '' for an asset without
+    catalogue row)."""
 
     key: str
     stored_key: str | None = None
     version_id: str = ""
+
+
+def _cache_version(record: Any) -> str:
+    return str(getattr(record, "cache_version", None) or record.version_id)
 
 
 def default_image(req: DeliveryRequest) -> str | None:
@@ -97,6 +102,13 @@ def default_image(req: DeliveryRequest) -> str | None:
         if value:
             return str(getattr(value, "public_id", value))
     return None
+
+
+def target_of(deriver: "Deriver", req: DeliveryRequest, hints: RenderHints, record: Any) -> Target:
+    """The `Target` of `req` for the CURRENT version of catalogue `record` (eager renders:
+    the key delivery computes for the same URL)."""
+    version = _cache_version(record)
+    return Target(deriver.key(req, hints, version), original_key(record.version_id, record.format), version)
 
 
 class Deriver:
@@ -147,8 +159,10 @@ class Deriver:
         )
 
     def _lookup(self, delivery_type: str, public_id: str, version: str) -> tuple[str, str] | None:
-        """Blocking: `(version_id, stored key)` of the catalogue asset (at `version`, '' =
-        current), None when the catalogue has no such asset.  Raises `AssetNotFound` for a
+        """Blocking: `(cache version, stored key)` of the catalogue asset (at `version`, '' =
+        current; the cache version is `AssetRecord.cache_version`, version_id + row revision,
+        so a tag or context change, which `if_` conditions read, also moves the keys; a kept
+        old version uses its version_id), None when the catalogue has no such asset.  Raises `AssetNotFound` for a
         version that is not (or no longer) stored."""
         record = self.catalogue.get(delivery_type, public_id)
         if record is None:
@@ -158,7 +172,7 @@ class Deriver:
             if old is None or not old.kept:
                 raise AssetNotFound(f"Resource not found - {public_id} (version {version})")
             return old.version_id, original_key(old.version_id, old.format)
-        return record.version_id, original_key(record.version_id, record.format)
+        return _cache_version(record), original_key(record.version_id, record.format)
 
     def forget(self, delivery_type: str, public_id: str) -> None:
         """Drop this worker's remembered lookups of one asset (after changing it)."""

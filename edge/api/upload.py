@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import io
 import json
 import logging
 import re
@@ -43,7 +44,7 @@ from edge.api.auth import NON_SIGNABLE_TAG_PARAMS, UploadAuth, authenticate_uplo
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import Body, parse_bool, read_body, text_param
 from edge.api.router import ApiContext
-from edge.derive import FixedHints, Target
+from edge.derive import FixedHints, target_of
 from edge.storage import AssetNotFound, FetchDenied, OriginUnavailable, SourceTooLarge, StorageError
 from edge.storage.writable import original_key
 
@@ -591,6 +592,8 @@ class UploadApi:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
         self._background: set[asyncio.Task[Any]] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._register_jobs()
 
     # -- helpers ---------------------------------------------------------------------------
     async def _io(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -707,8 +710,7 @@ class UploadApi:
         out = []
         for spec, req in zip(specs, self._eager_requests(record, specs)):
             hints = FixedHints(output=req.format or "")
-            target = Target(deriver.key(req, hints, record.version_id),
-                            original_key(record.version_id, record.format), record.version_id)
+            target = target_of(deriver, req, hints, record)
             produced = await deriver.produce(req, target, hints, wait_for_cache=True, check_backing=False)
             asset = produced.asset
             await self._io(self.ctx.catalogue.add_derived, record.asset_id, record.version_id,
@@ -787,11 +789,11 @@ class UploadApi:
             incoming = await self._io(_resolve_file, self.ctx, body)
         finally:
             body.close()
-        result = await self._ingest(request, incoming, p, areq, auth)
+        result = await self._ingest(request, incoming, p, areq, auth, _jsonable(params))
         return json_response(result, request)
 
     async def _ingest(self, request: Request, incoming: Incoming, p: UploadParams, areq: Any,
-                      auth: UploadAuth) -> dict[str, Any]:
+                      auth: UploadAuth, params_text: dict[str, Any]) -> dict[str, Any]:
         from edge.assets.catalogue import AssetDraft, new_version_id  # noqa: PLC0415
 
         ctx = self.ctx
@@ -832,31 +834,27 @@ class UploadApi:
             original_filename=original_filename, access_mode=p.access_mode, moderation=p.moderation,
             analysis=analysis, auto_tags=auto_tags or None, extra=p.extra or None,
         )
-        key = original_key(version_id, probe.format)
-        await self._io(ctx.store.put_bytes, key, data)
-        try:
-            pub = await self._io(ctx.catalogue.publish, draft, overwrite=p.overwrite, keep_previous=p.backup)
-        except BaseException:
-            await self._io(_quiet_delete, ctx.store, key)
-            raise
+        from edge.assets.originals import store_original  # noqa: PLC0415
+
+        pub = await self._io(store_original, ctx.store, ctx.catalogue, draft, io.BytesIO(data),
+                             overwrite=p.overwrite, backup=p.backup)
         if pub.existing:
-            await self._io(_quiet_delete, ctx.store, key)
             out = resource_json(ctx, pub.record, api_key=auth.api_key or None, algorithm=auth.algorithm)
             out["existing"] = True
             return out
         record = pub.record
         ctx.deriver.forget(record.type, record.public_id)
-        if pub.previous is not None:
-            if not pub.previous.kept:
-                await self._io(_quiet_delete, ctx.store, original_key(pub.previous.version_id, pub.previous.format))
-            if p.invalidate and ctx.purge is not None:
-                await self._io(_quiet_purge, ctx.purge, record, pub.previous)
+        if pub.previous is not None and p.invalidate:
+            await self._io(_quiet_purge, ctx.purge, record)
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
         if p.return_delete_token:
             out["delete_token"] = make_delete_token(ctx.api_secret or "edge", record)
         if p.is_async:
             batch = p.batch_id or secrets.token_hex(32)
-            self._spawn(self._finish_async(record, data, p, areq, auth, batch, request_id_of(request)))
+            self._job("finish_upload", {
+                "type": record.type, "public_id": record.public_id, "version": record.version,
+                "params": params_text, "api_key": auth.api_key, "algorithm": auth.algorithm,
+                "batch_id": batch, "request_id": request_id_of(request)})
             return {"status": "pending", "type": p.delivery_type, "batch_id": batch, "public_id": record.public_id}
         if p.eager:
             if p.eager_async:
@@ -865,7 +863,8 @@ class UploadApi:
                                  "url": delivery_url(ctx.public_url, ctx.cloud_name, record, s.transformation, s.ext),
                                  "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, s.transformation, s.ext)}
                                 for s in p.eager]
-                self._spawn(self._eager_later(record, p, batch))
+                self._job("eager", {"type": record.type, "public_id": record.public_id,
+                                    "version": record.version, "params": params_text, "batch_id": batch})
             else:
                 out["eager"] = await self._eager_or_error(record, p.eager)
         if p.notification_url or ctx.notification_url:
@@ -873,18 +872,80 @@ class UploadApi:
                                               "request_id": request_id_of(request)})
         return out
 
-    async def _finish_async(self, record: Any, data: bytes, p: UploadParams, areq: Any, auth: UploadAuth,
-                            batch: str, rid: str) -> None:
+    # -- background work (the jobs seam) --------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind to the server's event loop and start the job consumer (lifespan startup).
+        Job handlers run in consumer threads and hand their async work to this loop."""
+        self.loop = loop
+        if self.ctx.jobs is not None:
+            self.ctx.jobs.start()
+
+    async def stop(self) -> None:
+        """Stop the job consumer (running jobs finish; waiting ones stay stored) and wait for
+        in-process background work (lifespan shutdown)."""
+        if self.ctx.jobs is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.ctx.jobs.stop)
+        await self.drain()
+
+    def _register_jobs(self) -> None:
+        jobs = self.ctx.jobs
+        if jobs is None:
+            return
+        attempts = max(1, int(self.ctx.extra.get("webhook_attempts", 5)))
+        jobs.register("api.finish_upload", self._run_job(self._finish_upload))
+        jobs.register("api.eager", self._run_job(self._eager_job))
+        jobs.register("api.webhook", self._webhook_job, retries=attempts - 1, retry_delay_s=1.0, retry_backoff=2.0)
+
+    def _run_job(self, fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], None]:
+        def handler(payload: dict[str, Any]) -> None:
+            deadline = time.monotonic() + 60
+            while self.loop is None and time.monotonic() < deadline:  # a job found at startup
+                time.sleep(0.05)
+            if self.loop is None:
+                raise RuntimeError("API job ran before the server started")
+            asyncio.run_coroutine_threadsafe(fn(payload), self.loop).result(timeout=600)
+        return handler
+
+    def _job(self, name: str, payload: dict[str, Any]) -> None:
+        """Run background work `name` durably (the job queue) or, without one, in-process."""
+        if self.ctx.jobs is not None:
+            try:
+                self.ctx.jobs.enqueue(f"api.{name}", payload)
+                return
+            except Exception:  # noqa: BLE001 - the queue is down: do it in-process
+                log.exception("cannot enqueue job %s; running it in-process", name)
+        fn = {"finish_upload": self._finish_upload, "eager": self._eager_job}[name]
+        self._spawn(fn(payload))
+
+    async def _current(self, payload: Mapping[str, Any]) -> Any:
+        """The record a job is about, or None when it was deleted or replaced since."""
+        record = await self._io(self.ctx.catalogue.get, payload["type"], payload["public_id"])
+        if record is None or record.version != payload["version"]:
+            return None
+        return record
+
+    async def _finish_upload(self, payload: dict[str, Any]) -> None:
         """Background part of `async=1`: analysis, eager, then the upload notification."""
+        ctx = self.ctx
+        params = payload["params"]
+        p = UploadParams.parse(params, signed=bool(payload.get("api_key")))
+        batch, rid = payload["batch_id"], payload.get("request_id", "")
         try:
-            analysis = None
+            record = await self._current(payload)
+            if record is None:
+                raise ApiError(404, f"Resource not found - {payload['public_id']} (replaced or deleted)")
+            areq = self._analysis_request(params)
             if self._wants_analysis(areq):
-                analysis = await self._io(self._analyze, data, areq, record.public_id, record.version_id)
+                source = await self._io(ctx.store.load_key, original_key(record.version_id, record.format))
+                analysis = await self._io(self._analyze, source.data, areq, record.public_id, record.version_id)
                 auto = list(analysis.pop("tags", []) or [])
-                updated = await self._io(self.ctx.catalogue.set_analysis, record.asset_id, record.version,
-                                         analysis, auto_tags=auto)
-                record = updated or record
-            out = resource_json(self.ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
+                if analysis.get("faces") and areq.face_coordinates is None:
+                    record = await self._io(_update, ctx.catalogue, record,
+                                            {"coordinates_faces": [list(b) for b in analysis["faces"]]})
+                record = await self._io(ctx.catalogue.set_analysis, record.asset_id, record.version, analysis,
+                                        auto_tags=auto) or record
+            out = resource_json(ctx, record, api_key=payload.get("api_key") or None,
+                                algorithm=payload.get("algorithm", "sha1"))
             if p.eager:
                 out["eager"] = await self._eager_or_error(record, p.eager)
             self._notify(p.notification_url, {**out, "notification_type": "upload", "batch_id": batch,
@@ -892,28 +953,48 @@ class UploadApi:
         except Exception as exc:  # noqa: BLE001 - reported through the webhook, never raised
             message = exc.message if isinstance(exc, ApiError) else "Internal error"
             if not isinstance(exc, ApiError):
-                log.exception("async upload of %s failed", record.public_id)
+                log.exception("async upload of %s failed", payload.get("public_id"))
             self._notify(p.notification_url, {"notification_type": "upload", "status": "failed",
-                                              "batch_id": batch, "public_id": record.public_id,
+                                              "batch_id": batch, "public_id": payload.get("public_id"),
                                               "error": {"message": message}, "request_id": rid})
 
-    async def _eager_later(self, record: Any, p: UploadParams, batch: str) -> None:
+    async def _eager_job(self, payload: dict[str, Any]) -> None:
+        """Background eager renders (`eager_async`), then the `eager` notification."""
+        p = UploadParams.parse(payload["params"], signed=True)
+        batch = payload["batch_id"]
         try:
+            record = await self._current(payload)
+            if record is None:
+                raise ApiError(404, f"Resource not found - {payload['public_id']} (replaced or deleted)")
             eager = await self._eager_or_error(record, p.eager)
-            payload = {"notification_type": "eager", "batch_id": batch, "public_id": record.public_id,
-                       "asset_id": record.asset_id, "eager": eager}
+            note = {"notification_type": "eager", "batch_id": batch, "public_id": record.public_id,
+                    "asset_id": record.asset_id, "eager": eager}
         except Exception as exc:  # noqa: BLE001 - reported through the webhook
             message = exc.message if isinstance(exc, ApiError) else "Internal error"
-            payload = {"notification_type": "eager", "batch_id": batch, "public_id": record.public_id,
-                       "status": "failed", "error": {"message": message}}
-        self._notify(p.eager_notification_url or p.notification_url, payload)
+            if not isinstance(exc, ApiError):
+                log.exception("eager renders of %s failed", payload.get("public_id"))
+            note = {"notification_type": "eager", "batch_id": batch, "public_id": payload.get("public_id"),
+                    "status": "failed", "error": {"message": message}}
+        self._notify(p.eager_notification_url or p.notification_url, note)
+
+    def _webhook_job(self, payload: dict[str, Any]) -> None:
+        """One delivery attempt (the queue retries with backoff); raises on failure."""
+        if not self.ctx.webhooks.send_once(payload["url"], payload["payload"]):
+            raise RuntimeError(f"webhook to {payload['url'][:200]} not delivered")
 
     def _notify(self, url: str, payload: dict[str, Any]) -> None:
-        """Queue the webhook to `url` and the global notification URL (when set)."""
+        """Send the webhook to `url` and to the global notification URL (when set): through
+        the job queue (durable, retried there) or, without one, in-process with retries."""
         sender = self.ctx.webhooks
         if sender is None:
             return
         for target in dict.fromkeys(u for u in (url, self.ctx.notification_url) if u):
+            if self.ctx.jobs is not None:
+                try:
+                    self.ctx.jobs.enqueue("api.webhook", {"url": target, "payload": payload})
+                    continue
+                except Exception:  # noqa: BLE001 - the queue is down: send in-process
+                    log.exception("cannot enqueue webhook; sending in-process")
             self._spawn(sender.deliver(target, payload))
 
     # -- explicit --------------------------------------------------------------------------
@@ -927,6 +1008,7 @@ class UploadApi:
         if "file" in params or body.file_part is not None:
             raise ApiError(400, "explicit takes no file")
         p = UploadParams.parse(params, signed=True)
+        params_text = _jsonable(params)
         if not p.public_id:
             raise ApiError(400, "Missing required parameter - public_id")
         areq = self._analysis_request(params)
@@ -968,8 +1050,8 @@ class UploadApi:
             updated = await self._io(ctx.catalogue.set_analysis, record.asset_id, record.version, analysis,
                                      auto_tags=auto)
             record = updated or record
-        if p.invalidate and ctx.purge is not None:
-            await self._io(_quiet_purge, ctx.purge, record, None)
+        if p.invalidate:
+            await self._io(_quiet_purge, ctx.purge, record)
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm,
                             analysis={**record.analysis, **(analysis or {})})
         if p.eager:
@@ -979,7 +1061,8 @@ class UploadApi:
                                  "url": delivery_url(ctx.public_url, ctx.cloud_name, record, s.transformation, s.ext),
                                  "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, s.transformation, s.ext)}
                                 for s in p.eager]
-                self._spawn(self._eager_later(record, p, batch))
+                self._job("eager", {"type": record.type, "public_id": record.public_id,
+                                    "version": record.version, "params": params_text, "batch_id": batch})
             else:
                 out["eager"] = await self._eager_or_error(record, p.eager)
         if p.notification_url:
@@ -1015,12 +1098,11 @@ class UploadApi:
         ctx.deriver.forget(type_, public_id)
         if not removed:
             return "not found"
-        for gone in removed:
-            for v in gone.versions:
-                await self._io(_quiet_delete, ctx.store, original_key(v.version_id, v.format))
-            await self._io(_quiet_delete, ctx.store, original_key(gone.record.version_id, gone.record.format))
-            if ctx.purge is not None:  # derived entries of a deleted asset are never served again
-                await self._io(_quiet_purge, ctx.purge, gone, None)
+        from edge.assets.originals import remove_originals  # noqa: PLC0415
+
+        await self._io(remove_originals, ctx.store, removed)
+        for gone in removed:  # its derived entries are unreachable now; purge frees their space
+            await self._io(_quiet_purge, ctx.purge, gone)
         return "ok"
 
     async def delete_by_token(self, request: Request) -> Response:
@@ -1072,13 +1154,12 @@ class UploadApi:
         ctx.deriver.forget(type_, src)
         ctx.deriver.forget(record.type, dst)
         if result.replaced is not None:
-            gone = result.replaced
-            for v in (*gone.versions, gone.record):
-                await self._io(_quiet_delete, ctx.store, original_key(v.version_id, v.format))
-            if ctx.purge is not None:
-                await self._io(_quiet_purge, ctx.purge, gone, None)
-        if invalidate and ctx.purge is not None:
-            await self._io(_quiet_purge, ctx.purge, record, None)
+            from edge.assets.originals import remove_originals  # noqa: PLC0415
+
+            await self._io(remove_originals, ctx.store, [result.replaced])
+            await self._io(_quiet_purge, ctx.purge, result.replaced)
+        if invalidate:
+            await self._io(_quiet_purge, ctx.purge, record)
         fields: dict[str, Any] = {}
         if context is not None:
             fields["context"] = {**record.context, **context}
@@ -1195,21 +1276,20 @@ def _set_exclusive(catalogue: Any, type_: str, ids: Sequence[str], tag: str) -> 
     return catalogue.add_tags(type_, ids, [tag])
 
 
-def _quiet_delete(store: Any, key: str) -> None:
+def _quiet_purge(purge: Callable[..., Any] | None, what: Any) -> None:
+    """`purge(what)` (an `AssetRecord`: all derived entries of the asset; a `Removed`: those
+    of a deleted asset), logging instead of raising: the catalogue change is committed."""
+    if purge is None:
+        return
     try:
-        store.delete(key)
-    except (StorageError, OSError):
-        log.warning("could not delete stored original %s (left as garbage)", key)
-
-
-def _quiet_purge(purge: Callable[..., Any], what: Any, previous: Any) -> None:
-    try:
-        if previous is None:
-            purge(what)
-        else:
-            purge(what, previous)
+        purge(what)
     except Exception:  # noqa: BLE001 - a failed purge must not fail the API call
         log.exception("derived cache purge failed")
+
+
+def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The effective parameters as a JSON-like dict for a job payload (`file` left out)."""
+    return {k: v for k, v in params.items() if k != "file" and isinstance(v, (str, list, dict))}
 
 
 def request_id_of(request: Request) -> str:

@@ -89,6 +89,30 @@ class WebhookSender:
         """`X-Cld-Signature` of `body` sent at `timestamp` (unix s)."""
         return notification_signature(body, timestamp, self.api_secret, self.algorithm)
 
+    def send_once(self, url: str, payload: Any) -> bool:
+        """One blocking delivery attempt (for a job queue that retries by itself): True on a
+        2xx answer, False on a refused URL, a network error or another status.  Never raises."""
+        body = encode_payload(payload)
+        try:
+            pinned, host_header, host = self._pin(url)
+        except (ValueError, OSError, UnicodeError) as exc:
+            log.warning("webhook to %s refused: %s", url[:200], exc)
+            return True  # a refused URL never becomes deliverable: do not retry
+        ts = int(time.time())
+        headers = {"Content-Type": "application/json", "X-Cld-Timestamp": str(ts),
+                   "X-Cld-Signature": self.sign(body, ts), "Host": host_header, "User-Agent": "Edge-webhook/0.1"}
+        try:
+            with httpx.Client(timeout=self.timeout_s, follow_redirects=False, trust_env=False) as client:
+                resp = client.post(pinned, content=body, headers=headers, extensions={"sni_hostname": host})
+        except httpx.HTTPError as exc:
+            log.info("webhook to %s failed: %s", url[:200], type(exc).__name__)
+            return False
+        if 200 <= resp.status_code < 300:
+            self.sent += 1
+            return True
+        log.info("webhook to %s failed: HTTP %d", url[:200], resp.status_code)
+        return False
+
     async def deliver(self, url: str, payload: Any) -> bool:
         """POST `payload` to `url` with retries (see the class docs); True once a try got a
         2xx answer, False when every try failed or the URL is refused.  Never raises."""

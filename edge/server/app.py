@@ -118,9 +118,10 @@ def create_app(
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
         catalogue=catalogue, store=origin, fetch_origin=fetch_origin, deriver=delivery.deriver, io=io,
-        purge=purge_for(cache), notification_url=settings.notification_url,
+        purge=purge_for(catalogue, cache), notification_url=settings.notification_url,
         webhooks=WebhookSender(settings.api_secret, attempts=settings.webhook_attempts,
                                allow_private=settings.fetch_allow_private),
+        jobs=jobs_for(catalogue), extra={"webhook_attempts": settings.webhook_attempts},
     )
 
     async def healthz(_: Request) -> Response:
@@ -146,10 +147,14 @@ def create_app(
                 await asyncio.get_running_loop().run_in_executor(io, backing.sweep_temp)
             except OSError:
                 log.warning("cannot sweep cache temp files in %s", backing.root)
+        if api_ctx.extra.get("upload_api") is not None:  # issue 10: API jobs run on this loop
+            api_ctx.extra["upload_api"].start(asyncio.get_running_loop())
         yield
         upload_api = api_ctx.extra.get("upload_api")
         if upload_api is not None:
-            await upload_api.drain()
+            await upload_api.stop()
+        if api_ctx.jobs is not None:
+            api_ctx.jobs.close()
         await delivery.drain()
         catalogue.close()
         pool.shutdown()
@@ -194,13 +199,34 @@ def catalogue_for(settings: Settings) -> Any:
     return catalogue_from_location(location)
 
 
-def purge_for(cache: DerivedCache) -> Callable[[Any], Any] | None:
-    """issue 10: the derived-cache purge of one asset (`edge.assets.invalidate`), bound to `cache`."""
+def purge_for(catalogue: Any, cache: DerivedCache) -> Callable[[Any], Any]:
+    """issue 10: `purge(what)` of the API: drops derived cache entries (`edge.assets.invalidate`)
+    of a `DerivedRecord`, of a deleted asset (`Removed`) or of every derivative of an asset
+    (`AssetRecord`: its derived records are forgotten too)."""
+    from edge.assets.catalogue import AssetRecord, DerivedRecord, Removed  # noqa: PLC0415
+    from edge.assets.invalidate import purge_asset, purge_derived, purge_removed  # noqa: PLC0415
+
+    def purge(what: Any) -> Any:
+        if isinstance(what, DerivedRecord):
+            return purge_derived(cache, [what])
+        if isinstance(what, Removed):
+            return purge_removed(cache, [what])
+        if isinstance(what, AssetRecord):
+            return purge_asset(catalogue, cache, what.asset_id)
+        raise TypeError(f"cannot purge {type(what).__name__}")
+
+    return purge
+
+
+def jobs_for(catalogue: Any) -> Any:
+    """issue 10: the durable job queue beside the catalogue (`edge.assets.jobs`), or None for
+    an in-memory catalogue (background work then runs in-process, not durable)."""
+    from edge.assets.jobs import JobQueue, jobs_location_for  # noqa: PLC0415
+
     try:
-        from edge.assets.invalidate import purge_asset  # noqa: PLC0415
-    except ModuleNotFoundError:
+        return JobQueue(jobs_location_for(catalogue.location))
+    except ValueError:
         return None
-    return lambda what: purge_asset(cache, what)
 
 
 def create_app_from_env() -> Starlette:
