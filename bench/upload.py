@@ -1,0 +1,256 @@
+"""Upload benchmark (issue 10): uploads/s of 12 MP JPEGs through the real HTTP endpoint with the
+official SDK, against writing the same bytes to the origin directory directly, in one run.
+
+* The photo: tests/images/large_5312x2988_seeding.jpg resized with pyvips to 12 MP
+  (4614x2596, JPEG q90) at start.
+* Upload path: `edge serve` in a subprocess (disk origin, disk cache, SQLite catalogue, focus
+  none, `--workers` = cores) and `cloudinary.uploader.upload(path, public_id=...)` (signed,
+  no analysis requested) from `--clients` threads, `--n` uploads after 2 warm-ups.  Each
+  upload is streamed to a spool file, validated (header + a full shrink-on-load decode),
+  hashed (MD5 etag), written atomically with fsync and published in the catalogue.
+* Raw write: the same bytes written `--n` times by the same number of threads with the origin's
+  own atomic write (`edge.storage.writable.atomic_write`: temp file + fsync + rename) into the
+  same kind of directory: the floor of any durable upload.
+* HTTP raw write: the same SDK call against a bare uvicorn + Starlette sink (same workers)
+  that streams the request body into the origin's atomic write and answers a small JSON: the
+  cost of the SDK, HTTP and a durable write with nothing of Edge's upload path.
+* Also measured in this process, one thread, to show where the upload time goes: the
+  validation decode (`edge.api.upload.probe_image`) and the MD5 of the bytes.
+
+Prints one JSON line: rates (uploads/s, writes/s), p50/p99 latency (ms) of both, server RSS
+(MB, current and peak per worker), and `upload_time_ratio` = mean upload latency / mean raw
+write latency (target <= 1.2: "the upload path adds at most 20 % over the raw write") plus
+`rate_ratio` = upload rate / raw write rate, and the same two against the HTTP raw write
+(`*_vs_http_raw`).  Usage: ``python bench/upload.py [--n 24]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from serve import Server, _cores  # noqa: E402  (the serving bench's `edge serve` subprocess)
+
+SOURCE = REPO / "tests" / "images" / "large_5312x2988_seeding.jpg"
+KEY, SECRET = "111122223333444", "bench-upload-secret"
+
+
+def make_photo(folder: Path) -> Path:
+    """A 12 MP JPEG (q90) resized from the 16 MP seeding photo with pyvips."""
+    import pyvips
+
+    image = pyvips.Image.new_from_file(str(SOURCE))
+    scale = (12e6 / (image.width * image.height)) ** 0.5
+    out = folder / "photo_12mp.jpg"
+    image.resize(scale, kernel="lanczos3").jpegsave(str(out), Q=90)
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def timed_pool(fn, n: int, clients: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    """Run fn(i) for i in 0..n-1 on `clients` threads; (wall seconds, per-call seconds)."""
+    lat: list[float] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        t0 = time.perf_counter()
+        fn(i)
+        dt = time.perf_counter() - t0
+        with lock:
+            lat.append(dt)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(n)))
+    return time.perf_counter() - t0, lat
+
+
+def summary(wall: float, lat: list[float]) -> dict[str, float]:
+    return {"per_s": round(len(lat) / wall, 2), "p50_ms": round(percentile(lat, 0.5) * 1000, 1),
+            "p99_ms": round(percentile(lat, 0.99) * 1000, 1), "mean_ms": round(statistics.mean(lat) * 1000, 1)}
+
+
+def worker_memory_mb(server: Server) -> list[dict[str, float]]:
+    from serve import _children
+
+    out = []
+    for pid in _children(server.proc.pid) or [server.proc.pid]:
+        fields = {}
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    fields[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            continue
+        out.append({"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)})
+    return out
+
+
+SINK = """
+import io, json, os, secrets
+from pathlib import Path
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from edge.storage.writable import atomic_write
+
+ROOT = Path(os.environ["SINK_ROOT"])
+
+async def sink(request):
+    buf = io.BytesIO()
+    async for chunk in request.stream():
+        buf.write(chunk)
+    buf.seek(0)
+    name = secrets.token_hex(16)
+    atomic_write(ROOT / name[:2] / name, buf)
+    return JSONResponse({"public_id": name, "bytes": buf.getbuffer().nbytes})
+
+app = Starlette(routes=[Route("/v1_1/{cloud}/image/upload", sink, methods=["POST"])])
+"""
+
+
+class Sink:
+    """The HTTP raw-write baseline: uvicorn + the SINK app in a subprocess."""
+
+    def __init__(self, folder: Path, workers: int) -> None:
+        import socket
+
+        from serve import _free_port
+
+        (folder / "sink.py").write_text(SINK)
+        (folder / "sunk").mkdir()
+        self.port = _free_port()
+        env = {**os.environ, "SINK_ROOT": str(folder / "sunk")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "sink:app", "--app-dir", str(folder), "--port", str(self.port),
+             "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning"],
+            env=env, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("sink did not start") from None
+                time.sleep(0.1)
+        time.sleep(1.0)
+
+    def stop(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=24, help="uploads (and raw writes) measured")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent clients / writer threads")
+    ap.add_argument("--workers", type=int, default=_cores())
+    args = ap.parse_args()
+
+    import cloudinary
+    import cloudinary.uploader
+
+    from edge.api.upload import probe_image
+    from edge.render.limits import Limits
+    from edge.storage.writable import atomic_write
+
+    with tempfile.TemporaryDirectory(prefix="edge-bench-upload-") as tmp:
+        root = Path(tmp)
+        photo = make_photo(root)
+        data = photo.read_bytes()
+        for d in ("origin", "cache", "raw"):
+            (root / d).mkdir()
+
+        # raw write: the origin's atomic write of the same bytes, same concurrency
+        def raw(i: int) -> None:
+            atomic_write(root / "raw" / f"{i:02x}" / f"{i}.jpg", io.BytesIO(data))
+
+        timed_pool(raw, 2, 1)
+        raw_wall, raw_lat = timed_pool(raw, args.n, args.clients)
+
+        # what one upload computes besides the write, one thread, in process
+        limits = Limits(max_source_bytes=200 * 1024 * 1024)
+        probe_image(data, limits)
+        t0 = time.perf_counter()
+        for _ in range(5):
+            probe_image(data, limits)
+        probe_ms = (time.perf_counter() - t0) / 5 * 1000
+        t0 = time.perf_counter()
+        for _ in range(5):
+            hashlib.md5(data).hexdigest()
+        md5_ms = (time.perf_counter() - t0) / 5 * 1000
+
+        sink = Sink(root, args.workers)
+        try:
+            cloudinary.reset_config()
+            cloudinary.config(cloud_name="demo", api_key=KEY, api_secret=SECRET,
+                              upload_prefix=f"http://127.0.0.1:{sink.port}")
+
+            def upload_raw(i: int) -> None:
+                res = cloudinary.uploader.upload(str(photo), public_id=f"bench/p{i}")
+                assert res["bytes"] > len(data), res  # the whole multipart body was stored
+
+            timed_pool(upload_raw, 2, 1)
+            http_wall, http_lat = timed_pool(upload_raw, args.n, args.clients)
+        finally:
+            sink.stop()
+
+        server = Server(root / "origin", cache=str(root / "cache"), api_key=KEY, api_secret=SECRET,
+                        focus="none", workers=str(args.workers), cloud_name="demo")
+        try:
+            cloudinary.reset_config()
+            cloudinary.config(cloud_name="demo", api_key=KEY, api_secret=SECRET,
+                              upload_prefix=f"http://127.0.0.1:{server.port}")
+
+            def upload(i: int) -> None:
+                res = cloudinary.uploader.upload(str(photo), public_id=f"bench/p{i}")
+                assert res["bytes"] == len(data) and res["width"] * res["height"] > 11_900_000, res
+
+            timed_pool(lambda i: upload(10_000 + i), 2, 1)
+            up_wall, up_lat = timed_pool(upload, args.n, args.clients)
+            memory = worker_memory_mb(server)
+        finally:
+            server.stop()
+
+    up_s, raw_s, http_s = summary(up_wall, up_lat), summary(raw_wall, raw_lat), summary(http_wall, http_lat)
+    result = {
+        "bench": "upload", "photo": {"width": 4614, "height": 2596, "bytes": len(data)},
+        "n": args.n, "clients": args.clients, "workers": args.workers,
+        "upload": up_s, "raw_write": raw_s, "http_raw_write": http_s,
+        "upload_time_ratio": round(up_s["mean_ms"] / raw_s["mean_ms"], 2),
+        "rate_ratio": round(up_s["per_s"] / raw_s["per_s"], 3),
+        "upload_time_ratio_vs_http_raw": round(up_s["mean_ms"] / http_s["mean_ms"], 2),
+        "rate_ratio_vs_http_raw": round(up_s["per_s"] / http_s["per_s"], 3),
+        "in_process_ms": {"validate_decode": round(probe_ms, 1), "md5": round(md5_ms, 1)},
+        "server_memory": memory,
+        "targets": {"upload_time_ratio": "<=1.2"},
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
