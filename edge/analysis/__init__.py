@@ -24,8 +24,9 @@ Public API:
   ``quality_analysis``            ``quality_analysis``, ``quality_score`` (`quality`)
   ``accessibility_analysis``      ``accessibility_analysis`` (`accessibility`)
   ``pages``                       ``pages`` (frames / pages in the file)
-  ``cinemagraph_analysis``        ``cinemagraph_analysis`` ``{"cinemagraph_score": 0.0}``
-                                  (Edge has no cinemagraph model: 0.0 for every image)
+  ``cinemagraph_analysis``        ``cinemagraph_analysis`` ``{"cinemagraph_score": 0..1}``
+                                  (0.0 for stills; a documented heuristic for animations,
+                                  `cinemagraph`)
   ``detection``/``categorization  ``info.detection...``, ``info.categorization...``,
   ``/``ocr``                      ``info.ocr...`` from the plug-ins in `registry`
   ``auto_tagging``                ``tags``: automatic tags only (the caller merges them with
@@ -190,7 +191,9 @@ def _analyze(ctx: ImageContext, request: AnalysisRequest, clock: _Clock) -> dict
     if request.pages:
         out["pages"] = ctx.header.frames
     if request.cinemagraph_analysis:
-        out["cinemagraph_analysis"] = {"cinemagraph_score": 0.0}
+        from edge.analysis.cinemagraph import cinemagraph_score
+
+        out["cinemagraph_analysis"] = {"cinemagraph_score": clock.run("cinemagraph_analysis", cinemagraph_score, ctx)}
 
     labels: list[Label] = []
     for entry, name in calls:
