@@ -64,8 +64,10 @@ def test_truncated_file_is_an_error_not_a_crash(image_bytes):
 
 
 def test_concurrent_calls_agree(image_bytes):
-    data = [image_bytes(n) for n in ("kodim03_hats.png", "rocket.jpg", "cat_chelsea.png")] * 2
-    req = AnalysisRequest(colors=True, phash=True, quality_analysis=True)
+    data = [image_bytes(n) for n in ("kodim03_hats.png", "exif_gps_nikon_DSCN0010.jpg", "cat_chelsea.png",
+                                     "exif_orient6_gps_canon.jpg")] * 2
+    req = AnalysisRequest(colors=True, phash=True, quality_analysis=True, image_metadata=True,
+                          accessibility_analysis=True)
     serial = [analyze(d, req) for d in data]
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(lambda d: analyze(d, req), data))
