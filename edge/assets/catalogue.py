@@ -17,9 +17,10 @@ Conventions (every implementation):
   none of their changes is lost.
 * Originals are stored under a key derived from the version_id (`original_key` in
   `edge.storage.writable`), never from the public_id: rename touches only the catalogue and
-  each version's bytes have their own key.  Derived-cache keys of catalogue assets use the
-  `version_id` as their version part, so a new version (or a re-upload after destroy, even in
-  the same second) never meets an old derivative.
+  each version's bytes have their own key.  Derived-cache keys of catalogue assets use
+  `AssetRecord.cache_version` (version_id + row revision) as their version part, so a new
+  version, a re-upload after destroy (even in the same second) or a tag/context/coordinates
+  change never meets an old derivative.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ class AssetRecord:
     * `placeholder`: bool.
     * `updated_at`: UTC time of the last change to the row (tags, context, update, ...).
     * `extra`: other stored upload parameters kept opaque (`regions`, `access_control`, ...).
+    * `revision`: a counter bumped by EVERY change of the row (publish, tags, context,
+      update, analysis, rename).  Tags, context, metadata and coordinates feed `if_`
+      conditions and `g_custom`/`g_face`, so a derivative depends on them, not only on the
+      bytes: derived-cache keys use `cache_version` (`"<version_id>.<revision>"`), and any
+      change makes every worker miss its old entries at once (see `edge.assets.invalidate`).
     """
 
     asset_id: str
@@ -108,6 +114,13 @@ class AssetRecord:
     placeholder: bool = False
     updated_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    revision: int = 0
+
+    @property
+    def cache_version(self) -> str:
+        """The version part of this asset's derived-cache keys: `"<version_id>.<revision>"`
+        (pass it as `version=` to `edge.storage.derived_key`)."""
+        return f"{self.version_id}.{self.revision}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ assets = sa.Table(
     sa.Column("pages", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("metadata", JSONType, nullable=False),
     sa.Column("coordinates_custom", JSONType, nullable=False),
     sa.Column("coordinates_faces", JSONType, nullable=False),

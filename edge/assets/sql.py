@@ -201,6 +201,7 @@ class SqlCatalogue:
                 moderation=list(r.moderation or []), analysis=dict(r.analysis or {}),
                 auto_tags=tuple(x for x in (r.auto_tags or []) if x in tset),
                 placeholder=bool(r.placeholder), updated_at=_utc(r.updated_at), extra=dict(r.extra or {}),
+                revision=int(r.revision),
             ))
         return out
 
@@ -339,7 +340,7 @@ class SqlCatalogue:
                          .values(kept=bool(keep_previous)))
             prev = conn.execute(sa.select(asset_versions).where(asset_versions.c.version_id == row.version_id)).first()
             values = _update_row_values(draft, now, version)
-            conn.execute(assets.update().where(assets.c.id == row.id).values(**values))
+            conn.execute(assets.update().where(assets.c.id == row.id).values(revision=assets.c.revision + 1, **values))
             if draft.tags is not None:
                 self._set_tags(conn, row.id, draft.tags)
             if draft.context is not None:
@@ -361,7 +362,8 @@ class SqlCatalogue:
             row = self._one(conn, assets.c.asset_id == asset_id, lock=True)
             if row is None or int(row.version) != int(version):
                 return None
-            values: dict[str, Any] = {"analysis": _merge_info(row.analysis or {}, data), "updated_at": _now()}
+            values: dict[str, Any] = {"analysis": _merge_info(row.analysis or {}, data), "updated_at": _now(),
+                                      "revision": assets.c.revision + 1}
             if auto_tags:
                 self._add_tags(conn, [row.id], auto_tags)
                 values["auto_tags"] = _dedupe([*(row.auto_tags or []), *auto_tags])
@@ -380,7 +382,7 @@ class SqlCatalogue:
             row = self._one(conn, (assets.c.type == type) & (assets.c.public_id == public_id), lock=True)
             if row is None:
                 raise AssetMissing(f"Resource not found - {public_id}")
-            values: dict[str, Any] = {"updated_at": _now()}
+            values: dict[str, Any] = {"updated_at": _now(), "revision": assets.c.revision + 1}
             for k, v in fields.items():
                 if k == "tags":
                     self._set_tags(conn, row.id, v or ())
@@ -448,7 +450,7 @@ class SqlCatalogue:
                 replaced = self._removed(conn, dst)
                 self._delete_rows(conn, [dst.id])
             conn.execute(assets.update().where(assets.c.id == src.id).values(
-                type=new_type, public_id=to_public_id, updated_at=_now()))
+                type=new_type, public_id=to_public_id, updated_at=_now(), revision=assets.c.revision + 1))
             rec = self._rows_to_records(conn, [self._one(conn, assets.c.id == src.id)])[0]
             return RenameResult(record=rec, replaced=replaced)
 
@@ -522,7 +524,8 @@ class SqlCatalogue:
             pks = [r.id for r in rows]
             if pks:
                 op(conn, pks)
-                conn.execute(assets.update().where(assets.c.id.in_(pks)).values(updated_at=_now()))
+                conn.execute(assets.update().where(assets.c.id.in_(pks)).values(
+                    updated_at=_now(), revision=assets.c.revision + 1))
             return TagResult(public_ids=tuple(r.public_id for r in rows), missing=missing)
 
         return self._write(tx)

@@ -234,6 +234,23 @@ class WritableDiskOrigin(DiskOrigin):
         return n
 
 
+class _CountingReader:
+    """A read-only view of a file object that counts bytes and ignores `close()` (boto3's
+    managed transfer reads it in chunks of at most its multipart chunk size, 8 MiB)."""
+
+    def __init__(self, fileobj: BinaryIO) -> None:
+        self._f = fileobj
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._f.read(n)
+        self.count += len(data)
+        return data
+
+    def close(self) -> None:
+        pass
+
+
 class WritableS3Origin(S3Origin):
     """`S3Origin` that also stores originals as objects `<prefix>/.edge-originals/...`.
 
@@ -247,15 +264,15 @@ class WritableS3Origin(S3Origin):
     def put_file(self, key: str, fileobj: BinaryIO, *, content_type: str | None = None) -> int:
         """See `WritableOrigin.put_file`."""
         s3key = self._s3key(key)
-        start = fileobj.tell() if fileobj.seekable() else 0
+        reader = _CountingReader(fileobj)  # s3transfer closes what it is given: not the caller's file
         try:
             self.client.upload_fileobj(
-                fileobj, self.location.bucket, s3key,
+                reader, self.location.bucket, s3key,
                 ExtraArgs={"ContentType": content_type or _content_type(key)},
             )
         except (ClientError, BotoCoreError) as exc:
             raise OriginUnavailable("S3 origin write failed") from exc
-        return (fileobj.tell() - start) if fileobj.seekable() else -1
+        return reader.count
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> int:
         """See `WritableOrigin.put_bytes` (one `PutObject`)."""
