@@ -49,12 +49,14 @@ from starlette.routing import BaseRoute, Route
 from edge.api.auth import verify_basic
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import parse_bool, read_body, text_param
+from edge.api.upload import delivery_url, parse_context, resource_json
 from edge.assets.catalogue import (
-    DELIVERY_TYPES, AssetMissing, AssetRecord, CatalogueError, DerivedRecord, Removed, VersionRecord,
+    DELIVERY_TYPES, AssetMissing, AssetRecord, CatalogueError, DerivedRecord, VersionRecord,
 )
+from edge.assets.originals import load_original, remove_originals
 
 __all__ = [
-    "admin_routes", "admin_endpoint", "read_params", "run_blocking", "parse_context",
+    "admin_routes", "admin_endpoint", "read_params", "run_blocking",
     "parse_max_results", "asset_summary", "asset_details", "SEMANTIC_FLAGS", "MAX_RESULTS",
 ]
 
@@ -222,55 +224,19 @@ def _delivery_type(request: Request) -> str:
     return t
 
 
-_CTX_SPLIT = re.compile(r"(?<!\\)\|")
-_KV_SPLIT = re.compile(r"(?<!\\)=")
-
-
-def parse_context(value: Any, name: str = "context") -> dict[str, str]:
-    """A context/metadata parameter as a mapping: the SDK's `k=v|k2=v2` form (`\\=` and `\\|`
-    escape `=` and `|` inside values, spec §1.2), a JSON object (dict), or `""` (empty).  Values
-    that are JSON lists stay text (as the SDK encodes them).  Raises ApiError 400 for a pair
-    without `=` or an empty key."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
-    if isinstance(value, list):
-        value = "|".join(str(v) for v in value)
-    out: dict[str, str] = {}
-    for pair in _CTX_SPLIT.split(str(value)):
-        if not pair:
-            continue
-        parts = _KV_SPLIT.split(pair, maxsplit=1)
-        if len(parts) != 2 or not parts[0].strip():
-            raise ApiError(400, f"Invalid {name} - {pair[:60]} (expected key=value)")
-        key, val = parts
-        out[key.replace("\\=", "=").replace("\\|", "|")] = val.replace("\\=", "=").replace("\\|", "|")
-    return out
-
-
 # ---- asset JSON -----------------------------------------------------------------------------
 
 def _iso(when: datetime | None) -> str | None:
+    """ISO-8601 UTC with a `Z`, seconds precision (spec §1.4 `created_at`)."""
     if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc) \
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _delivery_path(ctx: Any, record: AssetRecord, transformation: str = "", fmt: str | None = None) -> str:
-    parts = [ctx.cloud_name, record.resource_type, record.type]
-    if transformation:
-        parts.append(transformation)
-    parts.append(f"v{record.version}")
-    pid = quote(record.public_id, safe="/:@!$&'()*+,;=-._~")
-    return "/".join(parts) + f"/{pid}.{fmt or record.format}"
-
-
-def _urls(ctx: Any, record: AssetRecord, transformation: str = "", fmt: str | None = None) -> dict[str, str]:
-    path = _delivery_path(ctx, record, transformation, fmt)
-    return {"url": f"{ctx.public_url}/{path}", "secure_url": f"{ctx.secure_url}/{path}"}
+def _urls(ctx: Any, record: Any, transformation: str = "", fmt: str = "") -> dict[str, str]:
+    return {"url": delivery_url(ctx.public_url, ctx.cloud_name, record, transformation, fmt),
+            "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, transformation, fmt)}
 
 
 def asset_summary(ctx: Any, record: AssetRecord, *, tags: bool = False, context: bool = False,
@@ -286,7 +252,8 @@ def asset_summary(ctx: Any, record: AssetRecord, *, tags: bool = False, context:
         "version": record.version, "resource_type": record.resource_type, "type": record.type,
         "created_at": _iso(record.created_at), "bytes": record.bytes, "width": record.width,
         "height": record.height, "asset_folder": record.asset_folder,
-        "display_name": record.display_name, "access_mode": record.access_mode,
+        "display_name": record.display_name or record.public_id.rsplit("/", 1)[-1],
+        "access_mode": record.access_mode,
         **_urls(ctx, record),
     }
     want = set(fields) if fields else None
@@ -302,16 +269,6 @@ def asset_summary(ctx: Any, record: AssetRecord, *, tags: bool = False, context:
         keep = want | {"asset_id", "public_id", "resource_type", "type"}
         out = {k: v for k, v in out.items() if k in keep}
     return out
-
-
-def _coordinates(record: AssetRecord) -> dict[str, Any]:
-    coords: dict[str, Any] = {}
-    faces = record.coordinates_faces or record.analysis.get("faces") or []
-    if record.coordinates_custom:
-        coords["custom"] = [list(b) for b in record.coordinates_custom]
-    if faces:
-        coords["faces"] = [list(b) for b in faces]
-    return coords
 
 
 def _derived_json(ctx: Any, record: AssetRecord, d: DerivedRecord) -> dict[str, Any]:
@@ -335,22 +292,9 @@ def asset_details(ctx: Any, record: AssetRecord, *, flags: Iterable[str] = (),
     any exist, stored `info` (add-on results), the semantic fields of `flags` from the stored
     analysis, and `versions` (`[{version_id, version, format, size, time, restorable}]`)
     when `show_versions`."""
-    out = asset_summary(ctx, record)
-    out.update({
-        "tags": list(record.tags), "pages": record.pages, "etag": record.etag,
-        "placeholder": record.placeholder, "version_id": record.version_id,
-    })
-    if record.original_filename is not None:
-        out["original_filename"] = record.original_filename
-    if record.context:
-        out["context"] = {"custom": dict(record.context)}
-    if record.metadata:
-        out["metadata"] = dict(record.metadata)
-    if record.moderation:
-        out["moderation"] = [dict(m) for m in record.moderation]
-    coords = _coordinates(record)
-    if coords:
-        out["coordinates"] = coords
+    out = resource_json(ctx, record, analysis={})
+    out.pop("signature", None)  # an upload answer's field, not a resource's
+    out["access_mode"] = record.access_mode
     analysis = record.analysis or {}
     if analysis.get("info"):
         out["info"] = analysis["info"]
@@ -382,12 +326,6 @@ def asset_details(ctx: Any, record: AssetRecord, *, flags: Iterable[str] = (),
 
 # ---- analysis on stored originals -----------------------------------------------------------
 
-def _load_original(ctx: Any, record: AssetRecord) -> bytes:
-    from edge.storage.writable import original_key
-
-    return ctx.store.load_key(original_key(record.version_id, record.format)).data
-
-
 def _analysis_request(params: Mapping[str, Any], lenient: bool) -> Any:
     from edge.analysis import AnalysisError, AnalysisRequest
 
@@ -406,7 +344,7 @@ def _analyze_stored(ctx: Any, record: AssetRecord, params: Mapping[str, Any]) ->
     if not request.any():
         return record
     try:
-        data = _load_original(ctx, record)
+        data = load_original(ctx.store, record).data
     except Exception as exc:  # noqa: BLE001 - storage errors are mapped below
         from edge.storage.errors import AssetNotFound, OriginUnavailable
 
@@ -773,25 +711,6 @@ def _forget(ctx: Any, type: str, public_id: str) -> None:
         forget(type, public_id)
 
 
-def _delete_originals(ctx: Any, removed: Removed) -> None:
-    from edge.storage.writable import original_key
-
-    seen = set()
-    for v in removed.versions or ():
-        if v.kept and v.version_id not in seen:
-            seen.add(v.version_id)
-            try:
-                ctx.store.delete(original_key(v.version_id, v.format))
-            except Exception:  # noqa: BLE001 - the row is gone; an orphan file is harmless
-                log.exception("deleting stored original %s failed", v.version_id)
-    rec = removed.record
-    if rec.version_id not in seen:
-        try:
-            ctx.store.delete(original_key(rec.version_id, rec.format))
-        except Exception:  # noqa: BLE001
-            log.exception("deleting stored original %s failed", rec.version_id)
-
-
 def _delete_sync(ctx: Any, dtype: str | None, *, public_ids: list[str] | None, prefix: str | None,
                  all_: bool, tag: str | None, keep_original: bool,
                  transformations: list[str] | None) -> dict[str, Any]:
@@ -830,7 +749,7 @@ def _delete_sync(ctx: Any, dtype: str | None, *, public_ids: list[str] | None, p
         for t, ids in by_type.items():
             for removed in cat.delete(t, public_ids=ids):
                 _forget(ctx, t, removed.record.public_id)
-                _delete_originals(ctx, removed)
+                remove_originals(ctx.store, [removed])
                 _purge(ctx, removed)
                 deleted[removed.record.public_id] = "deleted"
                 counts[removed.record.public_id] = {"original": 1, "derived": len(removed.derived)}
