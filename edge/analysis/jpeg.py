@@ -1,5 +1,5 @@
-"""A small JPEG header reader: quantisation tables (DQT) and component sampling factors (SOF),
-and the IJG quality estimate derived from them.  Reads marker segments from SOI up to the first
+"""A small JPEG header reader: quantisation tables (DQT), component sampling factors (SOF) and the
+JFIF APP0 segment, and the IJG quality estimate derived from them.  Reads marker segments from SOI up to the first
 SOS (ITU-T T.81 / ISO 10918-1 §B.2); never decodes entropy-coded data.
 
 Quality estimate: libjpeg (IJG) builds its tables by scaling the example tables of T.81 Annex K
@@ -52,7 +52,9 @@ _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 
 @dataclass(frozen=True)
 class JpegHeader:
     """What the header says: `tables` {table id: (64,) int array, natural order}, `components`
-    [(component id, H, V, table id)], `width`/`height` px, `progressive`, `precision` bits."""
+    [(component id, H, V, table id)], `width`/`height` px, `progressive`, `precision` bits,
+    `jfif`: (major, minor, density unit 0/1/2, x density, y density) of an APP0 JFIF segment, or
+    None."""
 
     tables: dict[int, np.ndarray]
     components: list[tuple[int, int, int, int]]
@@ -60,6 +62,7 @@ class JpegHeader:
     height: int
     progressive: bool
     precision: int
+    jfif: tuple[int, int, int, int, int] | None = None
 
 
 def read_jpeg_header(data: bytes) -> JpegHeader | None:
@@ -72,6 +75,7 @@ def read_jpeg_header(data: bytes) -> JpegHeader | None:
     size = (0, 0)
     progressive = False
     precision = 8
+    jfif = None
     i, n = 2, len(data)
     try:
         while i + 4 <= n:
@@ -88,7 +92,9 @@ def read_jpeg_header(data: bytes) -> JpegHeader | None:
             seg = data[i + 4:i + 2 + length]
             if length < 2 or len(seg) != length - 2:
                 return None
-            if marker == 0xDB:
+            if marker == 0xE0 and seg[:5] == b"JFIF\x00" and len(seg) >= 12:
+                jfif = (seg[5], seg[6], seg[7], int.from_bytes(seg[8:10], "big"), int.from_bytes(seg[10:12], "big"))
+            elif marker == 0xDB:
                 j = 0
                 while j < len(seg):
                     pq, tq = seg[j] >> 4, seg[j] & 15
@@ -118,7 +124,7 @@ def read_jpeg_header(data: bytes) -> JpegHeader | None:
         return None
     if not comps:
         return None
-    return JpegHeader(tables, comps, size[0], size[1], progressive, precision)
+    return JpegHeader(tables, comps, size[0], size[1], progressive, precision, jfif)
 
 
 def _ijg(base: np.ndarray, q: int, limit: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 exiv2 (through `pyexiv2.ImageData`, from the bytes, no pixel decode) and flattened to ExifTool-style
 tag names without a group prefix, every value a string.
 
-Priority when several families carry the same name: EXIF, then IPTC, then XMP (the first one
+Priority when several families carry the same name: EXIF, then JFIF, IPTC, XMP (the first one
 wins).  Empty values (after trimming the padding cameras write) are left out.  `exif` holds the
 EXIF (and GPS) keys only.  Maker notes, thumbnail (IFD1) and interoperability tags, IFD pointers and
 binary blobs are not reported.
@@ -63,6 +63,9 @@ GPSAltitude, -Ref          Exif.GPSInfo.*                  ``12.3 m Above Sea Le
 GPSTimeStamp, GPSDateStamp Exif.GPSInfo.*                  ``14:27:07.24``, ``2008:10:23``
 GPSMapDatum, GPSSatellites Exif.GPSInfo.*                  text
 other GPS tags             exiv2 tag name                  text; rationals as decimals
+JFIFVersion                JPEG APP0 (JFIF)                ``1.01`` (the JFIF resolution fills
+                                                           X/YResolution, ResolutionUnit when
+                                                           EXIF has none)
 Keywords, ObjectName,      Iptc.Application2.*             text; repeated values joined by
 Caption-Abstract, By-line,                                 ``", "`` (ExifTool's list join)
 By-lineTitle, Headline,
@@ -413,6 +416,21 @@ def _exif_map(exif: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def _jfif_map(data: bytes) -> dict[str, str]:
+    """JFIFVersion (``1.01``) and the JFIF resolution of a JPEG (used when EXIF has none)."""
+    if data[:2] != b"\xff\xd8":
+        return {}
+    from edge.analysis.jpeg import read_jpeg_header
+
+    h = read_jpeg_header(data)
+    if h is None or h.jfif is None:
+        return {}
+    major, minor, unit, xd, yd = h.jfif
+    return {"JFIFVersion": f"{major}.{minor:02d}",
+            "ResolutionUnit": {0: "None", 1: "inches", 2: "cm"}.get(unit, str(unit)),
+            "XResolution": str(xd), "YResolution": str(yd)}
+
+
 def _iptc_map(iptc: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in iptc.items():
@@ -492,7 +510,7 @@ def read_metadata(data: bytes) -> Metadata:
     exif, iptc, xmp = _read(data)
     e = _exif_map(exif)
     flat = dict(e)
-    for part in (_iptc_map(iptc), _xmp_map(xmp)):
+    for part in (_jfif_map(data), _iptc_map(iptc), _xmp_map(xmp)):
         for k, v in part.items():
             flat.setdefault(k, v)
     return Metadata(flat=flat, exif=e)

@@ -79,10 +79,18 @@ def test_iptc_keywords_and_xmp_creator_written_by_exiv2(image_bytes):
     assert "Keywords" not in meta.exif and "Creator" not in meta.exif
 
 
-@pytest.mark.parametrize("name", ["animated_tiny.gif", "broken_text_file.jpg", "landscape_aitzgorri.jpg"])
+@pytest.mark.parametrize("name", ["animated_tiny.gif", "broken_text_file.jpg", "coffee.png"])
 def test_files_without_metadata_give_empty_maps(image_bytes, name):
     meta = read_metadata(image_bytes(name))
     assert meta.flat == {} and meta.exif == {}
+
+
+def test_jfif_only_jpeg(image_bytes):
+    data = image_bytes("landscape_aitzgorri.jpg")
+    assert data[6:11] == b"JFIF\x00" and data[11:13] == b"\x01\x01"
+    meta = read_metadata(data)
+    assert meta.exif == {}
+    assert meta.flat == {"JFIFVersion": "1.01", "ResolutionUnit": "inches", "XResolution": "72", "YResolution": "72"}
 
 
 def test_read_metadata_never_raises_on_garbage():
