@@ -23,12 +23,17 @@ saturation, lighting) on the 256 px copy.  Documented heuristics, not a trained 
   0..1, clipped = share of pixels at <= 3 or >= 252.
 * ``saturation``: mean HSV saturation ``(max - min) / max`` of R, G, B; ``min(1, mean / 0.5)``
   (black-and-white photos score 0: it measures colourfulness, not a fault).
+* ``color_score``: colourfulness M of Hasler & Süsstrunk 2003 ("Measuring colourfulness in natural
+  images", SPIE 5007): rg = R - G, yb = (R + G) / 2 - B, M = sqrt(sd_rg^2 + sd_yb^2) +
+  0.3 sqrt(mean_rg^2 + mean_yb^2) (0..255 levels); ``min(1, M / 82)`` (82 = their "highly
+  colourful").
 * ``lighting``: evenness of illumination: ``1 - min(1, std of the 4 x 4 block mean luminances /
   0.5)``.
-`pixel_score`, `color_score`, `dct` and `blockiness` of Cloudinary's beta are not provided.
+`pixel_score`, `dct` and `blockiness` (compression-artefact measures) of Cloudinary's beta are not
+provided.
 
 ``quality_score``: the weighted mean of the factors present (weights: focus 0.30, exposure 0.15,
-noise 0.15, contrast 0.10, resolution 0.10, jpeg_quality 0.10, lighting 0.05, saturation 0.05;
+noise 0.15, contrast 0.10, resolution 0.10, jpeg_quality 0.10, lighting 0.05, color_score 0.05;
 renormalised over the factors present), rounded to 2 decimals.  Multi-page files: first page.
 """
 
@@ -46,7 +51,7 @@ __all__ = ["SIDE", "WEIGHTS", "analyze_quality", "focus_score", "laplacian_varia
 SIDE = 1024  # px, longer side of the copy focus and noise are measured on
 SMALL = 256  # px, longer side of the copy the global statistics are measured on
 WEIGHTS = {"focus": 0.30, "exposure": 0.15, "noise": 0.15, "contrast": 0.10, "resolution": 0.10,
-           "jpeg_quality": 0.10, "lighting": 0.05, "saturation": 0.05}
+           "jpeg_quality": 0.10, "lighting": 0.05, "color_score": 0.05}
 
 
 def laplacian_variance(grey: np.ndarray) -> float:
@@ -103,7 +108,7 @@ def _min3(a: np.ndarray) -> np.ndarray:
 
 
 def quality_factors(rgb: np.ndarray, width: int, height: int, small: np.ndarray | None = None) -> dict[str, float]:
-    """The pixel factors (focus, noise, contrast, exposure, saturation, lighting) of an
+    """The pixel factors (focus, noise, contrast, exposure, saturation, color_score, lighting) of an
     (h, w, 3) uint8 analysis copy `rgb` (`small`: a smaller copy for the global statistics,
     default `rgb`), plus resolution from the original's `width` x `height` px."""
     f = rgb.astype(np.float32)
@@ -116,6 +121,9 @@ def quality_factors(rgb: np.ndarray, width: int, height: int, small: np.ndarray 
     clipped = float(((sgrey <= 3) | (sgrey >= 252)).mean())
     mx = _max3(s).astype(np.float32)
     sat = (mx - _min3(s)) / np.maximum(mx, 1.0)
+    rg = sf[:, :, 0] - sf[:, :, 1]
+    yb = 0.5 * (sf[:, :, 0] + sf[:, :, 1]) - sf[:, :, 2]
+    colourfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
     if lum.shape[0] >= 4 and lum.shape[1] >= 4:
         bh, bw = lum.shape[0] // 4, lum.shape[1] // 4
         blocks = lum[: bh * 4, : bw * 4].reshape(4, bh, 4, bw).mean(axis=(1, 3))
@@ -127,6 +135,7 @@ def quality_factors(rgb: np.ndarray, width: int, height: int, small: np.ndarray 
         "contrast": min(1.0, float(lum.std()) / 0.25),
         "exposure": 0.6 * (1.0 - 2.0 * abs(mean - 0.5)) + 0.4 * (1.0 - min(1.0, clipped / 0.2)),
         "saturation": min(1.0, float(sat.mean()) / 0.5),
+        "color_score": min(1.0, colourfulness / 82.0),
         "lighting": 1.0 - min(1.0, float(blocks.std()) / 0.5),
         "resolution": min(1.0, width * height / (1920 * 1080)),
     }
@@ -140,7 +149,7 @@ def analyze_quality(ctx: Any) -> dict[str, Any]:
     if jq is not None:
         qa["jpeg_quality"] = jq
         qa["jpeg_chroma"] = chroma
-    for k in ("noise", "contrast", "exposure", "saturation", "lighting", "resolution"):
+    for k in ("noise", "contrast", "exposure", "saturation", "color_score", "lighting", "resolution"):
         qa[k] = factors[k]
     if chroma is not None:
         qa["chroma_subsampling"] = chroma

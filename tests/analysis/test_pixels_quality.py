@@ -77,3 +77,10 @@ def test_noise_and_exposure_react(image_bytes, analyze_with):
     assert noisy["quality_analysis"]["noise"] < base["quality_analysis"]["noise"] - 0.3
     assert dark["quality_analysis"]["exposure"] < base["quality_analysis"]["exposure"] - 0.3
     assert base["quality_score"] > dark["quality_score"]
+
+
+def test_colourfulness_of_grey_and_colour_photos(image_bytes, analyze_with):
+    grey = analyze_with(image_bytes("gray_cameraman.png"), quality_analysis=True)["quality_analysis"]
+    bird = analyze_with(image_bytes("alpha_bird_rgba.png"), quality_analysis=True)["quality_analysis"]
+    assert grey["color_score"] == 0.0 and grey["saturation"] == 0.0
+    assert bird["color_score"] > 0.6
