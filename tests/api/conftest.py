@@ -1,100 +1,29 @@
-"""Shared fixtures of the API tests (Upload API and Admin API): a real uvicorn on 127.0.0.1
-serving `create_app(Settings(...))` with a disk origin, disk cache and SQLite catalogue in
-temporary folders; the official Python SDK (`cloudinary` 1.46.3) configured against it; a
-local HTTP server of the test photos (remote `file` URLs); a webhook listener.
+"""Shared fixtures of the API tests (Upload API and Admin API); helpers in api_live.py.
 
-Use: `api` (module-scoped live server, `ApiLive`), `sdk` (the `cloudinary` module configured
-for `api`, reset afterwards), `photos_http` (base URL serving tests/images), `webhooks`
-(a `Listener` recording POSTs).  `start_server(tmp_path, **settings)` starts another one.
+`api` (module-scoped live server, `ApiLive`), `sdk` (the `cloudinary` module configured for
+`api`, reset afterwards), `photos_http` (base URL serving tests/images), `webhooks` (a
+`Listener` recording POSTs).  `api_live.start_server(tmp_path, **settings)` starts another.
+Test files import helpers with `from api_live import ...` (not from conftest: several test
+folders have one, and a full run would find another folder's).
 """
 
 from __future__ import annotations
 
-import http.server
 import sys
-import threading
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import httpx
 import pytest
-import uvicorn
 
-TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
+HERE = Path(__file__).resolve().parent
+for p in (str(HERE.parent), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
 
-from s3server import free_port  # noqa: E402
-
-from edge.server import Settings, create_app  # noqa: E402
-
-IMAGES = TESTS / "images"
-CLOUD = "demo"
-API_KEY = "123456789012345"
-API_SECRET = "Edge-test-secret-7Qm2vX"
-PHOTO = IMAGES / "dog_bicycle_truck.jpg"  # 768x576 JPEG
-
-
-@dataclass
-class ApiLive:
-    """A running server: `url`, `app`, `client` (httpx, base_url=url), `settings`, `root`
-    (its temp folder: `origin/`, `cache/`)."""
-
-    url: str
-    app: Any
-    client: httpx.Client
-    settings: Settings
-    root: Path
-
-    @property
-    def delivery(self) -> Any:
-        return self.app.state.edge
-
-    @property
-    def catalogue(self) -> Any:
-        return self.delivery.deriver.catalogue
-
-    def get(self, path_or_url: str, **kwargs: Any) -> httpx.Response:
-        """GET a delivery URL (absolute or path)."""
-        if path_or_url.startswith("http"):
-            path_or_url = "/" + path_or_url.split("/", 3)[3]
-        return self.client.get(path_or_url, **kwargs)
-
-
-@contextmanager
-def start_server(root: Path, **overrides: Any) -> Iterator[ApiLive]:
-    """A live server over fresh folders under `root` (Settings overrides applied)."""
-    port = free_port()
-    (root / "origin").mkdir(parents=True, exist_ok=True)
-    (root / "cache").mkdir(parents=True, exist_ok=True)
-    values: dict[str, Any] = dict(
-        origin=str(root / "origin"), cache=str(root / "cache"), cloud_name=CLOUD, api_key=API_KEY,
-        api_secret=API_SECRET, memory_cache_mb=64, port=port, public_url=f"http://127.0.0.1:{port}",
-        fetch_allow="127.0.0.1,localhost", fetch_allow_private=True, focus="none",
-    )
-    values.update(overrides)
-    settings = Settings(**values)
-    app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-                            log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=60) as client:
-        try:
-            yield ApiLive(url, app, client, settings, root)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
+from api_live import *  # noqa: E402,F401,F403 - re-exported for older imports
+from api_live import (  # noqa: E402
+    ApiLive, Listener, configure_sdk, http_server, listener_handler, photos_handler, start_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +31,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiLive]:
     """The default API test server (module scope: tests use distinct public_ids)."""
     with start_server(tmp_path_factory.mktemp("api")) as live:
         yield live
-
-
-def configure_sdk(url: str, *, secret: str = API_SECRET, key: str = API_KEY, **extra: Any) -> Any:
-    """Point the official SDK at `url` (`upload_prefix`) and return the `cloudinary` module."""
-    import cloudinary
-
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name=CLOUD, api_key=key, api_secret=secret, upload_prefix=url, secure=False,
-                      **extra)
-    return cloudinary
 
 
 @pytest.fixture()
@@ -122,87 +41,17 @@ def sdk(api: ApiLive) -> Iterator[Any]:
     module.reset_config()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def http_server(handler: Any) -> Iterator[str]:
-    """A threading stdlib HTTP server on 127.0.0.1 with `handler`; yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def photos_http() -> Iterator[str]:
     """Base URL of a local HTTP server serving tests/images (remote `file` URLs)."""
-
-    class Handler(_QuietHandler):
-        def __init__(self, *a: Any, **kw: Any) -> None:
-            super().__init__(*a, directory=str(IMAGES), **kw)
-
-    with http_server(Handler) as url:
+    with http_server(photos_handler()) as url:
         yield url
-
-
-@dataclass
-class Received:
-    """One POST the listener got: `path`, `headers` (lower-case names), raw `body`."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Listener:
-    """Records POSTs; `fail_first` answers that many requests with 500 first (retry tests)."""
-
-    url: str = ""
-    received: list[Received] = field(default_factory=list)
-    fail_first: int = 0
-    attempts: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait(self, n: int = 1, timeout: float = 30.0) -> list[Received]:
-        """Wait until `n` notifications arrived (AssertionError after `timeout` s)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.received) >= n:
-                    return list(self.received)
-            time.sleep(0.05)
-        raise AssertionError(f"expected {n} webhook(s), got {len(self.received)}")
 
 
 @pytest.fixture()
 def webhooks() -> Iterator[Listener]:
     """A local webhook receiver (`listener.url`), recording every POST."""
     listener = Listener()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:  # noqa: N802 - stdlib name
-            n = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(n)
-            with listener.lock:
-                listener.attempts += 1
-                failing = listener.attempts <= listener.fail_first
-                if not failing:
-                    listener.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(500 if failing else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    with http_server(Handler) as url:
+    with http_server(listener_handler(listener)) as url:
         listener.url = url + "/hook"
         yield listener

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import IMAGES, PHOTO, ApiLive, Listener
+from api_live import IMAGES, PHOTO, ApiLive, Listener
 
 pytestmark = pytest.mark.usefixtures("sdk")
 

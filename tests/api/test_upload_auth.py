@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from conftest import API_KEY, API_SECRET, PHOTO, ApiLive, configure_sdk
+from api_live import API_KEY, API_SECRET, PHOTO, ApiLive, configure_sdk
 
 from edge.api.auth import (
     api_string_to_sign, authenticate_upload, notification_signature, response_signature,

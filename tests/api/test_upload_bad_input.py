@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from conftest import API_KEY, API_SECRET, IMAGES, PHOTO, ApiLive, start_server
+from api_live import API_KEY, API_SECRET, IMAGES, PHOTO, ApiLive, start_server
 
 
 def _signed(params: dict[str, Any]) -> dict[str, Any]:
