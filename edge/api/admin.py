@@ -867,6 +867,16 @@ async def usage(request: Request, ctx: Any) -> Response:
 
 # ---- routes ---------------------------------------------------------------------------------
 
+async def unknown_endpoint(request: Request, ctx: Any) -> Response:
+    """Any other `/v1_1/<cloud>/...` path: a JSON 404 naming it (after credentials), so an SDK
+    call Edge does not implement fails clearly instead of reaching delivery."""
+    raise ApiError(404, f"Edge does not implement {request.method} {request.url.path[:200]}")
+
+
+async def by_moderation(request: Request, ctx: Any) -> Response:
+    """`GET resources/image/moderations/<kind>/<status>`: not supported (clear 400)."""
+    raise ApiError(400, "Edge does not list resources by moderation; use resources with moderations=true")
+
 def admin_routes(ctx: Any) -> list[BaseRoute]:
     """The Admin API routes for `ctx` (an `edge.api.router.ApiContext`), upload presets
     included; more specific paths come first."""
@@ -893,7 +903,10 @@ def admin_routes(ctx: Any) -> list[BaseRoute]:
         r("resources/by_asset_ids", resources_by_asset_ids, ["GET"]),
         r("resources/{resource_type}/tags/{tag:path}", tag_dispatch, ["GET", "DELETE"]),
         r("resources/{resource_type}/context", resources_by_context, ["GET"]),
+        r("resources/{resource_type}/moderations/{kind}/{status}", by_moderation, ["GET"]),
         r("resources/{resource_type}/{type}", type_dispatch, ["GET", "DELETE"]),
         r("resources/{resource_type}/{type}/{public_id:path}", asset_dispatch, ["GET", "POST"]),
         r("resources/{segment}", resources_or_asset, ["GET"]),
+        Route("/v1_1/{cloud}/{rest:path}", admin_endpoint(ctx, unknown_endpoint),  # last: any method
+              methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
     ]

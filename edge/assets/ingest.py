@@ -310,6 +310,46 @@ class IngestError(Exception):
         self.message = f"{status} {message}"
 
 
+class _Lifespan:
+    """Drives an ASGI app's lifespan protocol (startup, later shutdown) the way a server does,
+    so the app's start-up work runs and its shutdown drains background work and closes the
+    catalogue.  Raises RuntimeError when the app reports a failed startup/shutdown."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._to_app: Any = None
+        self._from_app: Any = None
+        self._task: Any = None
+
+    async def startup(self) -> None:
+        import asyncio
+
+        self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        self._task = asyncio.ensure_future(self.app(scope, self._to_app.get, self._from_app.put))
+        await self._step("startup")
+
+    async def shutdown(self) -> None:
+        if self._task is None:
+            return
+        await self._step("shutdown")
+        await self._task
+
+    async def _step(self, phase: str) -> None:
+        import asyncio
+
+        await self._to_app.put({"type": f"lifespan.{phase}"})
+        get = asyncio.ensure_future(self._from_app.get())
+        done, _ = await asyncio.wait({get, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if get not in done:
+            get.cancel()
+            self._task.result()  # the app raised: re-raise here
+            raise RuntimeError(f"the app ended its lifespan during {phase}")
+        message = get.result()
+        if message["type"] != f"lifespan.{phase}.complete":
+            raise RuntimeError(f"app {phase} failed: {message.get('message', '')}")
+
+
 class AppUploader:
     """`upload(item, stream)` through an ASGI app's Upload API in this process.
 
@@ -337,11 +377,18 @@ class AppUploader:
         self._thread = threading.Thread(target=self._loop.run_forever, name="edge-ingest-loop", daemon=True)
         self._thread.start()
 
+        self._lifespan = _Lifespan(app)
+
         async def make() -> Any:
+            await self._lifespan.startup()
             return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://edge-ingest",
                                      timeout=timeout_s)
 
-        self._client = asyncio.run_coroutine_threadsafe(make(), self._loop).result()
+        try:
+            self._client = asyncio.run_coroutine_threadsafe(make(), self._loop).result(timeout=120)
+        except BaseException:
+            self._stop_loop()
+            raise
 
     def __enter__(self) -> "AppUploader":
         return self
@@ -355,7 +402,17 @@ class AppUploader:
 
         if self._loop.is_closed():
             return
-        asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result()
+
+        async def finish() -> None:
+            await self._client.aclose()
+            await self._lifespan.shutdown()
+
+        try:
+            asyncio.run_coroutine_threadsafe(finish(), self._loop).result(timeout=120)
+        finally:
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()

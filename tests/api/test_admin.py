@@ -375,3 +375,29 @@ def test_malformed_calls_are_400_or_404(api: Any, sdk: Any) -> None:
         assert r.status_code == 400, (method, path, body, r.text)
         assert "error" in r.json()
     assert A.resource("adm/bad/h")["tags"] == []  # nothing applied by the refused calls
+
+
+def test_public_ids_with_spaces_unicode_and_slashes(api: Any, sdk: Any) -> None:
+    import cloudinary.api as A
+
+    pid = "adm/odd name/café – 1"
+    up(sdk, HOPPER, pid, tags=["odd tag"])
+    res = A.resource(pid)
+    assert res["public_id"] == pid and api.get(res["url"]).status_code == 200
+    assert A.update(pid, display_name="Café")["display_name"] == "Café"
+    assert [r["public_id"] for r in A.resources_by_tag("odd tag")["resources"]] == [pid]
+    assert A.delete_resources([pid])["deleted"] == {pid: "deleted"}
+
+
+def test_unknown_admin_endpoints_answer_json(api: Any, sdk: Any) -> None:
+    import cloudinary.api as A
+    from cloudinary.exceptions import BadRequest, NotFound
+
+    with pytest.raises(NotFound, match="does not implement"):
+        A.delete_derived_resources(["0123"])
+    with pytest.raises(NotFound, match="does not implement"):
+        A.root_folders()
+    with pytest.raises(BadRequest, match="moderation"):
+        A.resources_by_moderation("manual", "pending")
+    r = api.client.get(f"/v1_1/{CLOUD}/no/such/endpoint")
+    assert r.status_code == 401  # credentials first, then the 404
