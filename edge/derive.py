@@ -159,15 +159,16 @@ class Deriver:
         )
 
     def _lookup(self, delivery_type: str, public_id: str, version: str) -> tuple[str, str] | None:
-        """Blocking: `(cache version, stored key)` of the catalogue asset (at `version`, '' =
-        current; the cache version is `AssetRecord.cache_version`, version_id + row revision,
-        so a tag or context change, which `if_` conditions read, also moves the keys; a kept
-        old version uses its version_id), None when the catalogue has no such asset.  Raises `AssetNotFound` for a
+        """Blocking: `(cache version, stored key)` of the catalogue asset at `version` ('' =
+        current, and so is `1`, the version the SDK puts in URLs of ids with a folder), None
+        when the catalogue has no such asset.  The cache version is `AssetRecord.cache_version`
+        (version_id + row revision: a tag or context change, which `if_` conditions read, also
+        moves the keys); a kept old version uses its version_id.  Raises `AssetNotFound` for a
         version that is not (or no longer) stored."""
         record = self.catalogue.get(delivery_type, public_id)
         if record is None:
             return None
-        if version and version != str(record.version):
+        if version and version not in (str(record.version), "1"):  # v1: the SDK's placeholder
             old = self.catalogue.get_version(record.asset_id, int(version)) if version.isdigit() else None
             if old is None or not old.kept:
                 raise AssetNotFound(f"Resource not found - {public_id} (version {version})")
