@@ -132,8 +132,12 @@ class ImageContext:
         a = self.array(side)
         if a.shape[2] == 3:
             return a
-        alpha = a[:, :, 3:4].astype(np.float32) * (1.0 / 255.0)
-        return (a[:, :, :3] * alpha + 255.0 * (1.0 - alpha) + 0.5).astype(np.uint8)
+        key = f"rgb:{side}"
+        with self._lock:
+            if key not in self.cache:
+                alpha = a[:, :, 3:4].astype(np.float32) * (1.0 / 255.0)
+                self.cache[key] = (a[:, :, :3] * alpha + 255.0 * (1.0 - alpha) + 0.5).astype(np.uint8)
+            return self.cache[key]
 
     def frame(self) -> Frame:
         """edge.vision's `Frame` (RGB uint8, longer side <= vision's MAX_SIDE px, alpha on
