@@ -104,8 +104,9 @@ def admin_endpoint(ctx: Any, handler: Handler) -> Callable[[Request], Awaitable[
     async def endpoint(request: Request) -> Response:
         cloud = request.path_params.get("cloud", "")
         if cloud != ctx.cloud_name:
-            raise ApiError(404, f"Unknown cloud name - {cloud[:64]}")
+            raise ApiError(404, f"Unknown cloud name - {cloud[:64]!r}")
         verify_basic(request.headers.get("authorization"), api_key=ctx.api_key, api_secret=ctx.api_secret)
+        _check_text("path", request.path_params)
         try:
             return await handler(request, ctx)
         except AssetMissing as exc:
@@ -160,8 +161,25 @@ async def read_params(request: Request, allowed: Iterable[str], *, body: bool | 
     allowed = frozenset(allowed)
     for key in params:
         if key not in allowed:
-            raise ApiError(400, f"Unsupported parameter - {key[:64]}")
+            raise ApiError(400, f"Unsupported parameter - {key[:64]!r}")
+    _check_text("parameter", params)
     return params
+
+
+def _check_text(what: str, value: Any) -> None:
+    """400 for NUL, other C0 control characters (tab and newlines aside) or lone surrogates
+    anywhere in `value` (text, or lists/dicts of it): no Cloudinary parameter holds them and
+    databases refuse them."""
+    if isinstance(value, str):
+        if any((ord(c) < 32 and c not in "\t\n\r") or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+            raise ApiError(400, f"Invalid {what}: control characters are not allowed")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(what, k)
+            _check_text(what, v)
+    elif isinstance(value, list):
+        for v in value:
+            _check_text(what, v)
 
 
 def parse_max_results(params: Mapping[str, Any], default: int = DEFAULT_RESULTS,
