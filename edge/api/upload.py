@@ -26,13 +26,15 @@ import hmac
 import io
 import json
 import logging
+import os
 import re
 import secrets
 import string
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timezone
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
@@ -451,6 +453,73 @@ def _fetch(ctx: ApiContext, url: str) -> bytes:
     return source.data
 
 
+_RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15})$")
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass
+class ChunkedUpload:
+    """One chunk of the SDK's `upload_large` (headers `Content-Range: bytes a-b/total` and
+    `X-Unique-Upload-Id`).  Chunks are written at their offset into `<dir>/<id>.part` (a
+    folder every worker process of this machine shares: several nodes need sticky sessions
+    for chunked uploads), with one marker file per received range; the request completing
+    the range hands the whole file on.  Every chunk is authenticated like any upload."""
+
+    upload_id: str
+    start: int
+    end: int
+    total: int
+    folder: Path
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str], ctx: ApiContext) -> "ChunkedUpload":
+        """Parse the chunk headers; ApiError 400 (malformed) or 413 (total too large)."""
+        m = _RANGE.match(headers.get("content-range", "").strip())
+        uid = headers.get("x-unique-upload-id", "").strip()
+        if m is None or not _UPLOAD_ID.match(uid):
+            raise ApiError(400, "Invalid Content-Range or X-Unique-Upload-Id for a chunked upload")
+        start, end, total = (int(g) for g in m.groups())
+        if not (0 <= start <= end < total):
+            raise ApiError(400, "Invalid Content-Range for a chunked upload")
+        if total > ctx.max_upload_bytes:
+            raise ApiError(413, f"File size ({total}) exceeds maximum allowed ({ctx.max_upload_bytes})")
+        folder = Path(ctx.extra.get("chunk_dir") or Path(tempfile.gettempdir()) / "edge-upload-chunks")
+        return cls(uid, start, end, total, folder)
+
+    def add(self, incoming: Incoming) -> Incoming | None:
+        """Blocking: store this chunk; the whole file once every byte arrived, else None."""
+        if len(incoming.data) != self.end - self.start + 1:
+            raise ApiError(400, f"Chunk size {len(incoming.data)} does not match Content-Range "
+                                f"{self.start}-{self.end}")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        part = self.folder / f"{self.upload_id}.part"
+        fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            os.pwrite(fd, incoming.data, self.start)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        (self.folder / f"{self.upload_id}.{self.start}-{self.end}.got").touch()
+        got = []
+        for marker in self.folder.glob(f"{self.upload_id}.*-*.got"):
+            a, b = marker.name[len(self.upload_id) + 1:-4].split("-")
+            got.append((int(a), int(b)))
+        covered = 0
+        for a, b in sorted(got):
+            if a > covered:
+                return None
+            covered = max(covered, b + 1)
+        if covered < self.total:
+            return None
+        data = part.read_bytes()[: self.total]
+        for marker in self.folder.glob(f"{self.upload_id}.*"):
+            try:
+                marker.unlink()
+            except OSError:
+                pass
+        return Incoming(data, incoming.filename, "chunks")
+
+
 @dataclass
 class Probe:
     """What validation found: px `width`/`height` (as displayed), `format`, `pages`."""
@@ -615,7 +684,9 @@ class UploadApi:
         if cloud != self.ctx.cloud_name:
             raise ApiError(404, f"Unknown cloud name - {cloud[:64]}")
         rtype = request.path_params.get("resource_type", "image")
-        if rtype not in ("image", "auto"):
+        # `upload_large` posts its chunks as resource_type raw unless told otherwise
+        chunked = "content-range" in request.headers and rtype == "raw"
+        if rtype not in ("image", "auto") and not chunked:
             raise ApiError(400, f"Edge supports resource_type image only, not {rtype[:20]}")
 
     async def _begin(self, request: Request, *, allow_unsigned: bool = False,
@@ -789,6 +860,12 @@ class UploadApi:
             incoming = await self._io(_resolve_file, self.ctx, body)
         finally:
             body.close()
+        if "content-range" in request.headers:
+            chunks = ChunkedUpload.from_headers(request.headers, self.ctx)
+            incoming = await self._io(chunks.add, incoming)
+            if incoming is None:  # more chunks to come
+                return json_response({"done": False, "upload_id": chunks.upload_id,
+                                      "public_id": p.public_id or ""}, request)
         result = await self._ingest(request, incoming, p, areq, auth, _jsonable(params))
         return json_response(result, request)
 

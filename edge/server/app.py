@@ -121,7 +121,8 @@ def create_app(
         purge=purge_for(catalogue, cache), notification_url=settings.notification_url,
         webhooks=WebhookSender(settings.api_secret, attempts=settings.webhook_attempts,
                                allow_private=settings.fetch_allow_private),
-        jobs=jobs_for(catalogue), extra={"webhook_attempts": settings.webhook_attempts},
+        jobs=jobs_for(catalogue),
+        extra={"webhook_attempts": settings.webhook_attempts, "chunk_dir": _chunk_dir(settings)},
     )
 
     async def healthz(_: Request) -> Response:
@@ -216,6 +217,15 @@ def purge_for(catalogue: Any, cache: DerivedCache) -> Callable[[Any], Any]:
         raise TypeError(f"cannot purge {type(what).__name__}")
 
     return purge
+
+
+def _chunk_dir(settings: Settings) -> str | None:
+    """issue 10: where chunks of `upload_large` wait (shared by the worker processes)."""
+    if settings.cache not in ("", "none") and not settings.cache.startswith("s3://"):
+        return f"{settings.cache}/.upload-chunks"
+    if not settings.origin.startswith("s3://"):
+        return f"{settings.origin}/.edge-originals/.upload-chunks"
+    return None
 
 
 def jobs_for(catalogue: Any) -> Any:

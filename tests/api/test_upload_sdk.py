@@ -289,3 +289,12 @@ def _delete_by_token(api: ApiLive, token: str) -> dict[str, Any]:
         raise cloudinary.exceptions.AuthorizationRequired(resp.json()["error"]["message"])
     assert resp.status_code == 200, resp.text
     return resp.json()
+
+
+def test_upload_large_in_chunks(api: ApiLive) -> None:
+    """`upload_large` sends Content-Range chunks (as resource_type raw by default)."""
+    data = PHOTO.read_bytes()
+    r = _uploader().upload_large(str(PHOTO), public_id="sdk/large", chunk_size=64 * 1024)
+    _check_fields(r, data, width=768, height=576, fmt="jpg")
+    assert api.get(r["url"]).status_code == 200
+    assert not list((api.root / "cache" / ".upload-chunks").glob("*"))  # parts cleaned up
