@@ -140,8 +140,14 @@ class SqlCatalogue:
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
+        """A connection for lookups: SQLite a deferred `BEGIN` (WAL snapshot, never blocks a
+        writer); PostgreSQL autocommit (each lookup is one statement: no BEGIN/COMMIT round
+        trips)."""
         try:
             with self.engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    yield conn.execution_options(isolation_level="AUTOCOMMIT")
+                    return
                 conn = conn.execution_options(edge_read=True)
                 with conn.begin():
                     yield conn
@@ -168,12 +174,32 @@ class SqlCatalogue:
     def _lock(self, q: sa.Select) -> sa.Select:
         return q.with_for_update() if self.dialect == "postgresql" else q
 
+    def _full_select(self) -> sa.Select:
+        """`SELECT assets.*, <tags as a JSON array>, <context as a JSON object>`: one round
+        trip per lookup (delivery resolves every catalogue asset through it)."""
+        if self.dialect == "postgresql":
+            tags = sa.func.coalesce(sa.func.json_agg(asset_tags.c.tag), sa.text("'[]'::json"))
+            ctx = sa.func.coalesce(sa.func.json_object_agg(asset_context.c.key, asset_context.c.value),
+                                   sa.text("'{}'::json"))
+        else:
+            tags = sa.func.json_group_array(asset_tags.c.tag)
+            ctx = sa.func.json_group_object(asset_context.c.key, asset_context.c.value)
+        tags_q = sa.select(tags).where(asset_tags.c.asset_pk == assets.c.id).scalar_subquery()
+        ctx_q = sa.select(ctx).where(asset_context.c.asset_pk == assets.c.id).scalar_subquery()
+        return sa.select(assets, tags_q.label("tags_json"), ctx_q.label("ctx_json"))
+
     def _rows_to_records(self, conn: sa.Connection, rows: Sequence[sa.Row]) -> list[AssetRecord]:
         if not rows:
             return []
         pks = [r.id for r in rows]
         tags: dict[int, list[str]] = {pk: [] for pk in pks}
         ctx: dict[int, dict[str, str]] = {pk: {} for pk in pks}
+        if "tags_json" in rows[0]._fields:
+            for r in rows:
+                t, c = r.tags_json, r.ctx_json
+                tags[r.id] = list(json.loads(t) if isinstance(t, str) else (t or []))
+                ctx[r.id] = dict(json.loads(c) if isinstance(c, str) else (c or {}))
+            pks = []
         for chunk_start in range(0, len(pks), 500):
             chunk = pks[chunk_start:chunk_start + 500]
             for pk, tag in conn.execute(
@@ -229,13 +255,14 @@ class SqlCatalogue:
     def get(self, type: str, public_id: str) -> AssetRecord | None:
         """See `Catalogue.get`."""
         with self._read() as conn:
-            row = self._one(conn, (assets.c.type == type) & (assets.c.public_id == public_id))
+            row = conn.execute(self._full_select().where(
+                (assets.c.type == type) & (assets.c.public_id == public_id))).first()
             return self._rows_to_records(conn, [row])[0] if row else None
 
     def get_by_asset_id(self, asset_id: str) -> AssetRecord | None:
         """See `Catalogue.get_by_asset_id`."""
         with self._read() as conn:
-            row = self._one(conn, assets.c.asset_id == asset_id)
+            row = conn.execute(self._full_select().where(assets.c.asset_id == asset_id)).first()
             return self._rows_to_records(conn, [row])[0] if row else None
 
     def get_many(self, type: str, public_ids: Iterable[str]) -> dict[str, AssetRecord]:
@@ -244,7 +271,7 @@ class SqlCatalogue:
         out: dict[str, AssetRecord] = {}
         with self._read() as conn:
             for i in range(0, len(ids), 500):
-                rows = conn.execute(sa.select(assets).where(
+                rows = conn.execute(self._full_select().where(
                     (assets.c.type == type) & assets.c.public_id.in_(ids[i:i + 500]))).all()
                 for rec in self._rows_to_records(conn, rows):
                     out[rec.public_id] = rec
@@ -277,7 +304,7 @@ class SqlCatalogue:
         after = _decode_cursor(cursor)
         if after is not None and not isinstance(after, int):
             raise ValueError("Invalid next_cursor")
-        q = sa.select(assets)
+        q = self._full_select()
         if type is not None:
             q = q.where(assets.c.type == type)
         if prefix:

@@ -253,3 +253,15 @@ def test_locations() -> None:
     assert sibling_path("postgresql://h/db", "jobs.db") is None
     with pytest.raises(ValueError):
         catalogue_from_location("mysql://localhost/x")
+
+
+def test_migrations_match_the_schema_module(catalogue) -> None:
+    """The Alembic revisions create exactly the tables `edge.assets.schema` describes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from edge.assets.schema import metadata
+
+    with catalogue.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
