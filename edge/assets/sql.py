@@ -13,8 +13,9 @@ import base64
 import json
 import logging
 import random
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
@@ -128,6 +129,9 @@ class SqlCatalogue:
         self.location = location
         self.engine = _make_engine(location, busy_timeout_s=busy_timeout_s, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
+        # An in-memory SQLite database is ONE connection shared by every thread (StaticPool):
+        # its transactions are serialised by this lock.  Files and PostgreSQL need none.
+        self._serial: Any = threading.RLock() if _is_memory(location) else nullcontext()
         if migrate_schema:
             try:
                 migrate.upgrade(self.engine)
@@ -144,7 +148,7 @@ class SqlCatalogue:
         writer); PostgreSQL autocommit (each lookup is one statement: no BEGIN/COMMIT round
         trips)."""
         try:
-            with self.engine.connect() as conn:
+            with self._serial, self.engine.connect() as conn:
                 if self.dialect == "postgresql":
                     yield conn.execution_options(isolation_level="AUTOCOMMIT")
                     return
@@ -159,7 +163,7 @@ class SqlCatalogue:
         failure (PostgreSQL) with a short random back-off."""
         for attempt in range(attempts):
             try:
-                with self.engine.begin() as conn:
+                with self._serial, self.engine.begin() as conn:
                     return fn(conn)
             except DBAPIError as exc:
                 state = getattr(exc.orig, "sqlstate", None)
@@ -797,14 +801,26 @@ def _update_row_values(d: AssetDraft, now: datetime, version: int) -> dict[str, 
     return values
 
 
+def _is_memory(location: str) -> bool:
+    if not location.startswith("sqlite:"):
+        return False
+    db = sa.make_url(location).database
+    return not db or db == ":memory:"
+
+
 def _make_engine(location: str, *, busy_timeout_s: float, pool_size: int) -> sa.Engine:
-    """An engine for `sqlite:///...` or `postgresql://...`; raises ValueError otherwise."""
+    """An engine for `sqlite:///...` or `postgresql://...`; raises ValueError otherwise.
+    `sqlite:///:memory:` is one connection shared by the process's threads (tests, or a
+    server with no local disk at all: nothing survives a restart)."""
     if location.startswith("sqlite:"):
         url = sa.make_url(location)
-        if url.database and url.database != ":memory:":
+        extra: dict[str, Any] = {}
+        if _is_memory(location):
+            extra["poolclass"] = sa.pool.StaticPool
+        else:
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url.set(drivername="sqlite+pysqlite"),
-                                  connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+                                  connect_args={"timeout": busy_timeout_s, "check_same_thread": False}, **extra)
         busy_ms = int(busy_timeout_s * 1000)
 
         @event.listens_for(engine, "connect")

@@ -265,3 +265,25 @@ def test_migrations_match_the_schema_module(catalogue) -> None:
     with catalogue.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_threads_share_one_catalogue(catalogue_location: str) -> None:
+    """Eight threads publishing and tagging through one catalogue object (the server's
+    thread pool) see one database; also for `sqlite:///:memory:` (one shared connection)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for location in (catalogue_location, "sqlite:///:memory:"):
+        cat = catalogue_from_location(location)
+        cat.publish(draft("th"))
+
+        def work(i: int) -> int:
+            cat.publish(draft(f"th/{i}"))
+            cat.add_tags("upload", ["th"], [f"t{i}"])
+            return cat.publish(draft("th")).record.version
+
+        with ThreadPoolExecutor(8) as pool:
+            versions = list(pool.map(work, range(16)))
+        assert len(set(versions)) == 16
+        assert cat.usage().resources == 17
+        assert set(cat.get("upload", "th").tags) == {f"t{i}" for i in range(16)}
+        cat.close()
