@@ -28,8 +28,10 @@ call a colour better than the CSS named colours do.
 
 `illustration_score` (0..1, 1 = illustration/graphic, 0 = photograph) is a **heuristic**, not a
 trained model: the mean of three cues measured on the 256 px copy,
-* palette: ``1 - log(n95) / log(1500)`` clipped to 0..1, n95 = the fewest 5-bit bins holding 95 %
-  of the pixels (a logo needs a handful, a photo hundreds to thousands);
+* palette: ``min(1 - log(n95) / log(1500), 1 - log(l95) / log(160))`` clipped to 0..1, n95 = the
+  fewest 5-bit colour bins and l95 the fewest 8-bit luminance levels holding 95 % of the pixels (a
+  logo needs a handful, a photo hundreds to thousands of bins and most grey levels; the luminance
+  term keeps grey photographs, which occupy few colour bins, from looking like graphics);
 * flat share: the share of pixels whose largest 4-neighbour difference is <= 2 (out of 255),
   rescaled so 0.6 and above count fully (photos have sensor noise and texture, graphics flat fills);
 * edge contrast: among non-flat pixels, the share with a difference >= 40 (graphics have few, hard
@@ -269,8 +271,12 @@ def illustration_score(rgb: np.ndarray, h: Histogram) -> float:
         return 0.0
     c = np.sort(h.counts)[::-1].cumsum()
     n95 = int(np.searchsorted(c, 0.95 * h.total) + 1)
-    palette = float(np.clip(1.0 - np.log(n95) / np.log(1500.0), 0.0, 1.0))
     a = rgb.astype(np.int16)
+    i32 = rgb.astype(np.int32)
+    luma = (i32[:, :, 0] * 77 + i32[:, :, 1] * 150 + i32[:, :, 2] * 29) >> 8  # BT.601, 8 bits
+    lc = np.sort(np.bincount(luma.ravel(), minlength=256))[::-1].cumsum()
+    l95 = int(np.searchsorted(lc, 0.95 * lc[-1]) + 1)
+    palette = float(np.clip(min(1.0 - np.log(n95) / np.log(1500.0), 1.0 - np.log(l95) / np.log(160.0)), 0.0, 1.0))
     ax, ay = np.abs(np.diff(a, axis=1)), np.abs(np.diff(a, axis=0))
     dx = np.maximum(np.maximum(ax[:, :, 0], ax[:, :, 1]), ax[:, :, 2])
     dy = np.maximum(np.maximum(ay[:, :, 0], ay[:, :, 1]), ay[:, :, 2])

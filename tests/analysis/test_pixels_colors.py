@@ -75,7 +75,7 @@ def test_landscape_is_mostly_green_and_a_photo(image_bytes, analyze_with):
 
 def test_logo_scores_more_illustration_than_photos(image_bytes, analyze_with):
     logo = analyze_with(image_bytes("alpha_logo_rgba.png"), colors=True)["illustration_score"]
-    for photo in ("landscape_aitzgorri.jpg", "kodim03_hats.png", "dog_bicycle_truck.jpg"):
+    for photo in ("landscape_aitzgorri.jpg", "kodim03_hats.png", "dog_bicycle_truck.jpg", "gray_cameraman.png"):
         assert logo > analyze_with(image_bytes(photo), colors=True)["illustration_score"] + 0.2
 
 
