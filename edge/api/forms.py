@@ -5,7 +5,7 @@ spooled temporary file, in memory up to 1 MiB then on disk, so memory stays flat
 upload size), `application/x-www-form-urlencoded` and `application/json`.  Repeated `k[]`
 fields become lists under `k`; JSON values are turned into the strings the SDKs send (booleans
 `"1"`/`"0"` in Upload API bodies, numbers as text) except lists and objects, kept as lists of
-strings and dicts.  The body is cut at `max_bytes` + a small allowance for the other fields:
+strings and dicts.  A NUL or a lone surrogate in any name or value is a 400.  The body is cut at `max_bytes` + a small allowance for the other fields:
 413 `File size (<n>) exceeds maximum allowed (<m>)` (read no further, nothing stored).
 """
 
@@ -111,6 +111,25 @@ def _put(params: dict[str, Any], key: str, value: Any) -> None:
         params[key] = value
 
 
+def _check_text(value: Any, name: str) -> None:
+    """ApiError(400) when a text (in lists and objects too) holds NUL or a lone surrogate (JSON
+    `\\ud800`): neither can be stored or signed as UTF-8."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ApiError(400, f"Invalid character (NUL) in parameter {name[:64]!r}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, f"Invalid character (lone surrogate) in parameter {name[:64]!r}") from None
+    elif isinstance(value, list):
+        for v in value:
+            _check_text(v, name)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k, name)
+            _check_text(v, name)
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -194,4 +213,11 @@ async def read_body(request: Request, *, max_bytes: int) -> Body:
     except (UnicodeDecodeError, ValueError) as exc:
         body.close()
         raise ApiError(400, f"Invalid request body: {type(exc).__name__}") from None
+    try:
+        for key, value in body.params.items():
+            _check_text(key, "name")
+            _check_text(value, key)
+    except ApiError:
+        body.close()
+        raise
     return body
