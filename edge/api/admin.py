@@ -371,14 +371,26 @@ def _analyze_stored(ctx: Any, record: AssetRecord, params: Mapping[str, Any]) ->
         if isinstance(exc, OriginUnavailable):
             raise ApiError(503, "Origin unavailable") from None
         raise
+    focus = None
+    factory = getattr(ctx.deriver, "focus_factory", None)
+    if factory is not None:  # detections land in vision's cache: g_face/g_auto reuse them
+        try:
+            focus = factory(record.public_id, record.version_id)
+        except Exception:  # noqa: BLE001 - no focus provider: the analysis still runs
+            focus = None
     try:
-        result = analyze(data, request, asset_token=record.version_id)
+        result = analyze(data, request, asset_token=record.version_id, focus=focus)
     except AnalysisError as exc:
         raise ApiError(400, exc.message) from None
     auto_tags = list(result.pop("tags", []) or [])
     result.pop("coordinates", None)
     if request.face_coordinates is not None:
         result.pop("faces", None)  # an override is stored as coordinates, not as detection
+    elif result.get("faces") and not record.coordinates_faces:
+        # detected faces become the asset's face coordinates (g_face uses them), as on upload
+        record = ctx.catalogue.update(record.type, record.public_id,
+                                      coordinates_faces=[list(b) for b in result["faces"]])
+        _forget(ctx, record.type, record.public_id)
     updated = ctx.catalogue.set_analysis(record.asset_id, record.version, result, auto_tags=auto_tags)
     return updated or record
 
@@ -394,6 +406,8 @@ def _missing_semantic(record: AssetRecord, flags: Iterable[str]) -> dict[str, st
             continue
         if key not in analysis:
             missing[flag] = "true"
+    if "coordinates" in flags and not record.coordinates_faces and "faces" not in analysis:
+        missing["faces"] = "true"  # coordinates.faces: detect once, like faces=true
     return missing
 
 

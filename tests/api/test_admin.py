@@ -401,3 +401,30 @@ def test_unknown_admin_endpoints_answer_json(api: Any, sdk: Any) -> None:
         A.resources_by_moderation("manual", "pending")
     r = api.client.get(f"/v1_1/{CLOUD}/no/such/endpoint")
     assert r.status_code == 401  # credentials first, then the 404
+
+
+def test_faces_detected_once_become_coordinates(api: Any, sdk: Any) -> None:
+    import cloudinary.api as A
+
+    up(sdk, IMAGES / "face_closeup_big_glasses.jpg", "adm/faces/glasses")
+    res = A.resource("adm/faces/glasses", faces=True)
+    assert len(res["faces"]) == 1
+    x, y, w, h = res["faces"][0]
+    assert w > 50 and h > 50 and x >= 0 and y >= 0
+    assert res["coordinates"]["faces"] == res["faces"]
+    record = api.catalogue.get("upload", "adm/faces/glasses")
+    assert record.coordinates_faces == res["faces"] and record.analysis["faces"] == res["faces"]
+    up(sdk, LANDSCAPE, "adm/faces/landscape")
+    res = A.resource("adm/faces/landscape", coordinates=True)
+    assert "coordinates" not in res  # no face in a landscape, no custom box
+    assert api.catalogue.get("upload", "adm/faces/landscape").analysis["faces"] == []
+
+
+def test_update_accepts_semantic_flags_the_sdk_drops(api: Any, sdk: Any) -> None:
+    up(sdk, CAT, "adm/flags/cat")
+    r = api.client.post(f"/v1_1/{CLOUD}/resources/image/upload/adm/flags/cat", headers={
+        "Authorization": BASIC, "Content-Type": "application/json"}, content=json.dumps({"colors": True, "phash": "true"}))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["colors"][0][0].startswith("#") and isinstance(body["phash"], str)
+    assert api.catalogue.get("upload", "adm/flags/cat").analysis["phash"] == body["phash"]
