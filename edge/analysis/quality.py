@@ -29,8 +29,13 @@ saturation, lighting) on the 256 px copy.  Documented heuristics, not a trained 
   colourful").
 * ``lighting``: evenness of illumination: ``1 - min(1, std of the 4 x 4 block mean luminances /
   0.5)``.
-`pixel_score`, `dct` and `blockiness` (compression-artefact measures) of Cloudinary's beta are not
-provided.
+* ``blockiness`` (JPEG originals no larger than the 1024 px analysis copy and stored upright, so
+  the 8 x 8 block grid is intact in the pixels measured): a block-edge impairment ratio after Wu &
+  Yuen 1997 ("A generalized block-edge impairment metric for video coding", IEEE SPL 4(11)): r =
+  mean |luma difference| across the block boundaries / mean |difference| inside blocks, both
+  directions; ``blockiness = 1 - min(1, max(0, r - 1) / 1.5)`` (1 = no visible blocks).  Omitted
+  for larger or rotated JPEGs (the grid is lost by the shrink) and other formats.
+`pixel_score` and `dct` of Cloudinary's beta are not provided.
 
 ``quality_score``: the weighted mean of the factors present (weights: focus 0.30, exposure 0.15,
 noise 0.15, contrast 0.10, resolution 0.10, jpeg_quality 0.10, lighting 0.05, color_score 0.05;
@@ -46,7 +51,7 @@ import numpy as np
 
 from edge.analysis.jpeg import chroma_ratio, estimate_quality, read_jpeg_header
 
-__all__ = ["SIDE", "WEIGHTS", "analyze_quality", "focus_score", "laplacian_variance", "noise_sigma", "quality_factors"]
+__all__ = ["SIDE", "WEIGHTS", "analyze_quality", "block_ratio", "focus_score", "laplacian_variance", "noise_sigma", "quality_factors"]
 
 SIDE = 1024  # px, longer side of the copy focus and noise are measured on
 SMALL = 256  # px, longer side of the copy the global statistics are measured on
@@ -80,6 +85,23 @@ def noise_sigma(grey: np.ndarray) -> float:
     conv = (g[:-2, :-2] + g[:-2, 2:] + g[2:, :-2] + g[2:, 2:]
             - 2.0 * (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) + 4.0 * c)
     return float(math.sqrt(math.pi / 2) * np.abs(conv).sum() / (6.0 * (w - 2) * (h - 2)))
+
+
+def block_ratio(grey: np.ndarray) -> float:
+    """Wu & Yuen's ratio of mean absolute luma differences across 8-px block boundaries to those
+    inside blocks (both directions) of an (h, w) array whose block grid starts at (0, 0);
+    1.0 when there is nothing to compare."""
+    g = grey.astype(np.float32)
+    ratios = []
+    for d in (np.abs(np.diff(g, axis=1)), np.abs(np.diff(g, axis=0)).T):
+        n = d.shape[1]
+        if n < 16:
+            continue
+        at = np.zeros(n, bool)
+        at[7::8] = True  # difference between column 8k+7 and 8k+8
+        inside = float(d[:, ~at].mean())
+        ratios.append(float(d[:, at].mean()) / max(inside, 1e-3))
+    return float(np.mean(ratios)) if ratios else 1.0
 
 
 def _chroma_of(ctx: Any) -> tuple[float | None, float | None]:
@@ -153,6 +175,10 @@ def analyze_quality(ctx: Any) -> dict[str, Any]:
         qa[k] = factors[k]
     if chroma is not None:
         qa["chroma_subsampling"] = chroma
+    if jq is not None and ctx.header.orientation == 1 and max(ctx.width, ctx.height) <= SIDE:
+        rgb = ctx.rgb(SIDE).astype(np.float32)
+        grey = 0.299 * rgb[:, :, 0] + 0.587 * rgb[:, :, 1] + 0.114 * rgb[:, :, 2]
+        qa["blockiness"] = 1.0 - min(1.0, max(0.0, block_ratio(grey) - 1.0) / 1.5)
     qa = {k: round(float(v), 2) for k, v in qa.items()}
     total = sum(WEIGHTS[k] for k in qa if k in WEIGHTS)
     score = sum(WEIGHTS[k] * qa[k] for k in qa if k in WEIGHTS) / total

@@ -84,3 +84,13 @@ def test_colourfulness_of_grey_and_colour_photos(image_bytes, analyze_with):
     bird = analyze_with(image_bytes("alpha_bird_rgba.png"), quality_analysis=True)["quality_analysis"]
     assert grey["color_score"] == 0.0 and grey["saturation"] == 0.0
     assert bird["color_score"] > 0.6
+
+
+def test_blockiness_of_small_jpegs(image_bytes, analyze_with):
+    im = pyvips.Image.new_from_buffer(image_bytes("kodim03_hats.png"), "")
+    scores = [analyze_with(im.jpegsave_buffer(Q=q), quality_analysis=True)["quality_analysis"]["blockiness"]
+              for q in (10, 40, 95)]
+    assert scores == sorted(scores) and scores[0] < 0.3 and scores[2] > 0.9
+    # larger than the analysis copy, a PNG, or stored rotated: no block grid to measure
+    assert "blockiness" not in analyze_with(image_bytes("landscape_aitzgorri.jpg"), quality_analysis=True)["quality_analysis"]
+    assert "blockiness" not in analyze_with(im.pngsave_buffer(), quality_analysis=True)["quality_analysis"]
