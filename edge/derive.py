@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
-from edge.storage import AssetNotFound, DerivedAsset, DerivedCache, Origin, Source, derived_key
+from edge.storage import AssetNotFound, DerivedAsset, DerivedCache, Origin, OriginUnavailable, Source, derived_key
 from edge.storage.writable import original_key
 from edge.url import canonical_transformation
 from edge.url.ast import DeliveryRequest
@@ -194,7 +194,12 @@ class Deriver:
         if hit is not None and now - hit[0] < RESOLVE_TTL_S:
             found = hit[1]
         else:
-            found = await self._io(self._lookup, req.delivery_type, req.public_id, version)
+            try:
+                found = await self._io(self._lookup, req.delivery_type, req.public_id, version)
+            except AssetNotFound:
+                raise
+            except Exception as exc:  # the catalogue is down or locked: 503, retry later
+                raise OriginUnavailable(f"Catalogue unavailable: {type(exc).__name__}") from exc
             with self._resolved_lock:
                 if len(self._resolved) > 10000:
                     self._resolved.clear()

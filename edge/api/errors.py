@@ -6,7 +6,9 @@ Statuses are the ones the official SDKs map to exceptions (spec §1.7): 400 BadR
 the SDK raises GeneralError), 420/429 RateLimited, 500/503 GeneralError.  `api_errors` wraps
 an endpoint so that nothing escapes as a bare exception: an `ApiError` becomes its JSON answer,
 anything else is logged with its traceback and answered as a generic 500 without internals.
-Client input must never reach that 500 path: every parser raises `ApiError` for bad input.
+Storage and catalogue errors keep their status (404, 413, 503, ...; their messages are
+client-safe), a full render pool is a 503.  Client input must never reach the 500 path: every
+parser raises `ApiError` for bad input.
 """
 
 from __future__ import annotations
@@ -73,6 +75,20 @@ def error_json(request: Request, status: int, message: str,
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+def _known_status(exc: BaseException) -> int | None:
+    """The status of a storage or catalogue error (their messages are client-safe), else
+    None.  A busy render pool is a 503 too."""
+    from edge.assets.catalogue import CatalogueError  # noqa: PLC0415
+    from edge.storage.errors import StorageError  # noqa: PLC0415
+
+    if isinstance(exc, (StorageError, CatalogueError)):
+        status = int(getattr(exc, "status", 500))
+        return status if status in SDK_STATUSES and status != 500 else None
+    if type(exc).__name__ in ("Overloaded", "RenderTimeout"):
+        return 503
+    return None
+
+
 def api_errors(endpoint: Endpoint) -> Endpoint:
     """Decorator of an API endpoint: `ApiError` -> its JSON answer; any other exception ->
     logged, then a generic 500 `{"error": {"message": "Internal server error"}}`."""
@@ -83,7 +99,13 @@ def api_errors(endpoint: Endpoint) -> Endpoint:
             response = await endpoint(request)
         except ApiError as exc:
             return error_json(request, exc.status, exc.message, exc.headers)
-        except Exception:  # noqa: BLE001 - a bug: logged, answered without internals
+        except Exception as exc:  # noqa: BLE001 - known failures keep their status; bugs: 500
+            known = _known_status(exc)
+            if known is not None:
+                if known >= 500:
+                    log.warning("%s %s: %s", request.method, request.url.path, exc)
+                return error_json(request, known, str(exc) or "Service unavailable",
+                                  {"Retry-After": "5"} if known == 503 else None)
             log.exception("unexpected API error for %s %s", request.method, request.url.path)
             return error_json(request, 500, "Internal server error")
         response.headers.setdefault("X-Request-Id", request_id(request))
