@@ -6,6 +6,7 @@ server during uploads leaves no half asset (every catalogue row has its complete
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -19,7 +20,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from api_live import API_KEY, API_SECRET, IMAGES, PHOTO, configure_sdk
+from api_live import API_KEY, API_SECRET, IMAGES, PHOTO, Listener, configure_sdk
 
 from s3server import free_port
 
@@ -34,7 +35,8 @@ def edge_serve(root: Path, workers: int = 2) -> Iterator[str]:
         (root / d).mkdir(exist_ok=True)
     env = {**os.environ, "EDGE_ORIGIN": str(root / "origin"), "EDGE_CACHE": str(root / "cache"),
            "EDGE_API_KEY": API_KEY, "EDGE_API_SECRET": API_SECRET, "EDGE_FOCUS": "none",
-           "EDGE_PUBLIC_URL": f"http://127.0.0.1:{port}", "EDGE_LOG_LEVEL": "warning"}
+           "EDGE_PUBLIC_URL": f"http://127.0.0.1:{port}", "EDGE_LOG_LEVEL": "warning",
+           "EDGE_FETCH_ALLOW_PRIVATE": "true"}  # webhooks to the loopback listener
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
@@ -67,8 +69,9 @@ def _catalogue(root: Path):  # noqa: ANN202
     return catalogue_from_location(default_catalogue_location(root / "cache"))
 
 
-def test_fifty_concurrent_uploads_over_two_workers(tmp_path: Path) -> None:
+def test_fifty_concurrent_uploads_over_two_workers(tmp_path: Path, webhooks: Listener) -> None:
     import cloudinary.uploader
+    from cloudinary.utils import verify_notification_signature
 
     photos = [PHOTO, IMAGES / "cat_chelsea.png", IMAGES / "coffee.png", IMAGES / "tiny_hopper_128.jpg"]
     with edge_serve(tmp_path) as base:
@@ -81,8 +84,15 @@ def test_fifty_concurrent_uploads_over_two_workers(tmp_path: Path) -> None:
             return cloudinary.uploader.upload(str(photos[i % len(photos)]), public_id="many/same")
 
         with ThreadPoolExecutor(max_workers=16) as ex:
+            pending = [ex.submit(cloudinary.uploader.upload, str(PHOTO), public_id=f"many/async{i}",
+                                 notification_url=webhooks.url, **{"async": True}) for i in range(4)]
             results = list(ex.map(one, range(50)))
             overwrites = list(ex.map(same, range(10)))
+        assert all(f.result()["status"] == "pending" for f in pending)
+        notes = webhooks.wait(4, timeout=60)  # the durable job queue ran them in either worker
+        assert sorted(json.loads(n.body)["public_id"] for n in notes) == [f"many/async{i}" for i in range(4)]
+        assert all(verify_notification_signature(n.body.decode(), int(n.headers["x-cld-timestamp"]),
+                                                 n.headers["x-cld-signature"]) for n in notes)
         assert sorted(r["public_id"] for r in results) == [f"many/{i:02d}" for i in range(50)]
         versions = sorted(r["version"] for r in overwrites)
         assert len(set(versions)) == 10  # ten successive versions of one public_id, none lost
