@@ -10,9 +10,14 @@ One seam, two storages chosen by a location string (like the catalogue):
   `DELETE` in one transaction, so a job is taken by exactly one node.
 
 Jobs are stored when enqueued and survive a restart: enqueue, stop (or crash) before they ran,
-start again, and they run.  A graceful `stop()` lets running jobs finish; a job whose process
-is killed WHILE it runs is not re-run (huey removes a job when it takes it), so handlers should
-be short and idempotent.  Retries: `retries` attempts more after a failure, waiting
+start again, and they run.  A graceful `stop()` lets running jobs finish.  A job whose process
+is killed WHILE it runs is run again: huey removes a job from its queue when a worker takes
+it, so each running job also leaves a marker `edge:run:<queue instance>:<job id>` in huey's
+key-value store, and every running queue writes a heartbeat `edge:alive:<instance>` every
+`heartbeat_s`; a marker whose instance has not beaten for `stale_after_s` is taken (atomically:
+one node wins) and its job enqueued again.  Delivery is therefore at-least-once: handlers must
+be idempotent (webhook receivers dedupe by the notification's fields; renders and analysis
+are).  Retries: `retries` attempts more after a failure, waiting
 `retry_delay_s * retry_backoff**n` seconds (huey's own retry with exponential back-off).
 
 Usage::
@@ -30,16 +35,30 @@ in consumer threads.
 from __future__ import annotations
 
 import logging
+import pickle
+import secrets
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from huey.constants import EmptyData
 
 __all__ = ["JobQueue", "Handler", "jobs_location_for"]
 
 log = logging.getLogger("edge.assets.jobs")
 
 Handler = Callable[[dict[str, Any]], Any]
+
+_RUN = "edge:run:"
+_ALIVE = "edge:alive:"
+
+
+def _unpickle(raw: Any) -> Any:
+    try:
+        return pickle.loads(bytes(raw))
+    except Exception:  # noqa: BLE001 - a damaged marker is dropped
+        return None
 
 
 def jobs_location_for(catalogue_location: str) -> str:
@@ -84,17 +103,25 @@ class JobQueue:
     `location`: `sqlite:///path` or `postgresql://...`; `name`: the queue name (jobs are
     shared between every `JobQueue` with the same location and name); `workers`: consumer
     threads started by `start()`; `poll_s`: the longest idle wait between two polls of the
-    storage, seconds.  Thread-safe.  Raises `ValueError` for an unknown location scheme.
+    storage, seconds; `heartbeat_s` / `stale_after_s`: liveness beat of this queue and how old
+    another queue's beat may get before its running jobs are re-run, seconds.  Thread-safe.
+    Raises `ValueError` for an unknown location scheme.
     """
 
-    def __init__(self, location: str, *, name: str = "edge", workers: int = 2, poll_s: float = 0.5) -> None:
+    def __init__(self, location: str, *, name: str = "edge", workers: int = 2, poll_s: float = 0.5,
+                 heartbeat_s: float = 5.0, stale_after_s: float = 30.0) -> None:
         self.location = location
         self.name = name
         self.workers = max(1, int(workers))
         self.poll_s = poll_s
+        self.heartbeat_s = heartbeat_s
+        self.stale_after_s = max(stale_after_s, 2 * heartbeat_s)
+        self.instance = secrets.token_hex(8)
         self.huey = _make_huey(location, name)
         self._tasks: dict[str, Any] = {}
         self._consumer: Any = None
+        self._beat: threading.Thread | None = None
+        self._beat_stop = threading.Event()
         self._lock = threading.Lock()
 
     def register(self, name: str, handler: Handler, *, retries: int = 0, retry_delay_s: float = 0.0,
@@ -107,14 +134,20 @@ class JobQueue:
             if name in self._tasks:
                 raise ValueError(f"job handler {name!r} is already registered")
 
-            def run(payload: dict[str, Any]) -> None:
+            def run(payload: dict[str, Any], task: Any = None) -> None:
                 started = time.monotonic()
+                marker = f"{_RUN}{self.instance}:{task.id}" if task is not None else None
+                if marker:
+                    self.huey.storage.put_data(marker, pickle.dumps({"name": name, "payload": payload}))
                 try:
                     handler(payload)
                 except Exception:
                     log.warning("job %s failed after %.0f ms", name, (time.monotonic() - started) * 1000,
                                 exc_info=True)
                     raise
+                finally:
+                    if marker:
+                        self.huey.storage.pop_data(marker)
 
             run.__name__ = run.__qualname__ = name
             kwargs: dict[str, Any] = {}
@@ -122,7 +155,7 @@ class JobQueue:
                 kwargs["timeout"] = timeout_s
             self._tasks[name] = self.huey.task(name=name, retries=int(retries), retry_delay=float(retry_delay_s),
                                                retry_backoff=float(retry_backoff) if retry_backoff != 1.0 else 0,
-                                               context=False, **kwargs)(run)
+                                               context=True, **kwargs)(run)
 
     def handler(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Decorator form of `register` (same options)."""
@@ -167,16 +200,69 @@ class JobQueue:
                 check_worker_health=False, flush_locks=False,
             )
             self._consumer.start()
+            self._beat_stop.clear()
+            self._heartbeat()
+            self._beat = threading.Thread(target=self._beat_loop, name=f"edge-jobs-beat-{self.instance}",
+                                          daemon=True)
+            self._beat.start()
+
+    def _heartbeat(self) -> None:
+        self.huey.storage.put_data(f"{_ALIVE}{self.instance}", pickle.dumps(time.time()))
+
+    def _beat_loop(self) -> None:
+        while not self._beat_stop.wait(self.heartbeat_s):
+            try:
+                self._heartbeat()
+                self.recover()
+            except Exception:  # noqa: BLE001 - storage hiccup: try again next beat
+                log.warning("job queue heartbeat failed", exc_info=True)
+
+    def recover(self) -> int:
+        """Enqueue again the jobs that were running in a queue instance whose heartbeat is
+        older than `stale_after_s` (a killed process or node); returns how many.  Runs on
+        every heartbeat; callable directly."""
+        items = self.huey.storage.result_items()
+        now = time.time()
+        beats = {k[len(_ALIVE):]: _unpickle(v) for k, v in items.items() if k.startswith(_ALIVE)}
+        n = 0
+        for key in [k for k in items if k.startswith(_RUN)]:
+            owner = key[len(_RUN):].split(":", 1)[0]
+            beat = beats.get(owner)
+            if owner == self.instance or (isinstance(beat, float) and now - beat < self.stale_after_s):
+                continue
+            raw = self.huey.storage.pop_data(key)  # atomic: one recovering node wins
+            if raw is EmptyData:
+                continue
+            job = _unpickle(raw)
+            if not isinstance(job, dict) or job.get("name") not in self._tasks:
+                log.error("dropping unrecoverable job marker %s", key)
+                continue
+            log.warning("re-running job %s of stopped queue instance %s", job["name"], owner)
+            self.huey.enqueue(self._tasks[job["name"]].s(job["payload"]))
+            n += 1
+        for owner, beat in beats.items():
+            stale = not isinstance(beat, float) or now - beat >= self.stale_after_s
+            if owner != self.instance and stale and not any(k.startswith(f"{_RUN}{owner}:") for k in items):
+                self.huey.storage.pop_data(f"{_ALIVE}{owner}")
+        return n
 
     def stop(self, *, timeout_s: float = 30.0) -> None:
         """Stop the consumer: running jobs finish (up to `timeout_s`), waiting ones stay
         stored for the next start.  Idempotent."""
         with self._lock:
             consumer, self._consumer = self._consumer, None
+            beat, self._beat = self._beat, None
         if consumer is None:
             return
+        self._beat_stop.set()
+        if beat is not None:
+            beat.join(timeout=10)
         consumer.shutdown_timeout = timeout_s
         consumer.stop(graceful=True)
+        try:
+            self.huey.storage.pop_data(f"{_ALIVE}{self.instance}")
+        except Exception:  # noqa: BLE001
+            pass
 
     def close(self) -> None:
         """Stop and release the storage connection."""

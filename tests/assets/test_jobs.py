@@ -138,3 +138,71 @@ def test_jobs_location_for() -> None:
     assert jobs_location_for("postgresql://h/db") == "postgresql://h/db"
     with pytest.raises(ValueError):
         JobQueue("redis://localhost")
+
+
+_CRASHING_NODE = """
+import sys, time
+from pathlib import Path
+from edge.assets.jobs import JobQueue
+
+location, flag = sys.argv[1], Path(sys.argv[2])
+q = JobQueue(location, workers=1, poll_s=0.05, heartbeat_s=0.2, stale_after_s=1.0)
+
+def slow(payload):
+    flag.write_text(str(payload["n"]))
+    time.sleep(120)
+
+q.register("webhook", slow)
+q.enqueue("webhook", {"n": 7})
+q.start()
+time.sleep(120)
+"""
+
+
+def test_job_running_in_a_killed_process_runs_again(jobs_location: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    flag = tmp_path / "started"
+    proc = subprocess.Popen([sys.executable, "-c", _CRASHING_NODE, jobs_location, str(flag)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: flag.exists(), timeout_s=60)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    ran: list[int] = []
+    q = JobQueue(jobs_location, workers=1, poll_s=0.05, heartbeat_s=0.2, stale_after_s=1.0)
+    q.register("webhook", lambda p: ran.append(p["n"]))
+    assert q.pending() == 0  # huey had taken the job off its queue: only the marker keeps it
+    q.start()
+    try:
+        wait_for(lambda: ran, timeout_s=20)
+        time.sleep(0.5)
+    finally:
+        q.close()
+    assert ran == [7]
+
+
+def test_long_job_of_a_live_node_is_not_stolen(jobs_location: str) -> None:
+    ran: list[str] = []
+    nodes = []
+    for node in ("a", "b"):
+        q = JobQueue(jobs_location, workers=1, poll_s=0.05, heartbeat_s=0.2, stale_after_s=1.0)
+
+        def long(p: dict, node: str = node) -> None:
+            time.sleep(2.5)  # longer than stale_after_s: only the heartbeat keeps it owned
+            ran.append(node)
+
+        q.register("reanalyse", long)
+        nodes.append(q)
+    nodes[0].enqueue("reanalyse", {})
+    for q in nodes:
+        q.start()
+    wait_for(lambda: ran, timeout_s=20)
+    time.sleep(1.5)
+    for q in nodes:
+        q.close()
+    assert len(ran) == 1
