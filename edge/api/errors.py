@@ -25,8 +25,9 @@ __all__ = ["ApiError", "SDK_STATUSES", "error_json", "api_errors", "request_id",
 
 log = logging.getLogger("edge.api")
 
-#: The HTTP statuses the SDKs understand (spec §1.7); 413 for an oversized body.
-SDK_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 420, 429, 500, 503})
+#: The HTTP statuses the SDKs understand (spec §1.7); 413 for an oversized body, 405 for a
+#: method a route does not take (the SDKs raise GeneralError for both).
+SDK_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 420, 429, 500, 503})
 
 
 class ApiError(Exception):

@@ -1082,6 +1082,7 @@ class UploadApi:
         sender = self.ctx.webhooks
         if sender is None:
             return
+        payload.setdefault("timestamp", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         for target in dict.fromkeys(u for u in (url, self.ctx.notification_url) if u):
             if self.ctx.jobs is not None:
                 try:
@@ -1399,13 +1400,23 @@ def upload_routes(ctx: ApiContext) -> list[BaseRoute]:
     api = UploadApi(ctx)
     ctx.extra["upload_api"] = api
     base = "/v1_1/{cloud}/{resource_type}"
+
+    def post_only(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def handle(request: Request) -> Response:
+            if request.method != "POST":
+                raise ApiError(405, f"{request.method} is not allowed: the Upload API takes POST",
+                               headers={"Allow": "POST"})
+            return await endpoint(request)
+        return api_errors(handle)
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
     return [
-        Route(f"{base}/upload", api_errors(api.upload), methods=["POST"]),
-        Route(f"{base}/explicit", api_errors(api.explicit), methods=["POST"]),
-        Route(f"{base}/destroy", api_errors(api.destroy), methods=["POST"]),
-        Route(f"{base}/rename", api_errors(api.rename), methods=["POST"]),
-        Route(f"{base}/tags", api_errors(api.tags), methods=["POST"]),
-        Route(f"{base}/context", api_errors(api.context), methods=["POST"]),
-        Route(f"{base}/delete_by_token", api_errors(api.delete_by_token), methods=["POST"]),
-        Route("/v1_1/{cloud}/delete_by_token", api_errors(api.delete_by_token), methods=["POST"]),
+        Route(f"{base}/upload", post_only(api.upload), methods=methods),
+        Route(f"{base}/explicit", post_only(api.explicit), methods=methods),
+        Route(f"{base}/destroy", post_only(api.destroy), methods=methods),
+        Route(f"{base}/rename", post_only(api.rename), methods=methods),
+        Route(f"{base}/tags", post_only(api.tags), methods=methods),
+        Route(f"{base}/context", post_only(api.context), methods=methods),
+        Route(f"{base}/delete_by_token", post_only(api.delete_by_token), methods=methods),
+        Route("/v1_1/{cloud}/delete_by_token", post_only(api.delete_by_token), methods=methods),
     ]

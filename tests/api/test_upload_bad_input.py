@@ -145,3 +145,10 @@ def test_oversized_body_is_413_memory_flat(small: ApiLive) -> None:
     # and a photo under the limit still uploads
     resp = _post(small, _signed({"public_id": "big/ok"}), ("d.jpg", PHOTO.read_bytes()))
     assert resp.status_code == 200, resp.text
+
+
+def test_other_methods_get_a_json_405(api: ApiLive) -> None:
+    for method in ("GET", "PUT", "DELETE"):
+        resp = api.client.request(method, "/v1_1/demo/image/upload")
+        _assert_error(resp, 405, "takes POST")
+        assert resp.headers["allow"] == "POST"
