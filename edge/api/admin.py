@@ -799,7 +799,8 @@ async def delete_resources(request: Request, ctx: Any) -> Response:
     and derived cache entries; `keep_original=true` (or `transformations`) removes only the
     derived assets.  Answers `{"deleted": {id: "deleted"|"not_found"}, "deleted_counts":
     {id: {"original": n, "derived": n}}, "partial": bool[, "next_cursor"]}`; at most
-    `DELETE_BATCH` assets per call (call again while `partial`)."""
+    `DELETE_BATCH` assets per call: call again while `partial` (a `next_cursor` sent back is
+    accepted; deletion always resumes from the first asset still there, which is the same)."""
     _resource_type(request)
     dtype = _delivery_type(request)
     params = await read_params(request, _DELETE_PARAMS)

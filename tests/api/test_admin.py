@@ -428,3 +428,20 @@ def test_update_accepts_semantic_flags_the_sdk_drops(api: Any, sdk: Any) -> None
     body = r.json()
     assert body["colors"][0][0].startswith("#") and isinstance(body["phash"], str)
     assert api.catalogue.get("upload", "adm/flags/cat").analysis["phash"] == body["phash"]
+
+
+def test_delete_by_prefix_in_batches(api: Any, sdk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cloudinary.api as A
+
+    import edge.api.admin as admin
+
+    for i in range(3):
+        up(sdk, HOPPER, f"adm/batch/{i}")
+    monkeypatch.setattr(admin, "DELETE_BATCH", 2)
+    first = A.delete_resources_by_prefix("adm/batch/")
+    assert first["partial"] is True and first["next_cursor"]
+    assert sorted(first["deleted"]) == ["adm/batch/0", "adm/batch/1"]  # oldest first
+    rest = A.delete_resources_by_prefix("adm/batch/", next_cursor=first["next_cursor"])
+    assert rest["deleted"] == {"adm/batch/2": "deleted"} and rest["partial"] is False
+    assert "next_cursor" not in rest
+    assert A.resources(prefix="adm/batch/")["resources"] == []
