@@ -83,6 +83,8 @@ def _run_ingest(args: argparse.Namespace) -> int:
             items = list(ingest.discover_dir(args.source, folder=args.folder))
         app = create_app(settings)
         catalogue = getattr(app.state.edge.deriver, "catalogue", None) or catalogue_for(settings)
+        if ":memory:" in str(getattr(catalogue, "location", "")):
+            raise ValueError("no durable catalogue for this origin and cache: set --catalogue")
     except (ValueError, OSError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2

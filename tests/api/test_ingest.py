@@ -113,6 +113,9 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "not a folder" in err
     code, _, err = run("import", str(tmp_path), "--concurrency", "0", root=tmp_path)
     assert code == 2
+    proc = subprocess.run([*EDGE, "import", str(tmp_path), "--origin", "s3://nobucket/x", "--cache", "none",
+                           "--s3-endpoint", "http://127.0.0.1:9"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--catalogue" in proc.stderr  # never ingest into a throwaway catalogue
 
 
 @pytest.mark.s3
