@@ -339,6 +339,11 @@ class Catalogue(Protocol):
     def get_version(self, asset_id: str, version: int) -> VersionRecord | None:
         """One version of the asset by its `version` number, or None."""
 
+    def kept_version_ids(self, version_ids: Iterable[str]) -> set[str]:
+        """Those of `version_ids` whose bytes the catalogue still references (a current
+        version, or a past one kept by backup); the others' stored originals are garbage
+        (see `edge.assets.originals.sweep_orphans`)."""
+
     def list(
         self, *, type: str | None = None, prefix: str | None = None, tag: str | None = None,
         context_key: str | None = None, context_value: str | None = None,

@@ -11,6 +11,7 @@ is never a catalogue row without its bytes, nor a half-written original.
 from __future__ import annotations
 
 import logging
+import time
 from typing import BinaryIO, Iterable
 
 from edge.assets.catalogue import AssetDraft, AssetRecord, Catalogue, Publication, Removed, VersionRecord
@@ -18,7 +19,7 @@ from edge.storage.errors import StorageError
 from edge.storage.source import Source
 from edge.storage.writable import WritableOrigin, original_key
 
-__all__ = ["store_original", "load_original", "remove_originals", "key_of"]
+__all__ = ["store_original", "load_original", "remove_originals", "key_of", "sweep_orphans"]
 
 log = logging.getLogger("edge.assets")
 
@@ -67,6 +68,33 @@ def remove_originals(origin: WritableOrigin, removed: Iterable[Removed]) -> int:
         for v in r.versions:
             n += 1 if _delete_quietly(origin, key_of(v)) else 0
     return n
+
+
+def sweep_orphans(origin: WritableOrigin, catalogue: Catalogue, *, older_than_s: float = 3600.0,
+                  dry_run: bool = False) -> list[str]:
+    """Delete stored originals no catalogue row references (left by a crash between the write
+    and the publish, or by a failed delete) that are older than `older_than_s` seconds (so an
+    upload between its write and its publish is never touched).  Returns the keys deleted
+    (or, with `dry_run`, those that would be).  Blocking; lists the whole originals tree."""
+    cutoff = time.time() - older_than_s
+    batch: list[tuple[str, str]] = []
+    gone: list[str] = []
+
+    def flush() -> None:
+        kept = catalogue.kept_version_ids(v for _, v in batch)
+        for key, vid in batch:
+            if vid not in kept and (dry_run or _delete_quietly(origin, key)):
+                gone.append(key)
+        batch.clear()
+
+    for key, mtime in origin.list_originals():
+        if mtime < cutoff:
+            batch.append((key, key.rsplit("/", 1)[-1].split(".", 1)[0]))
+            if len(batch) >= 500:
+                flush()
+    if batch:
+        flush()
+    return gone
 
 
 def _delete_quietly(origin: WritableOrigin, key: str) -> bool:

@@ -295,6 +295,16 @@ class SqlCatalogue:
                 (asset_versions.c.asset_id == asset_id) & (asset_versions.c.version == int(version)))).first()
             return self._version_record(r) if r else None
 
+    def kept_version_ids(self, version_ids: Iterable[str]) -> set[str]:
+        """See `Catalogue.kept_version_ids`."""
+        ids = _dedupe(version_ids)
+        out: set[str] = set()
+        with self._read() as conn:
+            for i in range(0, len(ids), 500):
+                out.update(v for (v,) in conn.execute(sa.select(asset_versions.c.version_id).where(
+                    asset_versions.c.version_id.in_(ids[i:i + 500]) & asset_versions.c.kept)))
+        return out
+
     def list(
         self, *, type: str | None = None, prefix: str | None = None, tag: str | None = None,
         context_key: str | None = None, context_value: str | None = None,

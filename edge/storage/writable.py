@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Iterator, Protocol, runtime_checkable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -98,6 +98,9 @@ class WritableOrigin(Protocol):
 
     def rename(self, from_key: str, to_key: str) -> None:
         """Move an object atomically (disk `os.replace`; S3 copy, then delete)."""
+
+    def list_originals(self) -> Iterator[tuple[str, float]]:
+        """Every stored original as `(key, modified unix seconds)` (temp files excluded)."""
 
 
 def atomic_write(path: Path, fileobj: BinaryIO, *, fsync: bool = True) -> int:
@@ -216,6 +219,19 @@ class WritableDiskOrigin(DiskOrigin):
         if self.fsync:
             _fsync_dir(dst.parent)
 
+    def list_originals(self) -> Iterator[tuple[str, float]]:
+        """See `WritableOrigin.list_originals`."""
+        base = self.root / ORIGINALS_PREFIX
+        if not base.is_dir():
+            return
+        for p in base.glob("*/*"):
+            key = p.relative_to(self.root).as_posix()
+            if _KEY_RE.match(key):
+                try:
+                    yield key, p.stat().st_mtime
+                except OSError:
+                    continue
+
     def sweep_temp(self, *, older_than_s: float = 3600.0) -> int:
         """Delete `.tmp-*` files left by killed writers (older than `older_than_s` seconds,
         so a write in progress is kept); returns how many were removed."""
@@ -317,6 +333,18 @@ class WritableS3Origin(S3Origin):
         except (ClientError, BotoCoreError) as exc:
             raise OriginUnavailable("S3 origin delete failed") from exc
         return True
+
+    def list_originals(self) -> Iterator[tuple[str, float]]:
+        """See `WritableOrigin.list_originals` (`ListObjectsV2` pages)."""
+        start = self.location.key(f"{ORIGINALS_PREFIX}/")
+        cut = len(self.location.prefix) + 1 if self.location.prefix else 0
+        with _origin_errors():
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.location.bucket, Prefix=start)
+            for page in pages:
+                for obj in page.get("Contents", ()):
+                    key = obj["Key"][cut:]
+                    if _KEY_RE.match(key):
+                        yield key, obj["LastModified"].timestamp()
 
     def rename(self, from_key: str, to_key: str) -> None:
         """See `WritableOrigin.rename` (`CopyObject`, then `DeleteObject`)."""

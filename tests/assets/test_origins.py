@@ -230,3 +230,19 @@ def test_cache_version_changes_on_every_kind_of_change(catalogue) -> None:
         cv = catalogue.get("upload", "cv").cache_version
         assert cv not in seen
         seen.add(cv)
+
+
+def test_sweep_orphans_keeps_referenced_and_recent(origin, catalogue) -> None:
+    from edge.assets.originals import sweep_orphans
+
+    with PHOTO_A.open("rb") as fh:
+        live = store_original(origin, catalogue, draft_for(PHOTO_A, "o/live"), fh).record
+    orphan = original_key(new_version_id(), "jpg")  # written, then "crashed" before publish
+    origin.put_bytes(orphan, PHOTO_B.read_bytes())
+    keys = {k for k, _ in origin.list_originals()}
+    assert keys == {key_of(live), orphan}
+    assert sweep_orphans(origin, catalogue) == []  # too recent: it may be an upload in flight
+    assert sweep_orphans(origin, catalogue, older_than_s=-60, dry_run=True) == [orphan]
+    assert origin.exists(orphan)
+    assert sweep_orphans(origin, catalogue, older_than_s=-60) == [orphan]
+    assert not origin.exists(orphan) and origin.exists(key_of(live))
