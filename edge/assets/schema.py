@@ -57,6 +57,8 @@ assets = sa.Table(
     sa.Column("placeholder", sa.Boolean, nullable=False),
     sa.Column("extra", JSONType, nullable=False),
     sa.UniqueConstraint("type", "public_id", name="uq_assets_type_public_id"),
+    # prefix searches (`LIKE 'folder/%'`) use it on PostgreSQL whatever the database collation
+    sa.Index("ix_assets_public_id_prefix", "public_id", postgresql_ops={"public_id": "text_pattern_ops"}),
     sqlite_autoincrement=True,
 )
 

@@ -841,6 +841,7 @@ def _make_engine(location: str, *, busy_timeout_s: float, pool_size: int) -> sa.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA case_sensitive_like=ON")  # prefixes match as on PostgreSQL
             cur.close()
 
         @event.listens_for(engine, "begin")

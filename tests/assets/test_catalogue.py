@@ -90,6 +90,7 @@ def test_list_filters_and_cursor(catalogue) -> None:
         more, cur = catalogue.list(type="upload", prefix="f/", max_results=3, direction="asc", cursor=cur)
         pages += [p.public_id for p in more]
     assert pages == ids[:7]  # `_` in "f_x" is not a wildcard; private one filtered by type
+    assert catalogue.list(prefix="F/")[0] == [] and catalogue.list(prefix="G/")[0] == []  # case-sensitive
     desc, _ = catalogue.list(type="upload", prefix="f/", max_results=500)
     assert [r.public_id for r in desc] == ids[:7][::-1]
     tagged, cur = catalogue.list(tag="even", max_results=500)

@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("type", "public_id", name="uq_assets_type_public_id"),
         sqlite_autoincrement=True,
     )
+    op.create_index("ix_assets_public_id_prefix", "assets", ["public_id"],
+                    postgresql_ops={"public_id": "text_pattern_ops"})
     op.create_table(
         "asset_versions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
