@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
@@ -386,12 +386,47 @@ def _moderation(value: Any) -> list[dict[str, str]] | None:
 # ---- the file ------------------------------------------------------------------------------
 @dataclass
 class Incoming:
-    """The uploaded original: `data` (bytes), `filename` (original name without folders, ''
-    when none), where it came from (`origin`: part, url, data_uri, base64)."""
+    """The uploaded original: `file` (a seekable binary file: the spooled multipart part,
+    so a large upload is not held in memory unless analysis or a conversion needs all of
+    its bytes), `size` (bytes), `filename` (original name without folders, '' when none),
+    where it came from (`origin`: part, url, data_uri, base64, chunks).  Blocking methods."""
 
-    data: bytes
+    file: BinaryIO
+    size: int
     filename: str
     origin: str
+
+    @classmethod
+    def of_bytes(cls, data: bytes, filename: str, origin: str) -> "Incoming":
+        return cls(io.BytesIO(data), len(data), filename, origin)
+
+    def head(self, n: int) -> bytes:
+        """The first `n` bytes."""
+        self.file.seek(0)
+        return self.file.read(n)
+
+    def tail(self, n: int) -> bytes:
+        """The last `n` bytes (fewer for a small file)."""
+        self.file.seek(max(0, self.size - n))
+        return self.file.read(n)
+
+    def read(self) -> bytes:
+        """All bytes (in memory: only for analysis, conversions and full validation)."""
+        self.file.seek(0)
+        return self.file.read()
+
+    def md5(self) -> str:
+        """Hex MD5 of the bytes (the `etag`), read in 1 MiB chunks."""
+        h = hashlib.md5()
+        self.file.seek(0)
+        for chunk in iter(lambda: self.file.read(1024 * 1024), b""):
+            h.update(chunk)
+        return h.hexdigest()
+
+    def rewound(self) -> BinaryIO:
+        """The file positioned at its start (to store it)."""
+        self.file.seek(0)
+        return self.file
 
 
 def _filename_base(name: str) -> str:
@@ -405,9 +440,10 @@ def _resolve_file(ctx: ApiContext, body: Body) -> Incoming:
     (missing, unreadable, remote failure), 413 (too large)."""
     if body.file_part is not None:
         part = body.file_part
-        data = part.read()
+        part.file.seek(0, os.SEEK_END)
+        size = part.file.tell()
         name = part.filename if part.filename not in ("file", "stream", "blob") else ""
-        return Incoming(data, _filename_base(name), "part")
+        return Incoming(part.file, size, _filename_base(name), "part")
     value = body.params.get("file")
     if isinstance(value, list):
         raise ApiError(400, "Invalid file - several values")
@@ -419,14 +455,14 @@ def _resolve_file(ctx: ApiContext, body: Body) -> Incoming:
         if m is None:
             raise ApiError(400, "Invalid file - malformed data URI")
         data = _b64decode(m.group(3))
-        return Incoming(data, "", "data_uri")
+        return Incoming.of_bytes(data, "", "data_uri")
     scheme = text.split(":", 1)[0].lower() if ":" in text[:10] else ""
     if scheme in ("http", "https"):
-        return Incoming(_fetch(ctx, text), _filename_base(urlsplit(text).path), "url")
+        return Incoming.of_bytes(_fetch(ctx, text), _filename_base(urlsplit(text).path), "url")
     if scheme in ("ftp", "s3", "gs", "file"):
         raise ApiError(400, f"Error in loading {text[:200]} - Edge fetches http(s) URLs only")
     if _B64.match(text[:4096]) and len(text) >= 8 and len(re.sub(r"\s+", "", text)) % 4 == 0:
-        return Incoming(_b64decode(text), "", "base64")
+        return Incoming.of_bytes(_b64decode(text), "", "base64")
     raise ApiError(400, "Invalid file - not a file part, http(s) URL, data URI or base64 text")
 
 
@@ -488,14 +524,18 @@ class ChunkedUpload:
 
     def add(self, incoming: Incoming) -> Incoming | None:
         """Blocking: store this chunk; the whole file once every byte arrived, else None."""
-        if len(incoming.data) != self.end - self.start + 1:
-            raise ApiError(400, f"Chunk size {len(incoming.data)} does not match Content-Range "
+        if incoming.size != self.end - self.start + 1:
+            raise ApiError(400, f"Chunk size {incoming.size} does not match Content-Range "
                                 f"{self.start}-{self.end}")
         self.folder.mkdir(parents=True, exist_ok=True)
         part = self.folder / f"{self.upload_id}.part"
         fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
+        incoming.file.seek(0)
         try:
-            os.pwrite(fd, incoming.data, self.start)
+            offset = self.start
+            for chunk in iter(lambda: incoming.file.read(1024 * 1024), b""):
+                os.pwrite(fd, chunk, offset)
+                offset += len(chunk)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -511,13 +551,13 @@ class ChunkedUpload:
             covered = max(covered, b + 1)
         if covered < self.total:
             return None
-        data = part.read_bytes()[: self.total]
+        whole = open(part, "rb")  # noqa: SIM115 - closed by the caller (Incoming.file)
         for marker in self.folder.glob(f"{self.upload_id}.*"):
             try:
-                marker.unlink()
+                marker.unlink()  # the open handle keeps the assembled file readable
             except OSError:
                 pass
-        return Incoming(data, incoming.filename, "chunks")
+        return Incoming(whole, self.total, incoming.filename, "chunks")
 
 
 @dataclass
@@ -543,7 +583,11 @@ def _complete(data: bytes, fmt: str) -> bool:
     return False
 
 
-def probe_image(data: bytes, limits: Any) -> Probe:
+#: Bytes read for the header of a JPEG/PNG (EXIF and most ICC profiles fit; else all is read).
+_HEAD_BYTES = 256 * 1024
+
+
+def probe_image(incoming: "Incoming | bytes", limits: Any) -> Probe:
     """Blocking: validate `data` as an image Edge can store and render: header, limits
     (`edge.render.limits.Limits`: bytes, pixels, frames), then either the structural end
     check of `_complete` (JPEG/PNG/GIF, microseconds) or a full strict decode of the first
@@ -554,19 +598,34 @@ def probe_image(data: bytes, limits: Any) -> Probe:
     from edge.render.errors import RenderError  # noqa: PLC0415 - render loads pyvips
     from edge.render.source import check_limits, decode, read_header
 
-    if not data:
+    if isinstance(incoming, bytes):
+        incoming = Incoming.of_bytes(incoming, "", "bytes")
+    if incoming.size == 0:
         raise ApiError(400, "Invalid image file - empty file")
-    try:
-        header = read_header(data)
-    except RenderError:
-        raise ApiError(400, "Invalid image file - not an image, corrupt or unsupported format") from None
+    data: bytes | None = None
+    header = None
+    if incoming.size > _HEAD_BYTES:  # JPEG/PNG headers come first: no need to read it all
+        try:
+            header = read_header(incoming.head(_HEAD_BYTES))
+        except RenderError:
+            header = None
+        if header is not None and header.format not in ("jpg", "png"):
+            header = None  # GIF frame counts, TIFF pages ... need the whole file
+    if header is None:
+        data = incoming.read()
+        try:
+            header = read_header(data)
+        except RenderError:
+            raise ApiError(400, "Invalid image file - not an image, corrupt or unsupported format") from None
     if header.format not in STORABLE_FORMATS:
         raise ApiError(400, f"File format not allowed - {header.format}")
     try:
-        check_limits(header, limits, frames=header.frames, source_bytes=len(data))
+        check_limits(header, limits, frames=header.frames, source_bytes=incoming.size)
     except RenderError as exc:
         raise ApiError(413 if "file too large" in str(exc) else 400, f"Invalid image file - {exc}") from None
-    if not _complete(data, header.format):
+    if not _complete(incoming.tail(64 * 1024), header.format):
+        if data is None:
+            data = incoming.read()
         scale = _PROBE_PX / max(header.width, header.height, 1)
         size = (max(1, round(header.width * min(1.0, scale))), max(1, round(header.height * min(1.0, scale))))
         try:
@@ -875,15 +934,18 @@ class UploadApi:
             p = UploadParams.parse(params, signed=auth.signed)
             areq = self._analysis_request(params)
             incoming = await self._io(_resolve_file, self.ctx, body)
+            if "content-range" in request.headers:
+                chunks = ChunkedUpload.from_headers(request.headers, self.ctx)
+                incoming = await self._io(chunks.add, incoming)
+                if incoming is None:  # more chunks to come
+                    return json_response({"done": False, "upload_id": chunks.upload_id,
+                                          "public_id": p.public_id or ""}, request)
+            try:
+                result = await self._ingest(request, incoming, p, areq, auth, _jsonable(params))
+            finally:
+                incoming.file.close()
         finally:
             body.close()
-        if "content-range" in request.headers:
-            chunks = ChunkedUpload.from_headers(request.headers, self.ctx)
-            incoming = await self._io(chunks.add, incoming)
-            if incoming is None:  # more chunks to come
-                return json_response({"done": False, "upload_id": chunks.upload_id,
-                                      "public_id": p.public_id or ""}, request)
-        result = await self._ingest(request, incoming, p, areq, auth, _jsonable(params))
         return json_response(result, request)
 
     async def _ingest(self, request: Request, incoming: Incoming, p: UploadParams, areq: Any,
@@ -891,20 +953,20 @@ class UploadApi:
         from edge.assets.catalogue import AssetDraft, new_version_id  # noqa: PLC0415
 
         ctx = self.ctx
-        data = incoming.data
-        probe = await self._io(probe_image, data, ctx.deriver.limits)
+        probe = await self._io(probe_image, incoming, ctx.deriver.limits)
         if p.allowed_formats and probe.format not in p.allowed_formats:
             raise ApiError(400, "File format not allowed")
         if p.transformation or (p.format and p.format != probe.format):
-            data = await self._io(self._transform_incoming, data, p)
-            probe = await self._io(probe_image, data, ctx.deriver.limits)
+            converted = await self._io(self._transform_incoming, await self._io(incoming.read), p)
+            incoming = Incoming.of_bytes(converted, incoming.filename, incoming.origin)
+            probe = await self._io(probe_image, incoming, ctx.deriver.limits)
         public_id = self._public_id_for(p, incoming)
         if p.eager:  # syntax checked before anything is stored
             self._eager_requests(_Stub(p.delivery_type, public_id, probe.format), p.eager)
         version_id = new_version_id()
         analysis: dict[str, Any] = {}
         if self._wants_analysis(areq) and not p.is_async:
-            analysis = await self._io(self._analyze, data, areq, public_id, version_id)
+            analysis = await self._io(self._analyze, await self._io(incoming.read), areq, public_id, version_id)
         auto_tags = list(analysis.pop("tags", []) or [])
         original_filename = None
         if not p.discard_original_filename:
@@ -920,7 +982,7 @@ class UploadApi:
             display = original_filename
         draft = AssetDraft(
             type=p.delivery_type, public_id=public_id, version_id=version_id, format=probe.format,
-            width=probe.width, height=probe.height, bytes=len(data), etag=hashlib.md5(data).hexdigest(),
+            width=probe.width, height=probe.height, bytes=incoming.size, etag=await self._io(incoming.md5),
             pages=probe.pages, tags=tags, context=p.context, metadata=p.metadata,
             coordinates_custom=[list(b) for b in areq.custom_coordinates] if areq.custom_coordinates is not None else None,
             coordinates_faces=[list(b) for b in faces] if faces is not None else None,
@@ -930,8 +992,8 @@ class UploadApi:
         )
         from edge.assets.originals import store_original  # noqa: PLC0415
 
-        pub = await self._io(store_original, ctx.store, ctx.catalogue, draft, io.BytesIO(data),
-                             overwrite=p.overwrite, backup=p.backup)
+        pub = await self._io(lambda: store_original(ctx.store, ctx.catalogue, draft, incoming.rewound(),
+                                                    overwrite=p.overwrite, backup=p.backup))
         if pub.existing:
             out = resource_json(ctx, pub.record, api_key=auth.api_key or None, algorithm=auth.algorithm)
             out["existing"] = True
