@@ -19,7 +19,7 @@ def words(result: dict) -> list[str]:
 
 def test_street_sign_names_both_streets(image_bytes):
     result = ocr(image_bytes("signage_street_sign_coco_000250.jpg"))
-    found = {w.upper() for w in words(result)}
+    found = " ".join(words(result)).upper()
     assert "GREENWICH" in found and "VESEY" in found
     full = result["textAnnotations"][0]
     assert "GREENWICH" in full["description"] and full["locale"] == "und"
@@ -27,9 +27,9 @@ def test_street_sign_names_both_streets(image_bytes):
     for ann in result["textAnnotations"][1:]:
         xs = [v["x"] for v in ann["boundingPoly"]["vertices"]]
         assert len(xs) == 4 and all(0 <= x <= 640 for x in xs)
-        if ann["description"] == "GREENWICH":
+        if "GREENWICH" in ann["description"].upper():
             assert max(xs) < 330
-        if ann["description"] == "VESEY":
+        if "VESEY" in ann["description"].upper():
             assert min(xs) > 330
 
 
@@ -44,6 +44,12 @@ def test_scanned_page_reads_its_words(image_bytes):
     assert page["blocks"] and all(b["blockType"] == "TEXT" for b in page["blocks"])
     symbols = [s["text"] for b in page["blocks"] for p in b["paragraphs"] for w in p["words"] for s in w["symbols"]]
     assert "".join(symbols).startswith("Region-based")
+
+
+def test_logo_and_orientation_labels(image_bytes):
+    assert "adidas" in words(ocr(image_bytes("product_sneakers_white_bg.jpg")))
+    # the EXIF-rotated photo is read as displayed: its printed labels come out upright
+    assert {"top", "right", "bottom"} <= set(words(ocr(image_bytes("exif_orient6_waterfall.jpg"))))
 
 
 def test_no_text_no_annotations(image_bytes):
