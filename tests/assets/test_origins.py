@@ -246,3 +246,49 @@ def test_sweep_orphans_keeps_referenced_and_recent(origin, catalogue) -> None:
     assert origin.exists(orphan)
     assert sweep_orphans(origin, catalogue, older_than_s=-60) == [orphan]
     assert not origin.exists(orphan) and origin.exists(key_of(live))
+
+
+_SLOW_S3_WRITER = textwrap.dedent("""
+    import sys, time
+    from edge.storage import S3Location, WritableS3Origin, make_s3_client
+
+    class Slow:
+        def __init__(self, data): self.data, self.pos = data, 0
+        def read(self, n=-1):
+            n = len(self.data) if n is None or n < 0 else n
+            chunk = self.data[self.pos:self.pos + n]
+            self.pos += len(chunk)
+            if self.pos > 9 * 1024 * 1024:  # the first 8 MiB part is on its way: stall
+                print("half", flush=True)
+                time.sleep(120)
+            return chunk
+
+    endpoint, bucket, prefix, key, src = sys.argv[1:6]
+    data = open(src, "rb").read() * 12  # ~18 MB: a multipart upload
+    origin = WritableS3Origin(make_s3_client(endpoint), S3Location(bucket, prefix))
+    origin.put_file(key, Slow(data))
+    print("finished", flush=True)
+""")
+
+
+def test_s3_kill_9_mid_multipart_upload_leaves_no_object(s3_server) -> None:
+    prefix = f"k-{uuid.uuid4().hex[:8]}"
+    origin = WritableS3Origin(s3_server.client(), S3Location(s3_server.bucket, prefix))
+    key = original_key(new_version_id(), "jpg")
+    big = IMAGES / "large_5312x2988_seeding.jpg"
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_S3_WRITER, s3_server.endpoint, s3_server.bucket, prefix,
+                             key, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "half", proc.stderr.read()
+        time.sleep(0.5)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    assert not origin.exists(key)
+    with pytest.raises(AssetNotFound):
+        origin.load_key(key)
+    # and a complete multipart upload is readable whole
+    data = big.read_bytes() * 12
+    assert origin.put_file(key, io.BytesIO(data)) == len(data)
+    assert hashlib.md5(origin.load_key(key).data).hexdigest() == hashlib.md5(data).hexdigest()
