@@ -103,11 +103,22 @@ def start_pg(bin_dir: Path, *, timeout_s: float = 60.0) -> PgServer:
                            timeout=timeout_s + 10)
         if r.returncode == 0:
             server = PgServer(bin_dir=bin_dir, root=root, port=port, _prefix=prefix)
+            _watchdog(server)
             _wait_ready(server, timeout_s)
             return server
         last = (log.read_text(errors="replace")[-2000:] if log.exists() else "") + r.stderr
     shutil.rmtree(root, ignore_errors=True)
     raise RuntimeError(f"PostgreSQL did not start: {last}")
+
+
+def _watchdog(server: PgServer) -> None:
+    """A detached shell that stops the cluster and removes its directory once this test
+    process is gone, even when it was killed (atexit does not run then)."""
+    pg_ctl = " ".join([*server._prefix, str(server.bin_dir / "pg_ctl")])
+    script = (f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+              f"{pg_ctl} -D {server.root / 'data'} -m immediate -w stop >/dev/null 2>&1; rm -rf {server.root}")
+    subprocess.Popen(["sh", "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _wait_ready(server: PgServer, timeout_s: float) -> None:
