@@ -393,10 +393,12 @@ class Catalogue(Protocol):
 
     def delete(
         self, type: str, *, public_ids: Sequence[str] | None = None, prefix: str | None = None,
-        all: bool = False,
+        all: bool = False, limit: int | None = None,
     ) -> list[Removed]:
         """Delete assets of one delivery type given by exactly one of `public_ids`, `prefix`
         or `all=True`; returns what was deleted (public_ids not found are simply absent).
+        `limit` deletes at most that many (oldest first) so a huge prefix/all is done in
+        bounded batches (`partial` answers: call again while it returns `limit` items).
         Raises `ValueError` when no or several selectors are given."""
 
     # -- tags and context ------------------------------------------------------------------

@@ -498,7 +498,7 @@ class SqlCatalogue:
         return self._write(tx)
 
     def delete(self, type: str, *, public_ids: Sequence[str] | None = None, prefix: str | None = None,
-               all: bool = False) -> list[Removed]:
+               all: bool = False, limit: int | None = None) -> list[Removed]:
         """See `Catalogue.delete`."""
         given = sum(x for x in (public_ids is not None, prefix is not None, bool(all)))
         if given != 1:
@@ -514,6 +514,10 @@ class SqlCatalogue:
                 raise ValueError("prefix must not be empty")
             q = q.where(assets.c.public_id.like(_like_prefix(prefix), escape="\\"))
         q = q.order_by(assets.c.id)
+        if limit is not None:
+            if int(limit) < 1:
+                raise ValueError("limit must be >= 1")
+            q = q.limit(int(limit))
 
         def tx(conn: sa.Connection) -> list[Removed]:
             rows = conn.execute(self._lock(q)).all()
