@@ -9,6 +9,7 @@ assets/storage).  Routes (all under `/v1_1/<cloud>/`; another cloud name answers
   `image/explicit`, `image/destroy`, `image/rename`, `image/tags`, `image/context`, `delete_by_token`
   (`edge.api.upload`).
 * Admin API (HTTP Basic): the routes of `edge.api.admin.admin_routes(ctx)`.
+* Analyze API v2 (HTTP Basic, issue 12): `edge.api.analyze.analyze_routes(ctx)`, under `/v2/`.
 """
 
 from __future__ import annotations
@@ -78,4 +79,7 @@ def api_router(ctx: ApiContext) -> Router:
             raise
     else:
         routes += list(admin_routes(ctx))
+    from edge.api.analyze import analyze_routes  # noqa: PLC0415 - issue 12: Analyze API v2
+
+    routes += list(analyze_routes(ctx))
     return Router(routes=routes)

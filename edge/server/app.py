@@ -122,7 +122,9 @@ def create_app(
         webhooks=WebhookSender(settings.api_secret, attempts=settings.webhook_attempts,
                                allow_private=settings.fetch_allow_private),
         jobs=jobs_for(catalogue),
-        extra={"webhook_attempts": settings.webhook_attempts, "chunk_dir": _chunk_dir(settings)},
+        extra={"webhook_attempts": settings.webhook_attempts, "chunk_dir": _chunk_dir(settings),
+               # issue 12: Analyze API settings (edge.api.analyze reads them)
+               "analyze": {k: v for k, v in vars(settings).items() if k.startswith("analyze_")}},
     )
 
     async def healthz(_: Request) -> Response:

@@ -31,6 +31,12 @@ environment variable (flag wins over environment, environment over the default).
 | public_url | `--public-url` / `EDGE_PUBLIC_URL` | '' | base URL of `url`/`secure_url` in API answers (`https://img.example.com`); '' = `http://<host>:<port>` |
 | notification_url | `--notification-url` / `EDGE_NOTIFICATION_URL` | '' | global webhook URL: every upload notification also goes there |
 | webhook_attempts | `--webhook-attempts` / `EDGE_WEBHOOK_ATTEMPTS` | 5 | webhook deliveries tried (exponential backoff from 1 s) before giving up |
+| analyze_task_ttl_s | `--analyze-task-ttl-s` / `EDGE_ANALYZE_TASK_TTL_S` | 86400 | seconds an Analyze API task and its result are kept (issue 12) |
+| analyze_rate_limit | `--analyze-rate-limit` / `EDGE_ANALYZE_RATE_LIMIT` | 0 | Analyze API requests per API key per window; 429 above (0: off) |
+| analyze_rate_window_s | `--analyze-rate-window-s` / `EDGE_ANALYZE_RATE_WINDOW_S` | 3600 | rate-limit window, s |
+| analyze_cache_entries | `--analyze-cache-entries` / `EDGE_ANALYZE_CACHE_ENTRIES` | 512 | analysis results of uri sources kept in memory per worker |
+| analyze_max_source_mb | `--analyze-max-source-mb` / `EDGE_ANALYZE_MAX_SOURCE_MB` | 0 | largest source read, MiB (0: max_upload_mb) |
+| analyze_max_megapixels | `--analyze-max-megapixels` / `EDGE_ANALYZE_MAX_MEGAPIXELS` | 100 | largest source decoded, megapixels |
 """
 
 from __future__ import annotations
@@ -73,6 +79,13 @@ HELP = {
     "public_url": "base URL of url/secure_url in API answers ('' = http://host:port)",
     "notification_url": "global webhook URL for upload notifications",
     "webhook_attempts": "webhook deliveries tried before giving up",
+    # issue 12: Analyze API
+    "analyze_task_ttl_s": "seconds an Analyze API task and its result are kept",
+    "analyze_rate_limit": "Analyze API requests per API key per window (0: no limit)",
+    "analyze_rate_window_s": "length of the Analyze API rate-limit window, s",
+    "analyze_cache_entries": "analysis results of uri sources kept in memory per worker",
+    "analyze_max_source_mb": "largest source the Analyze API reads, MiB (0: max_upload_mb)",
+    "analyze_max_megapixels": "largest source the Analyze API decodes, megapixels",
 }
 
 
@@ -126,6 +139,13 @@ class Settings:
     public_url: str = ""
     notification_url: str = ""
     webhook_attempts: int = 5
+    # issue 12: Analyze API (help texts in HELP)
+    analyze_task_ttl_s: int = 86400
+    analyze_rate_limit: int = 0
+    analyze_rate_window_s: int = 3600
+    analyze_cache_entries: int = 512
+    analyze_max_source_mb: int = 0
+    analyze_max_megapixels: int = 100
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------
