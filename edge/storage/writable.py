@@ -25,10 +25,10 @@ inside the origin's root (disk) or prefix (S3).  Consequences:
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import os
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -39,7 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from edge.storage.disk_origin import ORIGINALS_PREFIX, DiskOrigin
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.s3_origin import S3Origin, _origin_errors
-from edge.storage.s3util import is_missing
+from edge.storage.s3util import is_missing, make_s3_client, parse_s3_url
 from edge.storage.source import Source
 
 __all__ = [
@@ -171,8 +171,6 @@ class WritableDiskOrigin(DiskOrigin):
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> int:
         """See `WritableOrigin.put_bytes`."""
-        import io
-
         return self.put_file(key, io.BytesIO(data), content_type=content_type)
 
     def load_key(self, key: str) -> Source:
@@ -361,8 +359,6 @@ def writable_origin_from_location(location: str, *, s3_endpoint: str | None = No
     """`s3://bucket/prefix` -> `WritableS3Origin`; anything else a directory ->
     `WritableDiskOrigin`.  Both are also plain `Origin`s (hand-copied files keep working)."""
     if location.startswith("s3://"):
-        from edge.storage.s3util import make_s3_client, parse_s3_url
-
         client = s3_client or make_s3_client(s3_endpoint)
         return WritableS3Origin(client, parse_s3_url(location), max_bytes=max_bytes)
     return WritableDiskOrigin(location, max_bytes=max_bytes, fsync=fsync)
