@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     if server_cli is not None:
         server_cli.register(sub)
         _register_ingest(sub)  # issue 10
+    # issue 12: `edge analyze FILE|URL --model coco [--json]` (edge.api.analyze_cli)
+    from edge.api import analyze_cli
+
+    analyze_cli.register(sub)
     return parser
 
 
