@@ -240,10 +240,14 @@ def run_model(data: bytes, spec: ModelSpec, *, max_pixels: int = DEFAULT_MAX_PIX
     request = AnalysisRequest.from_params(spec.params)
     with _runs_lock:
         RUNS[spec.name] += 1
+    import pyvips
+
     try:
         out = analyze(data, request, asset_token=asset_token, focus=focus)
     except AnalysisError as exc:
         raise AnalysisError(f"Invalid image: {exc.message}") from None
+    except pyvips.Error as exc:  # pixels corrupt past what analyze() maps (a truncated PNG's rows)
+        raise AnalysisError(f"Invalid image: {str(exc).splitlines()[0][:200]}") from None
     analysis = spec.shape(out)
     analysis["edge_source"] = {"width": int(header.width), "height": int(header.height),
                                "format": header.format, "bytes": len(data)}
