@@ -5,7 +5,8 @@ One seam, two storages chosen by a location string (like the catalogue):
 * `sqlite:///path/jobs.db` (embedded default: a file beside the catalogue): huey's
   `SqliteHuey`.  Several server worker processes on one machine share the file; each runs an
   in-process consumer (threads), a job is taken by exactly one of them.
-* `postgresql://...`: huey's `SqlStorage` (peewee over psycopg 3) in the catalogue's database,
+* `postgresql://...`: huey's `SqlStorage` (peewee over psycopg 3) in the catalogue's database
+  (tables `edge_jobs_kv`, `edge_jobs_task`, `edge_jobs_schedule`, `edge_jobs_counter`),
   so every Edge node shares the queue; the dequeue is `SELECT ... FOR UPDATE SKIP LOCKED` +
   `DELETE` in one transaction, so a job is taken by exactly one node.
 
@@ -44,7 +45,7 @@ from typing import Any, Callable, Mapping
 
 from huey.constants import EmptyData
 
-__all__ = ["JobQueue", "Handler", "jobs_location_for"]
+__all__ = ["JobQueue", "Handler", "jobs_location_for", "JOB_TABLE_PREFIX"]
 
 log = logging.getLogger("edge.assets.jobs")
 
@@ -74,6 +75,30 @@ def jobs_location_for(catalogue_location: str) -> str:
     return catalogue_location
 
 
+#: Table-name prefix of the job queue's tables in a shared PostgreSQL database (huey's own
+#: names, `kv`/`task`/..., are too generic for a database the catalogue shares).
+JOB_TABLE_PREFIX = "edge_jobs_"
+
+
+def _storage_class() -> Any:
+    from huey.contrib.sql_huey import SqlStorage
+
+    class EdgeSqlStorage(SqlStorage):
+        """huey's SqlStorage with its four tables renamed `edge_jobs_<name>`."""
+
+        def create_models(self):  # type: ignore[no-untyped-def]
+            models = super().create_models()
+            for model in models:
+                model._meta.set_table_name(JOB_TABLE_PREFIX + model._meta.table_name)
+                for index in model._meta.indexes:  # indexes added by huey point at the old table
+                    if hasattr(index, "_table"):
+                        index._table = model._meta.table
+                        index._name = JOB_TABLE_PREFIX + index._name
+            return models
+
+    return EdgeSqlStorage
+
+
 def _make_huey(location: str, name: str) -> Any:
     if location.startswith("sqlite:"):
         from huey import SqliteHuey
@@ -84,7 +109,7 @@ def _make_huey(location: str, name: str) -> Any:
     if location.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")):
         from urllib.parse import unquote, urlsplit
 
-        from huey.contrib.sql_huey import SqlHuey
+        from huey import Huey
         from peewee import PostgresqlDatabase
 
         u = urlsplit(location.replace("postgresql+psycopg:", "postgresql:", 1))
@@ -93,7 +118,7 @@ def _make_huey(location: str, name: str) -> Any:
             user=unquote(u.username) if u.username else None,
             password=unquote(u.password) if u.password else None,
         )
-        return SqlHuey(name=name, database=db, results=False, utc=True)
+        return Huey(name=name, storage_class=_storage_class(), database=db, results=False, utc=True)
     raise ValueError(f"Unsupported job queue location {location!r}: use sqlite:///path or postgresql://...")
 
 

@@ -133,6 +133,23 @@ def test_two_nodes_share_jobs_each_runs_once(jobs_location: str) -> None:
     assert {node for node, _ in seen} == {"a", "b"}
 
 
+def test_postgresql_job_tables_are_prefixed(pg_server) -> None:
+    import psycopg
+
+    location = pg_server.new_database()
+    q = JobQueue(location)
+    q.register("x", lambda p: None)
+    q.enqueue("x", {})
+    q.close()
+    with psycopg.connect(location) as conn:
+        names = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        indexes = {r[0]: r[1] for r in conn.execute(
+            "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'")}
+    assert names == {"edge_jobs_kv", "edge_jobs_task", "edge_jobs_schedule", "edge_jobs_counter"}
+    assert all(t.startswith("edge_jobs_") for t in indexes.values()), indexes
+    assert any("priority" in n for n in indexes)  # huey's dequeue index came along
+
+
 def test_jobs_location_for() -> None:
     assert jobs_location_for("sqlite:////x/y/catalogue.db") == "sqlite:////x/y/jobs.db"
     assert jobs_location_for("postgresql://h/db") == "postgresql://h/db"
