@@ -19,715 +19,36 @@ and continues (analysis, eager, webhook) in the background; `eager_async` and
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hashlib
-import hmac
-import io
-import json
 import logging
-import os
 import re
 import secrets
-import string
-import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import timezone
-from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Callable, Mapping, Sequence
-from urllib.parse import quote, urlsplit
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from edge.api.auth import NON_SIGNABLE_TAG_PARAMS, UploadAuth, authenticate_upload, response_signature
+from edge.api.auth import NON_SIGNABLE_TAG_PARAMS, UploadAuth, authenticate_upload
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import Body, parse_bool, read_body, text_param
+from edge.api.incoming import ChunkedUpload, Incoming, filename_base, probe_image, resolve_file
+from edge.api.params import (
+    AUTH_PARAMS, CONTEXT_COMMANDS, CONTEXT_PARAMS, DESTROY_PARAMS, EXPLICIT_EXTRA, KNOWN_UPLOAD_PARAMS,
+    RENAME_PARAMS, TAG_COMMANDS, TAGS_PARAMS, EagerSpec, UploadParams, check_names, check_public_id,
+    delivery_type_param, parse_context, parse_tags, preset_params, random_public_id, split_list, url_param,
+)
+from edge.api.resources import delivery_url, make_delete_token, read_delete_token, resource_json
 from edge.api.router import ApiContext
 from edge.derive import FixedHints, target_of
-from edge.storage import AssetNotFound, FetchDenied, OriginUnavailable, SourceTooLarge, StorageError
+from edge.storage import StorageError
 from edge.storage.writable import original_key
 
-__all__ = [
-    "upload_routes", "UploadParams", "parse_context", "random_public_id", "resource_json",
-    "KNOWN_UPLOAD_PARAMS", "REFUSED_PARAMS", "make_delete_token", "read_delete_token",
-]
+#: `parse_context`, `resource_json`, `delivery_url`, `probe_image` are re-exported (Admin API, bench).
+__all__ = ["upload_routes", "UploadApi", "parse_context", "resource_json", "delivery_url", "probe_image"]
 
 log = logging.getLogger("edge.api")
-
-_ALNUM = string.ascii_lowercase + string.digits
-#: Formats an upload may store (raster formats the renderer reads; SVG is refused: it can
-#: reference external resources and carry scripts).
-STORABLE_FORMATS = frozenset({"jpg", "png", "webp", "gif", "tiff", "heic", "avif", "jp2"})
-#: Validation decode size, px on the longer side (shrink-on-load: the whole file is read).
-_PROBE_PX = 64
-DELETE_TOKEN_TTL_S = 600
-_DATA_URI = re.compile(r"^data:([\w-]+/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*);base64,([a-zA-Z0-9/+\n\r=_-]+)$", re.S)
-_B64 = re.compile(r"^[A-Za-z0-9+/\r\n]+={0,2}\s*$")
-
-#: Parameters always allowed on signed Upload API calls (authentication and routing).
-_AUTH_PARAMS = frozenset({"timestamp", "api_key", "signature", "signature_algorithm", "cloud_name",
-                          "resource_type", "upload_preset", "batch_id", "source", "unsigned"})
-#: Upload parameters Edge honours (spec §1.2); analysis ones are read by `edge.analysis`.
-_ANALYSIS_PARAMS = frozenset({
-    "colors", "phash", "faces", "coordinates", "image_metadata", "media_metadata", "exif",
-    "quality_analysis", "accessibility_analysis", "pages", "cinemagraph_analysis", "detection",
-    "auto_tagging", "categorization", "ocr", "face_coordinates", "custom_coordinates",
-})
-KNOWN_UPLOAD_PARAMS = _AUTH_PARAMS | _ANALYSIS_PARAMS | frozenset({
-    "file", "public_id", "folder", "asset_folder", "public_id_prefix",
-    "use_asset_folder_as_public_id_prefix", "display_name", "use_filename_as_display_name",
-    "use_filename", "unique_filename", "filename_override", "discard_original_filename",
-    "overwrite", "type", "tags", "context", "metadata", "regions", "eager", "eager_async",
-    "eager_notification_url", "transformation", "format", "allowed_formats", "notification_url",
-    "async", "moderation", "return_delete_token", "backup", "invalidate", "access_mode",
-    "access_control", "headers", "quality_override",
-})
-#: Parameters answered with a 400 (reason given): Edge cannot honour them.
-REFUSED_PARAMS = {
-    "eval": "Edge never executes JavaScript (eval)",
-    "on_success": "Edge never executes JavaScript (on_success)",
-    "proxy": "Edge fetches remote files directly, not through a proxy",
-    "callback": "Edge answers cross-origin requests directly; callback is not supported",
-    "responsive_breakpoints": "responsive_breakpoints is not supported by Edge",
-    "unique_display_name": "unique_display_name is not supported by Edge",
-    "background_removal": "Edge does not support the background_removal add-on",
-    "raw_convert": "Edge does not support the raw_convert add-on",
-    "similarity_search": "Edge does not support similarity_search",
-    "visual_search": "Edge does not support visual_search",
-    "auto_chaptering": "Edge does not support auto_chaptering (video only)",
-    "auto_transcription": "Edge does not support auto_transcription (video only)",
-    "manifest_transformation": "manifest_transformation is not supported by Edge",
-    "manifest_json": "manifest_json is not supported by Edge",
-    "template": "template is not supported by Edge",
-    "template_vars": "template_vars is not supported by Edge",
-}
-_EXPLICIT_EXTRA = frozenset({"public_id", "type"})
-_DESTROY_PARAMS = _AUTH_PARAMS | frozenset({"public_id", "type", "invalidate", "notification_url"})
-_RENAME_PARAMS = _AUTH_PARAMS | frozenset({"from_public_id", "to_public_id", "type", "to_type", "overwrite",
-                                           "invalidate", "context", "metadata", "notification_url"})
-_TAGS_PARAMS = _AUTH_PARAMS | frozenset({"tag", "public_ids", "command", "type", "notification_url"})
-_CONTEXT_PARAMS = _AUTH_PARAMS | frozenset({"context", "public_ids", "command", "type", "notification_url"})
-_TAG_COMMANDS = frozenset({"add", "remove", "replace", "remove_all", "set_exclusive"})
-_CONTEXT_COMMANDS = frozenset({"add", "remove_all", "remove"})
-_DELIVERY_TYPES = frozenset({"upload", "private", "authenticated"})
-
-
-# ---- parameter parsing ---------------------------------------------------------------------
-def random_public_id(n: int = 20) -> str:
-    """A random public_id: `n` lowercase letters and digits (Cloudinary's form, spec §1.2)."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(n))
-
-
-def _check_public_id(value: str, name: str = "public_id") -> str:
-    """A public_id as stored: no leading/trailing `/`, no empty, `.` or `..` segment, no
-    control characters, at most 255 characters.  Raises ApiError(400)."""
-    v = value.strip()
-    if not v:
-        raise ApiError(400, f"Invalid {name} - empty")
-    if len(v) > 255:
-        raise ApiError(400, f"Invalid {name} - longer than 255 characters")
-    if any(ord(c) < 32 or c in "\\\x7f" for c in v):
-        raise ApiError(400, f"Invalid {name} - control characters or backslash")
-    parts = v.split("/")
-    if any(p in ("", ".", "..") for p in parts) or parts[0] == ".edge-originals":
-        raise ApiError(400, f"Invalid {name} - {v[:80]}")
-    return v
-
-
-def _unescape_split(text: str, sep: str) -> list[str]:
-    """Split `text` at unescaped `sep` (`\\` escapes the next character)."""
-    out, cur, i = [], [], 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            cur.append(c + text[i + 1])
-            i += 2
-            continue
-        if c == sep:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-        i += 1
-    out.append("".join(cur))
-    return out
-
-
-def parse_context(value: Any, name: str = "context") -> dict[str, str]:
-    """Context/metadata wire form `k=v|k2=v2` (`\\=` and `\\|` escape those characters inside
-    values; JSON-encoded list values kept as their text) or a JSON object -> `{key: value}`.
-    Raises ApiError(400) for an entry without `=` or an empty key."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
-    text = ",".join(value) if isinstance(value, list) else str(value)
-    if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise ApiError(400, f"Invalid {name} - not a JSON object or k=v|k2=v2") from None
-        if isinstance(data, dict):
-            return parse_context(data, name)
-    out: dict[str, str] = {}
-    for item in _unescape_split(text, "|"):
-        if not item:
-            continue
-        pieces = _unescape_split(item, "=")
-        if len(pieces) < 2 or not pieces[0].strip():
-            raise ApiError(400, f"Invalid {name} - expected key=value, got {item[:60]!r}")
-        key = pieces[0].strip().replace("\\=", "=").replace("\\|", "|")
-        val = "=".join(pieces[1:]).replace("\\=", "=").replace("\\|", "|")
-        out[key] = val
-    return out
-
-
-def _list(value: Any) -> list[str]:
-    """A comma list (`a,b`) or list of strings -> stripped non-empty items, order kept."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else str(value).split(",")
-    out: list[str] = []
-    for item in items:
-        for v in (item if isinstance(item, list) else [item]):
-            v = str(v).strip()
-            if v and v not in out:
-                out.append(v)
-    return out
-
-
-def _tags(value: Any) -> list[str]:
-    tags = _list(value)
-    for t in tags:
-        if len(t) > 255 or any(ord(c) < 32 for c in t):
-            raise ApiError(400, f"Invalid tag - {t[:60]!r}")
-    return tags
-
-
-def _preset_params(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """A preset's settings as wire parameters (booleans as `1`/`0`, lists joined)."""
-    out: dict[str, Any] = {}
-    for key, value in settings.items():
-        if key in ("name", "unsigned", "disallow_public_id") or value is None:
-            continue
-        if isinstance(value, bool):
-            out[key] = "1" if value else "0"
-        elif isinstance(value, (int, float)):
-            out[key] = str(value)
-        elif isinstance(value, list) and key == "eager":
-            out[key] = "|".join(str(v) for v in value)
-        else:
-            out[key] = value
-    return out
-
-
-def _check_names(params: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    for key in params:
-        if key in REFUSED_PARAMS:
-            raise ApiError(400, REFUSED_PARAMS[key])
-        if key not in allowed:
-            raise ApiError(400, f"Unknown parameter - {key[:64]}")
-
-
-def _delivery_type(params: Mapping[str, Any], name: str = "type") -> str:
-    value = text_param(params, name).strip() or "upload"
-    if value not in _DELIVERY_TYPES:
-        raise ApiError(400, f"Invalid {name} - {value[:40]} (upload, private or authenticated)")
-    return value
-
-
-@dataclass
-class EagerSpec:
-    """One eager derivative: `transformation` (as requested, without `/ext`), `ext` ('' for
-    the original's format)."""
-
-    transformation: str
-    ext: str = ""
-
-
-def _parse_eager(value: Any) -> list[EagerSpec]:
-    """`t1|t2`, each `transformation[/ext]` (the SDK's wire form), or a list of those."""
-    items = value if isinstance(value, list) else _unescape_split(str(value or ""), "|")
-    out = []
-    for item in items:
-        item = str(item).strip()
-        if not item:
-            continue
-        trans, ext = item, ""
-        last = item.rsplit("/", 1)
-        if len(last) == 2 and re.fullmatch(r"[a-z0-9]{2,5}", last[1]) and "_" not in last[1]:
-            trans, ext = last[0], last[1]
-        elif re.fullmatch(r"[a-z0-9]{2,5}", item) and "_" not in item:  # `/webp` alone
-            trans, ext = "", item
-        out.append(EagerSpec(trans, "jpg" if ext == "jpeg" else ext))
-    if len(out) > 20:
-        raise ApiError(400, "Too many eager transformations (max 20)")
-    return out
-
-
-@dataclass
-class UploadParams:
-    """The parsed parameters of an upload or explicit call (see spec §1.2)."""
-
-    delivery_type: str = "upload"
-    public_id: str | None = None
-    folder: str = ""
-    asset_folder: str | None = None
-    public_id_prefix: str = ""
-    use_asset_folder_prefix: bool = False
-    display_name: str | None = None
-    use_filename_as_display_name: bool = False
-    use_filename: bool = False
-    unique_filename: bool = True
-    filename_override: str | None = None
-    discard_original_filename: bool = False
-    overwrite: bool = True
-    tags: list[str] | None = None
-    context: dict[str, str] | None = None
-    metadata: dict[str, Any] | None = None
-    eager: list[EagerSpec] = field(default_factory=list)
-    eager_async: bool = False
-    eager_notification_url: str = ""
-    transformation: str = ""
-    format: str = ""
-    allowed_formats: list[str] = field(default_factory=list)
-    notification_url: str = ""
-    is_async: bool = False
-    moderation: list[dict[str, str]] | None = None
-    return_delete_token: bool = False
-    backup: bool = False
-    invalidate: bool = False
-    access_mode: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    batch_id: str = ""
-
-    @classmethod
-    def parse(cls, params: Mapping[str, Any], *, signed: bool) -> "UploadParams":
-        """Read and check every parameter; raises ApiError(400) naming a bad one."""
-        b = lambda name, default=False: parse_bool(params.get(name), name, default)  # noqa: E731
-        p = cls(delivery_type=_delivery_type(params))
-        pid = text_param(params, "public_id").strip()
-        p.public_id = _check_public_id(pid) if pid else None
-        p.folder = text_param(params, "folder").strip().strip("/")
-        if p.folder:
-            _check_public_id(p.folder, "folder")
-        if "asset_folder" in params:
-            p.asset_folder = text_param(params, "asset_folder").strip().strip("/")
-        p.public_id_prefix = text_param(params, "public_id_prefix").strip().strip("/")
-        if p.public_id_prefix:
-            _check_public_id(p.public_id_prefix, "public_id_prefix")
-        p.use_asset_folder_prefix = b("use_asset_folder_as_public_id_prefix")
-        if "display_name" in params:
-            p.display_name = text_param(params, "display_name").strip()
-        p.use_filename_as_display_name = b("use_filename_as_display_name")
-        p.use_filename = b("use_filename")
-        p.unique_filename = b("unique_filename", True)
-        if "filename_override" in params:
-            p.filename_override = text_param(params, "filename_override").strip()
-        p.discard_original_filename = b("discard_original_filename")
-        p.overwrite = b("overwrite", signed)
-        if "tags" in params:
-            p.tags = _tags(params.get("tags"))
-        if "context" in params:
-            p.context = parse_context(params.get("context"))
-        if "metadata" in params:
-            p.metadata = parse_context(params.get("metadata"), "metadata")
-        p.eager = _parse_eager(params.get("eager"))
-        p.eager_async = b("eager_async")
-        p.eager_notification_url = _url_param(params, "eager_notification_url")
-        p.transformation = text_param(params, "transformation").strip().strip("/")
-        fmt = text_param(params, "format").strip().lower().lstrip(".")
-        p.format = "jpg" if fmt == "jpeg" else fmt
-        if p.format and p.format not in STORABLE_FORMATS:
-            raise ApiError(400, f"Invalid format - {fmt[:20]}")
-        p.allowed_formats = ["jpg" if f == "jpeg" else f for f in _list(params.get("allowed_formats"))]
-        p.notification_url = _url_param(params, "notification_url")
-        p.is_async = b("async")
-        p.moderation = _moderation(params.get("moderation"))
-        p.return_delete_token = b("return_delete_token")
-        p.backup = b("backup")
-        p.invalidate = b("invalidate")
-        if "access_mode" in params:
-            mode = text_param(params, "access_mode").strip()
-            if mode not in ("public", "authenticated"):
-                raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public or authenticated)")
-            p.access_mode = mode
-        for key in ("regions", "access_control", "headers", "quality_override"):
-            if key in params:
-                p.extra[key] = params[key]
-        p.batch_id = text_param(params, "batch_id").strip()[:128]
-        return p
-
-
-def _url_param(params: Mapping[str, Any], name: str) -> str:
-    value = text_param(params, name).strip()
-    if value:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ApiError(400, f"Invalid {name} - must be an http(s) URL")
-    return value
-
-
-def _moderation(value: Any) -> list[dict[str, str]] | None:
-    kinds = _list(value)
-    if not kinds:
-        return None
-    out = []
-    for kind in kinds:
-        if kind != "manual":
-            raise ApiError(400, f"Edge does not support moderation '{kind[:40]}'")
-        out.append({"kind": "manual", "status": "pending"})
-    return out
-
-
-# ---- the file ------------------------------------------------------------------------------
-@dataclass
-class Incoming:
-    """The uploaded original: `file` (a seekable binary file: the spooled multipart part,
-    so a large upload is not held in memory unless analysis or a conversion needs all of
-    its bytes), `size` (bytes), `filename` (original name without folders, '' when none),
-    where it came from (`origin`: part, url, data_uri, base64, chunks).  Blocking methods."""
-
-    file: BinaryIO
-    size: int
-    filename: str
-    origin: str
-
-    @classmethod
-    def of_bytes(cls, data: bytes, filename: str, origin: str) -> "Incoming":
-        return cls(io.BytesIO(data), len(data), filename, origin)
-
-    def head(self, n: int) -> bytes:
-        """The first `n` bytes."""
-        self.file.seek(0)
-        return self.file.read(n)
-
-    def tail(self, n: int) -> bytes:
-        """The last `n` bytes (fewer for a small file)."""
-        self.file.seek(max(0, self.size - n))
-        return self.file.read(n)
-
-    def read(self) -> bytes:
-        """All bytes (in memory: only for analysis, conversions and full validation)."""
-        self.file.seek(0)
-        return self.file.read()
-
-    def md5(self) -> str:
-        """Hex MD5 of the bytes (the `etag`), read in 1 MiB chunks."""
-        h = hashlib.md5()
-        self.file.seek(0)
-        for chunk in iter(lambda: self.file.read(1024 * 1024), b""):
-            h.update(chunk)
-        return h.hexdigest()
-
-    def rewound(self) -> BinaryIO:
-        """The file positioned at its start (to store it)."""
-        self.file.seek(0)
-        return self.file
-
-
-def _filename_base(name: str) -> str:
-    base = PurePosixPath(name.replace("\\", "/")).name
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    return stem
-
-
-def _resolve_file(ctx: ApiContext, body: Body) -> Incoming:
-    """Blocking: the `file` of an upload as bytes (see `Incoming`).  Raises ApiError 400
-    (missing, unreadable, remote failure), 413 (too large)."""
-    if body.file_part is not None:
-        part = body.file_part
-        part.file.seek(0, os.SEEK_END)
-        size = part.file.tell()
-        name = part.filename if part.filename not in ("file", "stream", "blob") else ""
-        return Incoming(part.file, size, _filename_base(name), "part")
-    value = body.params.get("file")
-    if isinstance(value, list):
-        raise ApiError(400, "Invalid file - several values")
-    text = str(value or "").strip()
-    if not text:
-        raise ApiError(400, "Missing required parameter - file")
-    if text.startswith("data:"):
-        m = _DATA_URI.match(text)
-        if m is None:
-            raise ApiError(400, "Invalid file - malformed data URI")
-        data = _b64decode(m.group(3))
-        return Incoming.of_bytes(data, "", "data_uri")
-    scheme = text.split(":", 1)[0].lower() if ":" in text[:10] else ""
-    if scheme in ("http", "https"):
-        return Incoming.of_bytes(_fetch(ctx, text), _filename_base(urlsplit(text).path), "url")
-    if scheme in ("ftp", "s3", "gs", "file"):
-        raise ApiError(400, f"Error in loading {text[:200]} - Edge fetches http(s) URLs only")
-    if _B64.match(text[:4096]) and len(text) >= 8 and len(re.sub(r"\s+", "", text)) % 4 == 0:
-        return Incoming.of_bytes(_b64decode(text), "", "base64")
-    raise ApiError(400, "Invalid file - not a file part, http(s) URL, data URI or base64 text")
-
-
-def _b64decode(text: str) -> bytes:
-    try:
-        compact = re.sub(r"\s+", "", text)
-        if "-" in compact or "_" in compact:
-            return base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4))
-        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(400, "Invalid file - malformed base64") from None
-
-
-def _fetch(ctx: ApiContext, url: str) -> bytes:
-    try:
-        source = ctx.fetch_origin.load(url)
-    except SourceTooLarge:
-        raise ApiError(413, f"File size (>{ctx.max_upload_bytes}) exceeds maximum allowed "
-                            f"({ctx.max_upload_bytes})") from None
-    except (FetchDenied, AssetNotFound, OriginUnavailable) as exc:
-        raise ApiError(400, f"Error in loading {url[:200]} - {exc}") from None
-    if len(source.data) > ctx.max_upload_bytes:
-        raise ApiError(413, f"File size ({len(source.data)}) exceeds maximum allowed ({ctx.max_upload_bytes})")
-    return source.data
-
-
-_RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15})$")
-_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-@dataclass
-class ChunkedUpload:
-    """One chunk of the SDK's `upload_large` (headers `Content-Range: bytes a-b/total` and
-    `X-Unique-Upload-Id`).  Chunks are written at their offset into `<dir>/<id>.part` (a
-    folder every worker process of this machine shares: several nodes need sticky sessions
-    for chunked uploads), with one marker file per received range; the request completing
-    the range hands the whole file on.  Every chunk is authenticated like any upload."""
-
-    upload_id: str
-    start: int
-    end: int
-    total: int
-    folder: Path
-
-    @classmethod
-    def from_headers(cls, headers: Mapping[str, str], ctx: ApiContext) -> "ChunkedUpload":
-        """Parse the chunk headers; ApiError 400 (malformed) or 413 (total too large)."""
-        m = _RANGE.match(headers.get("content-range", "").strip())
-        uid = headers.get("x-unique-upload-id", "").strip()
-        if m is None or not _UPLOAD_ID.match(uid):
-            raise ApiError(400, "Invalid Content-Range or X-Unique-Upload-Id for a chunked upload")
-        start, end, total = (int(g) for g in m.groups())
-        if not (0 <= start <= end < total):
-            raise ApiError(400, "Invalid Content-Range for a chunked upload")
-        if total > ctx.max_upload_bytes:
-            raise ApiError(413, f"File size ({total}) exceeds maximum allowed ({ctx.max_upload_bytes})")
-        folder = Path(ctx.extra.get("chunk_dir") or Path(tempfile.gettempdir()) / "edge-upload-chunks")
-        return cls(uid, start, end, total, folder)
-
-    def add(self, incoming: Incoming) -> Incoming | None:
-        """Blocking: store this chunk; the whole file once every byte arrived, else None."""
-        if incoming.size != self.end - self.start + 1:
-            raise ApiError(400, f"Chunk size {incoming.size} does not match Content-Range "
-                                f"{self.start}-{self.end}")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        part = self.folder / f"{self.upload_id}.part"
-        fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o600)
-        incoming.file.seek(0)
-        try:
-            offset = self.start
-            for chunk in iter(lambda: incoming.file.read(1024 * 1024), b""):
-                os.pwrite(fd, chunk, offset)
-                offset += len(chunk)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        (self.folder / f"{self.upload_id}.{self.start}-{self.end}.got").touch()
-        got = []
-        for marker in self.folder.glob(f"{self.upload_id}.*-*.got"):
-            a, b = marker.name[len(self.upload_id) + 1:-4].split("-")
-            got.append((int(a), int(b)))
-        covered = 0
-        for a, b in sorted(got):
-            if a > covered:
-                return None
-            covered = max(covered, b + 1)
-        if covered < self.total:
-            return None
-        whole = open(part, "rb")  # noqa: SIM115 - closed by the caller (Incoming.file)
-        for marker in self.folder.glob(f"{self.upload_id}.*"):
-            try:
-                marker.unlink()  # the open handle keeps the assembled file readable
-            except OSError:
-                pass
-        return Incoming(whole, self.total, incoming.filename, "chunks")
-
-
-@dataclass
-class Probe:
-    """What validation found: px `width`/`height` (as displayed), `format`, `pages`."""
-
-    width: int
-    height: int
-    format: str
-    pages: int
-
-
-def _complete(data: bytes, fmt: str) -> bool:
-    """True when the file visibly ends where its format says it ends: a JPEG's EOI marker
-    (trailing NUL padding allowed), a PNG's IEND chunk, a GIF's trailer byte.  Files that pass
-    skip the validation decode; anything else is decoded in full."""
-    if fmt == "jpg":
-        return data.rstrip(b"\x00").endswith(b"\xff\xd9")
-    if fmt == "png":
-        return data.endswith(b"IEND\xaeB`\x82")
-    if fmt == "gif":
-        return data.endswith(b";")
-    return False
-
-
-#: Bytes read for the header of a JPEG/PNG (EXIF and most ICC profiles fit; else all is read).
-_HEAD_BYTES = 256 * 1024
-
-
-def probe_image(incoming: "Incoming | bytes", limits: Any) -> Probe:
-    """Blocking: validate `data` as an image Edge can store and render: header, limits
-    (`edge.render.limits.Limits`: bytes, pixels, frames), then either the structural end
-    check of `_complete` (JPEG/PNG/GIF, microseconds) or a full strict decode of the first
-    frame at shrink-on-load size (about 90 ms for a 16 MP JPEG), so a truncated file fails
-    here, not at delivery.  (A JPEG/PNG damaged in the middle but complete at its end is
-    accepted and answers 400 at delivery: strict decoding there.)
-    Raises ApiError(400) `Invalid image file - ...` / `File format not allowed`."""
-    from edge.render.errors import RenderError  # noqa: PLC0415 - render loads pyvips
-    from edge.render.source import check_limits, decode, read_header
-
-    if isinstance(incoming, bytes):
-        incoming = Incoming.of_bytes(incoming, "", "bytes")
-    if incoming.size == 0:
-        raise ApiError(400, "Invalid image file - empty file")
-    data: bytes | None = None
-    header = None
-    if incoming.size > _HEAD_BYTES:  # JPEG/PNG headers come first: no need to read it all
-        try:
-            header = read_header(incoming.head(_HEAD_BYTES))
-        except RenderError:
-            header = None
-        if header is not None and header.format not in ("jpg", "png"):
-            header = None  # GIF frame counts, TIFF pages ... need the whole file
-    if header is None:
-        data = incoming.read()
-        try:
-            header = read_header(data)
-        except RenderError:
-            raise ApiError(400, "Invalid image file - not an image, corrupt or unsupported format") from None
-    if header.format not in STORABLE_FORMATS:
-        raise ApiError(400, f"File format not allowed - {header.format}")
-    try:
-        check_limits(header, limits, frames=header.frames, source_bytes=incoming.size)
-    except RenderError as exc:
-        raise ApiError(413 if "file too large" in str(exc) else 400, f"Invalid image file - {exc}") from None
-    if not _complete(incoming.tail(64 * 1024), header.format):
-        if data is None:
-            data = incoming.read()
-        scale = _PROBE_PX / max(header.width, header.height, 1)
-        size = (max(1, round(header.width * min(1.0, scale))), max(1, round(header.height * min(1.0, scale))))
-        try:
-            decode(data, header, page=0, shrink_to=size).avg()
-        except Exception:  # noqa: BLE001 - pyvips.Error / RenderError: the pixels do not decode
-            raise ApiError(400, "Invalid image file - truncated or corrupt image data") from None
-    return Probe(header.width, header.height, header.format, header.frames)
-
-
-# ---- response ------------------------------------------------------------------------------
-def _iso(dt: Any) -> str:
-    if dt is None:
-        return ""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _escape_public_id(public_id: str) -> str:
-    return quote(public_id, safe="/:@!$'()*+,;=-._~")
-
-
-def delivery_url(base: str, cloud: str, record: Any, transformation: str = "", ext: str = "") -> str:
-    """`<base>/<cloud>/image/<type>/[<transformation>/]v<version>/<public_id>.<ext>`."""
-    t = f"{transformation}/" if transformation else ""
-    return (f"{base}/{cloud}/image/{record.type}/{t}v{record.version}/"
-            f"{_escape_public_id(record.public_id)}.{ext or record.format}")
-
-
-def resource_json(ctx: ApiContext, record: Any, *, api_key: str | None = None,
-                  analysis: Mapping[str, Any] | None = None, algorithm: str = "sha1") -> dict[str, Any]:
-    """The upload-response JSON of `record` (spec §1.4): every field with its type, context
-    and metadata only when set, `coordinates` when any, plus the analysis fields (`analysis`
-    or the record's stored ones); `algorithm` hashes the response `signature`."""
-    out: dict[str, Any] = {
-        "asset_id": record.asset_id, "public_id": record.public_id, "version": int(record.version),
-        "version_id": record.version_id,
-        "signature": response_signature(record.public_id, record.version, ctx.api_secret, algorithm),
-        "width": int(record.width), "height": int(record.height), "format": record.format,
-        "resource_type": record.resource_type, "created_at": _iso(record.created_at),
-        "tags": list(record.tags), "pages": int(record.pages), "bytes": int(record.bytes),
-        "type": record.type, "etag": record.etag, "placeholder": bool(record.placeholder),
-        "url": delivery_url(ctx.public_url, ctx.cloud_name, record),
-        "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record),
-        "asset_folder": record.asset_folder or "",
-        "display_name": record.display_name or record.public_id.rsplit("/", 1)[-1],
-    }
-    if record.access_mode and record.access_mode != "public":
-        out["access_mode"] = record.access_mode
-    if record.original_filename is not None:
-        out["original_filename"] = record.original_filename
-    if api_key:
-        out["api_key"] = api_key
-    if record.context:
-        out["context"] = {"custom": dict(record.context)}
-    if record.metadata:
-        out["metadata"] = dict(record.metadata)
-    coords: dict[str, Any] = {}
-    if record.coordinates_custom:
-        coords["custom"] = [list(b) for b in record.coordinates_custom]
-    if record.coordinates_faces:
-        coords["faces"] = [list(b) for b in record.coordinates_faces]
-    if coords:
-        out["coordinates"] = coords
-    if record.moderation:
-        out["moderation"] = [dict(m) for m in record.moderation]
-    data = dict(record.analysis if analysis is None else analysis)
-    data.pop("tags", None)
-    for key, value in data.items():
-        if key == "coordinates" and isinstance(value, dict):
-            out.setdefault("coordinates", {}).update(value)
-        elif key not in out:
-            out[key] = value
-    return out
-
-
-# ---- delete tokens -------------------------------------------------------------------------
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def make_delete_token(secret: str, record: Any, now: float | None = None) -> str:
-    """A stateless delete token for `record`, valid `DELETE_TOKEN_TTL_S` s: base64url(JSON of
-    asset_id, type, public_id, version, expiry) + `.` + HMAC-SHA256 of it with the secret."""
-    exp = int((time.time() if now is None else now) + DELETE_TOKEN_TTL_S)
-    body = _b64u(json.dumps([record.asset_id, record.type, record.public_id, record.version, exp],
-                            separators=(",", ":")).encode())
-    mac = _b64u(hmac.new(secret.encode(), b"delete_token:" + body.encode(), hashlib.sha256).digest())
-    return f"{body}.{mac}"
-
-
-def read_delete_token(secret: str, token: str, now: float | None = None) -> tuple[str, str, str]:
-    """`(asset_id, type, public_id)` of a valid, unexpired delete token; ApiError(400/401)."""
-    body, _, mac = token.strip().partition(".")
-    want = _b64u(hmac.new(secret.encode(), b"delete_token:" + body.encode(), hashlib.sha256).digest())
-    if not body or not hmac.compare_digest(want.encode(), mac.encode("ascii", "replace")):
-        raise ApiError(401, "Invalid token")
-    try:
-        asset_id, type_, public_id, _version, exp = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (ValueError, TypeError, binascii.Error):
-        raise ApiError(401, "Invalid token") from None
-    if (time.time() if now is None else now) > exp:
-        raise ApiError(400, "Stale token - the delete token has expired")
-    return str(asset_id), str(type_), str(public_id)
 
 
 # ---- the endpoints -------------------------------------------------------------------------
@@ -787,7 +108,7 @@ class UploadApi:
 
     def _effective(self, body: Body, auth: UploadAuth) -> dict[str, Any]:
         """Request parameters over the preset's settings (request wins)."""
-        params = _preset_params(auth.preset)
+        params = preset_params(auth.preset)
         if auth.preset.get("disallow_public_id") and "public_id" in body.params:
             raise ApiError(400, f"public_id is not allowed by upload preset {auth.preset_name}")
         params.update(body.params)
@@ -893,7 +214,7 @@ class UploadApi:
         if p.public_id:
             base = p.public_id
         elif p.use_filename and (p.filename_override or incoming.filename):
-            stem = re.sub(r"[^\w.-]+", "_", _filename_base(p.filename_override or incoming.filename)).strip("._") or "file"
+            stem = re.sub(r"[^\w.-]+", "_", filename_base(p.filename_override or incoming.filename)).strip("._") or "file"
             base = f"{stem}_{random_public_id(6)}" if p.unique_filename else stem
         else:
             base = random_public_id()
@@ -903,7 +224,7 @@ class UploadApi:
         if p.public_id_prefix:
             prefixes.append(p.public_id_prefix)
         full = "/".join(x for x in (*prefixes, base) if x)
-        return _check_public_id(full)
+        return check_public_id(full)
 
     def _transform_incoming(self, data: bytes, p: UploadParams) -> bytes:
         """Blocking: apply the incoming `transformation` / `format` with the delivery renderer
@@ -930,10 +251,10 @@ class UploadApi:
         body, auth = await self._begin(request, allow_unsigned=True)
         try:
             params = self._effective(body, auth)
-            _check_names(params, KNOWN_UPLOAD_PARAMS)
+            check_names(params, KNOWN_UPLOAD_PARAMS)
             p = UploadParams.parse(params, signed=auth.signed)
             areq = self._analysis_request(params)
-            incoming = await self._io(_resolve_file, self.ctx, body)
+            incoming = await self._io(resolve_file, self.ctx, body)
             if "content-range" in request.headers:
                 chunks = ChunkedUpload.from_headers(request.headers, self.ctx)
                 incoming = await self._io(chunks.add, incoming)
@@ -972,7 +293,7 @@ class UploadApi:
         if not p.discard_original_filename:
             original_filename = p.filename_override or incoming.filename or None
             if original_filename is not None:
-                original_filename = _filename_base(original_filename)
+                original_filename = filename_base(original_filename)
         tags = None if p.tags is None and not auto_tags else list(dict.fromkeys([*(p.tags or []), *auto_tags]))
         faces = areq.face_coordinates
         if faces is None and analysis.get("faces") is not None:
@@ -1161,7 +482,7 @@ class UploadApi:
         body, auth = await self._begin(request)
         body.close()
         params = self._effective(body, auth)
-        _check_names(params, (KNOWN_UPLOAD_PARAMS - {"file"}) | _EXPLICIT_EXTRA)
+        check_names(params, (KNOWN_UPLOAD_PARAMS - {"file"}) | EXPLICIT_EXTRA)
         if "file" in params or body.file_part is not None:
             raise ApiError(400, "explicit takes no file")
         p = UploadParams.parse(params, signed=True)
@@ -1233,13 +554,13 @@ class UploadApi:
         `{"result": "not found"}` (200 both)."""
         body, auth = await self._begin(request)
         body.close()
-        _check_names(body.params, _DESTROY_PARAMS)
+        check_names(body.params, DESTROY_PARAMS)
         pid = text_param(body.params, "public_id").strip()
         if not pid:
             raise ApiError(400, "Missing required parameter - public_id")
-        result = await self._destroy(_delivery_type(body.params), pid,
+        result = await self._destroy(delivery_type_param(body.params), pid,
                                      parse_bool(body.params.get("invalidate"), "invalidate"))
-        url = _url_param(body.params, "notification_url")
+        url = url_param(body.params, "notification_url")
         if url and result == "ok":
             self._notify(url, {"notification_type": "delete", "public_id": pid, "result": result,
                                "request_id": request_id_of(request)})
@@ -1268,7 +589,7 @@ class UploadApi:
         self._check_cloud(request)
         body = await read_body(request, max_bytes=64 * 1024)
         body.close()
-        _check_names(body.params, _AUTH_PARAMS | {"token"})
+        check_names(body.params, AUTH_PARAMS | {"token"})
         token = text_param(body.params, "token")
         if not token:
             raise ApiError(400, "Missing required parameter - token")
@@ -1285,17 +606,17 @@ class UploadApi:
         body, auth = await self._begin(request)
         body.close()
         params = body.params
-        _check_names(params, _RENAME_PARAMS)
-        src = _check_public_id(text_param(params, "from_public_id"), "from_public_id") \
+        check_names(params, RENAME_PARAMS)
+        src = check_public_id(text_param(params, "from_public_id"), "from_public_id") \
             if text_param(params, "from_public_id").strip() else None
-        dst = _check_public_id(text_param(params, "to_public_id"), "to_public_id") \
+        dst = check_public_id(text_param(params, "to_public_id"), "to_public_id") \
             if text_param(params, "to_public_id").strip() else None
         if src is None:
             raise ApiError(400, "Missing required parameter - from_public_id")
         if dst is None:
             raise ApiError(400, "Missing required parameter - to_public_id")
-        type_ = _delivery_type(params)
-        to_type = _delivery_type(params, "to_type") if text_param(params, "to_type") else None
+        type_ = delivery_type_param(params)
+        to_type = delivery_type_param(params, "to_type") if text_param(params, "to_type") else None
         overwrite = parse_bool(params.get("overwrite"), "overwrite")
         invalidate = parse_bool(params.get("invalidate"), "invalidate")
         context = parse_context(params["context"]) if "context" in params else None
@@ -1324,7 +645,7 @@ class UploadApi:
             fields["metadata"] = metadata
         if fields:
             record = await self._io(_update, ctx.catalogue, record, fields)
-        url = _url_param(params, "notification_url")
+        url = url_param(params, "notification_url")
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
         if url:
             self._notify(url, {**out, "notification_type": "rename", "from_public_id": src,
@@ -1338,15 +659,15 @@ class UploadApi:
         body, _auth = await self._begin(request, exclude=NON_SIGNABLE_TAG_PARAMS)
         body.close()
         params = body.params
-        _check_names(params, _TAGS_PARAMS)
+        check_names(params, TAGS_PARAMS)
         command = text_param(params, "command").strip()
-        if command not in _TAG_COMMANDS:
+        if command not in TAG_COMMANDS:
             raise ApiError(400, f"Invalid command - {command[:40]} (add, remove, replace, remove_all, set_exclusive)")
         ids = _public_ids(params)
-        tags = _tags(params.get("tag"))
+        tags = parse_tags(params.get("tag"))
         if command != "remove_all" and not tags:
             raise ApiError(400, "Missing required parameter - tag")
-        type_ = _delivery_type(params)
+        type_ = delivery_type_param(params)
         cat = self.ctx.catalogue
         if command == "add":
             res = await self._io(cat.add_tags, type_, ids, tags)
@@ -1368,12 +689,12 @@ class UploadApi:
         body, _auth = await self._begin(request, exclude=NON_SIGNABLE_TAG_PARAMS)
         body.close()
         params = body.params
-        _check_names(params, _CONTEXT_PARAMS)
+        check_names(params, CONTEXT_PARAMS)
         command = text_param(params, "command").strip()
-        if command not in _CONTEXT_COMMANDS:
+        if command not in CONTEXT_COMMANDS:
             raise ApiError(400, f"Invalid command - {command[:40]} (add, remove_all)")
         ids = _public_ids(params)
-        type_ = _delivery_type(params)
+        type_ = delivery_type_param(params)
         cat = self.ctx.catalogue
         if command == "add":
             context = parse_context(params.get("context"))
@@ -1381,7 +702,7 @@ class UploadApi:
                 raise ApiError(400, "Missing required parameter - context")
             res = await self._io(cat.add_context, type_, ids, context)
         elif command == "remove":
-            keys = _list(params.get("context"))
+            keys = split_list(params.get("context"))
             if not keys:
                 raise ApiError(400, "Missing required parameter - context")
             res = await self._io(cat.remove_context, type_, ids, keys)
@@ -1402,12 +723,12 @@ class _Stub:
 
 
 def _public_ids(params: Mapping[str, Any]) -> list[str]:
-    ids = _list(params.get("public_ids"))
+    ids = split_list(params.get("public_ids"))
     if not ids:
         raise ApiError(400, "Missing required parameter - public_ids")
     if len(ids) > 1000:
         raise ApiError(400, "Too many public_ids (max 1000)")
-    return [_check_public_id(i, "public_ids") for i in ids]
+    return [check_public_id(i, "public_ids") for i in ids]
 
 
 def _update(catalogue: Any, record: Any, fields: Mapping[str, Any]) -> Any:
