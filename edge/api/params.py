@@ -188,8 +188,13 @@ def preset_params(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_names(params: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    for key in params:
+    """ApiError(400) for a parameter Edge refuses (`REFUSED_PARAMS`, unless its value is
+    empty or false: nothing is asked then, e.g. a preset's `unique_display_name=false`) or one
+    not in `allowed`."""
+    for key, value in params.items():
         if key in REFUSED_PARAMS:
+            if isinstance(value, (str, bool)) and str(value).strip().lower() in ("", "0", "false"):
+                continue
             raise ApiError(400, REFUSED_PARAMS[key])
         if key not in allowed:
             raise ApiError(400, f"Unknown parameter - {key[:64]}")

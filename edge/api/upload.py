@@ -5,8 +5,9 @@ Flow of an upload: body read (streamed, `edge.api.forms`) -> authentication (sig
 unsigned preset, `edge.api.auth`) -> every parameter checked (a parameter Edge does not honour
 is a 400 naming it, never silently dropped; `eval`/`on_success` are never executed) -> `file`
 resolved (file part, http(s) URL through the fetch origin and its SSRF rules, data URI, bare
-base64) -> image validated with pyvips (header, limits, a full shrink-on-load decode: a text
-file or a truncated image is a 400 and nothing is stored) -> optional incoming `transformation`
+base64; `edge.api.incoming`) -> image validated with pyvips (header, limits, the file's end
+marker or a strict decode: a text file or a truncated image is a 400 and nothing is stored)
+-> optional incoming `transformation`
 / `format` rendered by the delivery renderer -> analysis (`edge.analysis`) -> original written
 under a new version_id key (atomic) -> `Catalogue.publish` -> previous bytes removed (unless
 `backup`) and, with `invalidate`, the old derived cache entries purged -> `eager` renders

@@ -152,3 +152,11 @@ def test_other_methods_get_a_json_405(api: ApiLive) -> None:
         resp = api.client.request(method, "/v1_1/demo/image/upload")
         _assert_error(resp, 405, "takes POST")
         assert resp.headers["allow"] == "POST"
+
+
+def test_refused_parameter_with_a_false_value_asks_nothing(api: ApiLive) -> None:
+    resp = _post(api, _signed({"public_id": "bad/falsy", "unique_display_name": "0", "eval": ""}),
+                 ("d.jpg", PHOTO.read_bytes()))
+    assert resp.status_code == 200, resp.text
+    _assert_error(_post(api, _signed({"public_id": "bad/truthy", "unique_display_name": "1"}),
+                        ("d.jpg", PHOTO.read_bytes())), 400, "unique_display_name")
