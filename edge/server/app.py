@@ -20,8 +20,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.api.router import ApiContext, api_router
-from edge.api.webhooks import WebhookSender
+from edge.api.router import api_router
+from edge.server.api_wiring import api_context, catalogue_for, start_api, stop_api
 from edge.server.delivery import Delivery
 from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics
 from edge.server.pool import RenderPool
@@ -113,17 +113,10 @@ def create_app(
         named=load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name),
         load_layer=LayerLoader(origin, fetch_origin), catalogue=catalogue,
     )
-    api_ctx = ApiContext(
-        cloud_name=settings.cloud_name, api_key=settings.api_key, api_secret=settings.api_secret,
-        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
-        public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
-        catalogue=catalogue, store=origin, fetch_origin=fetch_origin, deriver=delivery.deriver, io=io,
-        purge=purge_for(catalogue, cache), notification_url=settings.notification_url,
-        webhooks=WebhookSender(settings.api_secret, attempts=settings.webhook_attempts,
-                               allow_private=settings.fetch_allow_private),
-        jobs=jobs_for(catalogue),
-        extra={"webhook_attempts": settings.webhook_attempts, "chunk_dir": _chunk_dir(settings),
-               # issue 12: Analyze API settings (edge.api.analyze reads them)
+    api_ctx = api_context(
+        settings, catalogue=catalogue, origin=origin, fetch_origin=fetch_origin, cache=cache,
+        deriver=delivery.deriver, io=io,
+        extra={  # issue 12: Analyze API settings (edge.api.analyze reads them)
                "analyze": {k: v for k, v in vars(settings).items() if k.startswith("analyze_")}},
     )
 
@@ -150,16 +143,10 @@ def create_app(
                 await asyncio.get_running_loop().run_in_executor(io, backing.sweep_temp)
             except OSError:
                 log.warning("cannot sweep cache temp files in %s", backing.root)
-        if api_ctx.extra.get("upload_api") is not None:  # issue 10: API jobs run on this loop
-            api_ctx.extra["upload_api"].start(asyncio.get_running_loop())
+        start_api(api_ctx)  # issue 10: API background jobs run on this loop
         yield
-        upload_api = api_ctx.extra.get("upload_api")
-        if upload_api is not None:
-            await upload_api.stop()
-        if api_ctx.jobs is not None:
-            api_ctx.jobs.close()
+        await stop_api(api_ctx)  # issue 10 (closes the job queue and the catalogue)
         await delivery.drain()
-        catalogue.close()
         pool.shutdown()
         io.shutdown(wait=False)
         metrics.close()
@@ -180,65 +167,6 @@ def create_app(
     app.state.edge = delivery
     app.add_middleware(_StatusCounter, metrics=metrics)
     return app
-
-
-def catalogue_for(settings: Settings) -> Any:
-    """issue 10: the catalogue of `settings.catalogue` (a location string).  Default: a SQLite
-    file beside the disk cache (`<cache>/catalogue.db`); with no local cache, in the origin's
-    reserved tree (`<origin>/.edge-originals/catalogue.db`, never served); with neither local,
-    an in-memory catalogue of this process (logged: set `--catalogue` for that setup)."""
-    from edge.assets.factory import catalogue_from_location, default_catalogue_location  # noqa: PLC0415
-    from edge.storage.disk_origin import ORIGINALS_PREFIX  # noqa: PLC0415
-
-    location = settings.catalogue
-    if not location:
-        if settings.cache not in ("", "none") and not settings.cache.startswith("s3://"):
-            location = default_catalogue_location(settings.cache)
-        elif not settings.origin.startswith("s3://"):
-            location = default_catalogue_location(f"{settings.origin}/{ORIGINALS_PREFIX}")
-        else:
-            log.warning("no local cache or origin: the catalogue lives in memory (set --catalogue)")
-            location = "sqlite:///:memory:"
-    return catalogue_from_location(location)
-
-
-def purge_for(catalogue: Any, cache: DerivedCache) -> Callable[[Any], Any]:
-    """issue 10: `purge(what)` of the API: drops derived cache entries (`edge.assets.invalidate`)
-    of a `DerivedRecord`, of a deleted asset (`Removed`) or of every derivative of an asset
-    (`AssetRecord`: its derived records are forgotten too)."""
-    from edge.assets.catalogue import AssetRecord, DerivedRecord, Removed  # noqa: PLC0415
-    from edge.assets.invalidate import purge_asset, purge_derived, purge_removed  # noqa: PLC0415
-
-    def purge(what: Any) -> Any:
-        if isinstance(what, DerivedRecord):
-            return purge_derived(cache, [what])
-        if isinstance(what, Removed):
-            return purge_removed(cache, [what])
-        if isinstance(what, AssetRecord):
-            return purge_asset(catalogue, cache, what.asset_id)
-        raise TypeError(f"cannot purge {type(what).__name__}")
-
-    return purge
-
-
-def _chunk_dir(settings: Settings) -> str | None:
-    """issue 10: where chunks of `upload_large` wait (shared by the worker processes)."""
-    if settings.cache not in ("", "none") and not settings.cache.startswith("s3://"):
-        return f"{settings.cache}/.upload-chunks"
-    if not settings.origin.startswith("s3://"):
-        return f"{settings.origin}/.edge-originals/.upload-chunks"
-    return None
-
-
-def jobs_for(catalogue: Any) -> Any:
-    """issue 10: the durable job queue beside the catalogue (`edge.assets.jobs`), or None for
-    an in-memory catalogue (background work then runs in-process, not durable)."""
-    from edge.assets.jobs import JobQueue, jobs_location_for  # noqa: PLC0415
-
-    try:
-        return JobQueue(jobs_location_for(catalogue.location))
-    except ValueError:
-        return None
 
 
 def create_app_from_env() -> Starlette:
