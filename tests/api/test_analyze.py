@@ -302,3 +302,21 @@ def test_rate_limit_block_and_429(tmp_path: Any, photos_http: str) -> None:
 
         with pytest.raises(RateLimited):
             cloudinary.api.analyze("uri", "phash", uri=uri)
+
+
+def test_identical_concurrent_requests_share_one_model_run(api: ApiLive, photos_http: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    uri = f"{photos_http}/people_three_women_coco_000536.jpg"
+    runs = models_v2.RUNS["faces"]
+
+    def one(_: int) -> httpx.Response:
+        with httpx.Client(base_url=api.url, timeout=60) as c:
+            return c.post("/v2/analysis/demo/analyze/faces", json={"source": {"uri": uri}}, auth=AUTH)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(one, range(6)))
+    assert all(r.status_code == 200 for r in answers)
+    faces = answers[0].json()["data"]["analysis"]["faces"]
+    assert len(faces) >= 2 and all(r.json()["data"]["analysis"]["faces"] == faces for r in answers)
+    assert models_v2.RUNS["faces"] == runs + 1
