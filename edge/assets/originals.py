@@ -14,7 +14,9 @@ import logging
 import time
 from typing import BinaryIO, Iterable
 
-from edge.assets.catalogue import AssetDraft, AssetRecord, Catalogue, Publication, Removed, VersionRecord
+from edge.assets.catalogue import (
+    AssetDraft, AssetRecord, Catalogue, CatalogueUnavailable, Publication, Removed, VersionRecord,
+)
 from edge.storage.errors import StorageError
 from edge.storage.source import Source
 from edge.storage.writable import WritableOrigin, original_key
@@ -37,12 +39,17 @@ def store_original(origin: WritableOrigin, catalogue: Catalogue, draft: AssetDra
     returns `Publication(existing=True)` and deletes the bytes just written; `backup` keeps
     the replaced version's bytes (else they are deleted after the publish).  Raises the
     origin's `StorageError`s (nothing published) or the catalogue's errors (the new bytes
-    are deleted again, best effort).  Blocking.
+    are deleted again, best effort — except after `CatalogueUnavailable`, when the commit may
+    have happened: they stay, for `sweep_orphans` to judge).  Blocking.
     """
     key = original_key(draft.version_id, draft.format)
     origin.put_file(key, fileobj)
     try:
         pub = catalogue.publish(draft, overwrite=overwrite, keep_previous=backup)
+    except CatalogueUnavailable:
+        # ambiguous: the commit may have landed before the connection broke.  Keep the bytes;
+        # if no row references them, sweep_orphans removes them later.
+        raise
     except BaseException:
         _delete_quietly(origin, key)
         raise

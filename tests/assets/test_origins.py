@@ -292,3 +292,28 @@ def test_s3_kill_9_mid_multipart_upload_leaves_no_object(s3_server) -> None:
     data = big.read_bytes() * 12
     assert origin.put_file(key, io.BytesIO(data)) == len(data)
     assert hashlib.md5(origin.load_key(key).data).hexdigest() == hashlib.md5(data).hexdigest()
+
+
+def test_ambiguous_catalogue_failure_keeps_the_bytes(tmp_path: Path, catalogue) -> None:
+    """A connection lost around the commit may have published the row: the bytes stay (the
+    orphan sweep deletes them only if no row references them)."""
+    from edge.assets.catalogue import CatalogueUnavailable
+
+    origin = WritableDiskOrigin(tmp_path / "origin")
+
+    class Flaky:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def publish(self, draft, **kw):
+            self.inner.publish(draft, **kw)  # the commit lands...
+            raise CatalogueUnavailable("Catalogue unavailable")  # ...the answer does not
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    d = draft_for(PHOTO_A, "amb")
+    with pytest.raises(CatalogueUnavailable), PHOTO_A.open("rb") as fh:
+        store_original(origin, Flaky(catalogue), d, fh)
+    rec = catalogue.get("upload", "amb")
+    assert rec.version_id == d.version_id and load_original(origin, rec).data == PHOTO_A.read_bytes()
