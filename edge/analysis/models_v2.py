@@ -28,11 +28,14 @@ model               ``analysis``
                     "grayscale", "model_version": 1}``
 ``phash``           ``{"phash": "<16 hex>", "model_version": 1}``
 ``metadata``        ``{"image_metadata": {...}, "exif": {...}, "model_version": 1}``
+``shop_classifier`` ``{"tags": {"studio_product"|"natural_image": [{"bounding-box",
+                    "confidence", "categories": ["shop"]}]}, "edge_method": "heuristic: ...",
+                    "edge_heuristic": {...}, "model_version": 1}``: a documented, measured
+                    HEURISTIC (`edge.analysis.shop`), named so in every answer
 ==================  ======================================================================
 
 `UNAVAILABLE` lists the v2 models Edge cannot run offline (captioning, the ai_vision family,
-lvis, ... and ``shop_classifier``: no defensible offline classifier; no heuristic is offered in
-its place).  `resolve(name)` raises `ModelUnavailable` / `UnknownModel` (both
+lvis, unidet, google_*, watermark_detection, ...).  `resolve(name)` raises `ModelUnavailable` / `UnknownModel` (both
 `AnalysisError`s: HTTP 400) naming the models offered.  `run_model` counts every model run
 in `RUNS` (the API's result cache is tested by it: a cached answer runs nothing).
 """
@@ -152,18 +155,26 @@ def _fields(*names: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     return pick
 
 
+def _shop(ctx: Any) -> dict[str, Any]:
+    from edge.analysis.shop import classify
+
+    return classify(ctx)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
     """One offered v2 model: wire `name`, the `AnalysisRequest` parameters it runs
     (`params`, `AnalysisRequest.from_params` form), `shape(out) -> analysis` turning the
     `analyze()` fields into the §5.1 ``analysis``, `limit_type` (the §5.1 ``limits`` type),
-    `description`."""
+    `description`; or `direct(ctx) -> analysis` on an `ImageContext` for a model that is not
+    an `analyze()` field (``shop_classifier``)."""
 
     name: str
     params: Mapping[str, Any]
     shape: Callable[[Mapping[str, Any]], dict[str, Any]]
     limit_type: str
     description: str
+    direct: Callable[[Any], dict[str, Any]] | None = None
 
     def version(self) -> int:
         """The integer model_version this model answers with."""
@@ -187,6 +198,9 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     ModelSpec("phash", {"phash": True}, _fields("phash"), "edge_analysis", "64-bit perceptual hash (imagehash)"),
     ModelSpec("metadata", {"image_metadata": True, "exif": True}, _fields("image_metadata", "exif"),
               "edge_analysis", "embedded metadata (EXIF, IPTC, XMP) read with pyexiv2"),
+    ModelSpec("shop_classifier", {}, dict, "object_detection",
+              "HEURISTIC studio product shot vs natural image from border smoothness (edge.analysis.shop)",
+              direct=_shop),
 )}
 
 #: Other spellings accepted for offered models.
@@ -196,7 +210,7 @@ ALIASES = {"cld-text": "cld_text", "coco_v2": "coco", "iqa": "image_quality", "i
 UNAVAILABLE = (
     "captioning", "ai_vision_general", "ai_vision_moderation", "ai_vision_tagging", "lvis", "unidet",
     "human_anatomy", "cld_fashion", "google_tagging", "google_logo_detection", "google_logo_detections",
-    "watermark_detection", "shop_classifier",
+    "watermark_detection",
 )
 
 RUNS: Counter[str] = Counter()
@@ -237,18 +251,22 @@ def run_model(data: bytes, spec: ModelSpec, *, max_pixels: int = DEFAULT_MAX_PIX
     pixels = int(header.width) * int(header.height)
     if max_pixels and pixels > max_pixels:
         raise ImageTooLarge(pixels, max_pixels)
-    request = AnalysisRequest.from_params(spec.params)
     with _runs_lock:
         RUNS[spec.name] += 1
     import pyvips
 
     try:
-        out = analyze(data, request, asset_token=asset_token, focus=focus)
+        if spec.direct is not None:
+            from edge.analysis.image import ImageContext
+
+            analysis = spec.direct(ImageContext(data, asset_token=asset_token, focus=focus))
+        else:
+            out = analyze(data, AnalysisRequest.from_params(spec.params), asset_token=asset_token, focus=focus)
+            analysis = spec.shape(out)
     except AnalysisError as exc:
         raise AnalysisError(f"Invalid image: {exc.message}") from None
-    except pyvips.Error as exc:  # pixels corrupt past what analyze() maps (a truncated PNG's rows)
+    except (pyvips.Error, RenderError) as exc:  # pixels corrupt past what analyze() maps (a truncated PNG)
         raise AnalysisError(f"Invalid image: {str(exc).splitlines()[0][:200]}") from None
-    analysis = spec.shape(out)
     analysis["edge_source"] = {"width": int(header.width), "height": int(header.height),
                                "format": header.format, "bytes": len(data)}
     return analysis

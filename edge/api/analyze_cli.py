@@ -71,6 +71,8 @@ def summary(model: str, analysis: Mapping[str, Any]) -> str:
     elif isinstance(tags, list):
         lines.append("tags:")
         lines += [f"  {t.get('name'):<24} {float(t.get('confidence') or 0):.3f}" for t in tags]
+    if analysis.get("edge_method", "").startswith("heuristic"):
+        lines.append(f"method: {analysis['edge_method']}")
     if "quality" in analysis:
         lines.append(f"quality {analysis['quality']}  score {analysis.get('score')}  "
                      f"confidence {analysis.get('confidence')}")
