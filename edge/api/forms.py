@@ -3,9 +3,9 @@
 Accepted bodies: `multipart/form-data` (what the SDKs send; file parts are streamed into a
 spooled temporary file, in memory up to 1 MiB then on disk, so memory stays flat whatever the
 upload size), `application/x-www-form-urlencoded` and `application/json`.  Repeated `k[]`
-fields become lists under `k`; JSON values are turned into the strings the SDKs send (booleans
-`"1"`/`"0"` in Upload API bodies, numbers as text) except lists and objects, kept as lists of
-strings and dicts.  A NUL or a lone surrogate in any name or value is a 400.  The body is cut at `max_bytes` + a small allowance for the other fields:
+fields become lists under `k`; JSON values are turned into text as a signer writes them
+(booleans `"true"`/`"false"`, numbers as text, null as absent-empty) except lists and
+objects, kept as lists of strings and dicts.  A NUL or a lone surrogate in any name or value is a 400.  The body is cut at `max_bytes` + a small allowance for the other fields:
 413 `File size (<n>) exceeds maximum allowed (<m>)` (read no further, nothing stored).
 """
 
@@ -131,8 +131,8 @@ def _check_text(value: Any, name: str) -> None:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "1" if value else "0"
+    if isinstance(value, bool):  # as a signer would have written it (`str(v).lower()`)
+        return "true" if value else "false"
     if value is None:
         return ""
     if isinstance(value, (int, float)):

@@ -108,6 +108,14 @@ def test_upload_json_body(api: ApiLive) -> None:
     resp = api.client.post("/v1_1/demo/image/upload", json=body)
     assert resp.status_code == 200, resp.text
     assert resp.json()["tags"] == ["j1", "j2"]
+    # JSON booleans are read (and signed) as true/false
+    params = {"public_id": "raw/json", "timestamp": now(), "overwrite": "false"}
+    params["signature"] = api_sign_request(params, API_SECRET)
+    body = {**params, "overwrite": False, "api_key": API_KEY,
+            "file": "data:image/jpeg;base64," + base64.b64encode(data).decode()}
+    resp = api.client.post("/v1_1/demo/image/upload", json=body)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["existing"] is True
 
 
 def test_upload_remote_url(api: ApiLive, photos_http: str) -> None:
