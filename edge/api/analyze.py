@@ -20,8 +20,9 @@ Sync answers are the §5.1 envelope ``{"request_id", "limits": {"items": [...]},
 the Python SDK raises its exception of the status with the message.
 
 Models: the table of `edge.analysis.models_v2` (coco, cld_text, image_quality, edge_tagging,
-faces, ocr, colors, phash, metadata); documented models Edge lacks (captioning, ai_vision_*,
-lvis, google_*, shop_classifier, ...) answer 400 ``model_not_available`` listing those it offers.
+faces, ocr, colors, phash, metadata, and shop_classifier as a documented heuristic named so in
+its answer); documented models Edge lacks (captioning, ai_vision_*, lvis, unidet, google_*,
+watermark_detection, ...) answer 400 ``model_not_available`` listing those it offers.
 Sources: `edge.api.analyze_sources` (catalogue asset, own delivery host in-process, fetch
 origin for other uris).  Results are cached per asset version and model in the catalogue
 (`set_analysis` under the ``analyze_v2`` key, dropped with the version) and, for uris, per
@@ -37,7 +38,8 @@ global notification URL) signed as §6 by `edge.api.webhooks.WebhookSender`, eac
 
 Rate limits (`analyze_rate_limit` requests per `analyze_rate_window_s` per API key, off by
 default; `edge.api.analyze_limits`): the ``limits`` block and `X-FeatureRateLimit-*` headers
-report them; over the limit: 429 ``rate_limit_error`` with ``Retry-After``.
+report them (``{"items": []}`` when no limit is configured); over the limit: 429
+``rate_limit_error`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ import hashlib
 import logging
 import threading
 import time
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable
 
 from cachetools import LRUCache
 from starlette.requests import Request
@@ -147,9 +149,10 @@ class AnalyzeApi:
         self.ctx = ctx
         opts = dict(ctx.extra.get("analyze") or {})
         self.task_ttl_s = float(opts.get("analyze_task_ttl_s", 86400))
-        self.max_bytes = int(opts.get("analyze_max_source_mb") or 0) * 1024 * 1024 or int(ctx.max_upload_bytes)
-        mp = opts.get("analyze_max_megapixels")
-        self.max_pixels = int(mp) * 1_000_000 if mp else DEFAULT_MAX_PIXELS
+        mb = max(0, int(opts.get("analyze_max_source_mb") or 0))
+        self.max_bytes = mb * 1024 * 1024 or int(ctx.max_upload_bytes)  # bytes
+        mp = max(0, int(opts.get("analyze_max_megapixels") or 0))
+        self.max_pixels = mp * 1_000_000 or DEFAULT_MAX_PIXELS  # width x height
         self.limiter = RateLimiter(int(opts.get("analyze_rate_limit", 0)), float(opts.get("analyze_rate_window_s", 3600)))
         self.cache: LRUCache[tuple[str, str], dict[str, Any]] = LRUCache(maxsize=max(1, int(opts.get("analyze_cache_entries", 512))))
         self._cache_lock = threading.Lock()
