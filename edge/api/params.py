@@ -47,7 +47,6 @@ KNOWN_UPLOAD_PARAMS = AUTH_PARAMS | ANALYSIS_PARAMS | frozenset({
     "overwrite", "type", "tags", "context", "metadata", "regions", "eager", "eager_async",
     "eager_notification_url", "transformation", "format", "allowed_formats", "notification_url",
     "async", "moderation", "return_delete_token", "backup", "invalidate", "access_mode",
-    "access_control", "headers", "quality_override",
 })
 #: Parameters answered with a 400 (reason given): Edge cannot honour them.
 REFUSED_PARAMS = {
@@ -67,6 +66,10 @@ REFUSED_PARAMS = {
     "manifest_json": "manifest_json is not supported by Edge",
     "template": "template is not supported by Edge",
     "template_vars": "template_vars is not supported by Edge",
+    # not enforced by Edge's delivery: accepting them would promise what is not done
+    "access_control": "access_control is not enforced by Edge's delivery; use type=authenticated",
+    "headers": "headers (custom delivery response headers) are not supported by Edge",
+    "quality_override": "quality_override is not supported by Edge (q_auto picks the quality)",
 }
 EXPLICIT_EXTRA = frozenset({"public_id", "type"})
 DESTROY_PARAMS = AUTH_PARAMS | frozenset({"public_id", "type", "invalidate", "notification_url"})
@@ -320,10 +323,13 @@ class UploadParams:
         p.invalidate = b("invalidate")
         if "access_mode" in params:
             mode = text_param(params, "access_mode").strip()
+            if mode == "authenticated":
+                raise ApiError(400, "access_mode=authenticated is not enforced by Edge's delivery; "
+                                    "upload with type=authenticated (signed delivery URLs) instead")
             if mode not in ("public", "authenticated"):
                 raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public or authenticated)")
             p.access_mode = mode
-        for key in ("regions", "access_control", "headers", "quality_override"):
+        for key in ("regions",):  # opaque: stored and returned by the Admin API
             if key in params:
                 p.extra[key] = params[key]
         p.batch_id = text_param(params, "batch_id").strip()[:128]
