@@ -134,3 +134,19 @@ def test_import_s3_library_resumes_from_etags(tmp_path: Path, s3_server: Any) ->
     assert all(a["delivered"] == 200 for a in assets.values())
     code, report, _ = run("import", url, "--s3-endpoint", s3_server.endpoint, root=tmp_path)
     assert code == 0 and (report["uploaded"], report["skipped"]) == (0, 4)
+
+
+def test_many_files_bounded_concurrency_counts(tmp_path: Path) -> None:
+    lib = tmp_path / "many"
+    photos = ["tiny_hopper_128.jpg", "cat_chelsea.png", "alpha_logo_rgba.png", "coffee.png", "rocket.jpg"]
+    for i in range(30):
+        (lib / f"d{i % 4}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(IMAGES / photos[i % len(photos)], lib / f"d{i % 4}" / f"img{i:02d}{Path(photos[i % len(photos)]).suffix}")
+    code, report, err = run("import", str(lib), "--concurrency", "3", root=tmp_path)
+    assert code == 0, err
+    assert (report["total"], report["uploaded"], report["skipped"], report["failed"]) == (30, 30, 0, 0)
+    assert report["bytes"] == sum(p.stat().st_size for p in lib.rglob("*") if p.is_file())
+    assets = listed(tmp_path, "d")
+    assert len(assets) == 30 and all(a["delivered"] == 200 for a in assets.values())
+    code, report, _ = run("import", str(lib), "--concurrency", "3", root=tmp_path)
+    assert (report["uploaded"], report["skipped"]) == (0, 30)
