@@ -150,3 +150,29 @@ def test_many_files_bounded_concurrency_counts(tmp_path: Path) -> None:
     assert len(assets) == 30 and all(a["delivered"] == 200 for a in assets.values())
     code, report, _ = run("import", str(lib), "--concurrency", "3", root=tmp_path)
     assert (report["uploaded"], report["skipped"]) == (0, 30)
+
+
+def test_import_killed_midway_resumes_without_half_assets(tmp_path: Path) -> None:
+    import signal
+
+    lib = tmp_path / "big"
+    lib.mkdir()
+    for i in range(40):
+        shutil.copy(IMAGES / "dog_bicycle_truck.jpg", lib / f"dog{i:02d}.jpg")
+    cmd = [*EDGE, "import", str(lib), "--concurrency", "2", "--origin", str(tmp_path / "origin"),
+           "--cache", str(tmp_path / "cache"), "--focus", "none"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "EDGE_API_KEY": "", "EDGE_API_SECRET": ""})
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # printed as soon as the first file is stored
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert "import [" in first and proc.returncode == -signal.SIGKILL
+    code, report, err = run("import", str(lib), "--concurrency", "2", root=tmp_path)
+    assert code == 0, err
+    assert report["uploaded"] >= 1 and report["skipped"] >= 1  # resumed, not restarted
+    assert report["uploaded"] + report["skipped"] == 40 and report["failed"] == 0
+    assets = listed(tmp_path, "dog")
+    assert len(assets) == 40 and all(a["delivered"] == 200 for a in assets.values())
+    want = hashlib.md5((IMAGES / "dog_bicycle_truck.jpg").read_bytes()).hexdigest()
+    assert {a["etag"] for a in assets.values()} == {want}
