@@ -49,7 +49,8 @@ from starlette.routing import BaseRoute, Route
 from edge.api.auth import verify_basic
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import parse_bool, read_body, text_param
-from edge.api.upload import delivery_url, parse_context, resource_json
+from edge.api.params import REFUSED_PARAMS, parse_context
+from edge.api.upload import delivery_url, resource_json
 from edge.assets.catalogue import (
     DELIVERY_TYPES, AssetMissing, AssetRecord, CatalogueError, DerivedRecord, VersionRecord,
 )
@@ -583,13 +584,8 @@ _UPDATE_PARAMS = frozenset({
     "visual_search",
 }) | _ANALYSIS_UPDATE
 _UPDATE_REFUSED = {
-    "access_control": "Edge does not enforce access_control rules; use type=authenticated or private",
-    "quality_override": "Edge does not support quality_override",
-    "background_removal": "Edge does not support the background_removal add-on on update "
-                          "(use e_background_removal in a delivery URL)",
-    "raw_convert": "Edge does not support raw_convert",
-    "similarity_search": "Edge does not support similarity_search",
-    "visual_search": "Edge does not support visual_search",
+    **{k: REFUSED_PARAMS[k] for k in ("access_control", "quality_override", "background_removal", "raw_convert",
+                                      "similarity_search", "visual_search")},
     "notification_url": "Edge runs update synchronously; notification_url is not supported here",
     "batch_id": "Edge runs update synchronously; batch_id is not supported here",
 }
@@ -654,8 +650,11 @@ def _update_fields(params: Mapping[str, Any], record: AssetRecord) -> dict[str, 
     _flag(params, "clear_invalid")  # metadata is opaque in Edge: nothing is ever invalid
     if "access_mode" in params:
         mode = text_param(params, "access_mode")
-        if mode not in ("public", "authenticated"):
-            raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public or authenticated)")
+        if mode == "authenticated":  # as on upload: a promise delivery would not keep
+            raise ApiError(400, "access_mode=authenticated is not enforced by Edge's delivery; "
+                                "use type=authenticated (signed delivery URLs) instead")
+        if mode != "public":
+            raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public)")
         fields["access_mode"] = mode
     if "moderation_status" in params:
         status = text_param(params, "moderation_status")

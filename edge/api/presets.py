@@ -14,8 +14,11 @@ SDK call                               request                     answer
 Create/update bodies are the SDK's `build_upload_params` (upload parameters in their Upload API
 wire form, booleans `"1"`/`"0"`, plus the `timestamp` it always adds, which is not a setting) and
 raw `unsigned`, `disallow_public_id`, `name`, `live`.  A preset's `settings` hold only upload
-parameters Edge honours (`PRESET_SETTINGS`); booleans are stored as JSON booleans, everything
-else as the wire text, so the Upload API reads them exactly as if the client had sent them.
+parameters Edge honours (`PRESET_SETTINGS`), each checked with the Upload API's own parser
+(`edge.api.params.UploadParams`, `edge.analysis.AnalysisRequest`), so a preset can never make
+the uploads through it fail; booleans are stored as JSON booleans, everything else as the wire
+text (objects for `context`/`metadata`/`regions` sent as JSON objects), so the Upload API reads
+them (`edge.api.params.preset_params`) exactly as if the client had sent them.
 `disallow_public_id` is a setting (an unsigned upload through the preset may not choose its
 public_id).  Update replaces the settings (as Cloudinary does: clients merge before updating)
 and `unsigned` when given.  An unknown or unsupported parameter is a 400 naming it; a missing
@@ -35,6 +38,7 @@ from starlette.routing import BaseRoute, Route
 from edge.api.admin import admin_endpoint, parse_max_results, read_params, run_blocking
 from edge.api.errors import ApiError, json_response
 from edge.api.forms import parse_bool, text_param
+from edge.api.params import AUTH_PARAMS, KNOWN_UPLOAD_PARAMS, REFUSED_PARAMS, UploadParams, preset_params
 from edge.assets.catalogue import PresetExists, PresetMissing, UploadPreset
 
 __all__ = ["preset_routes", "preset_json", "preset_settings", "PRESET_SETTINGS", "BOOLEAN_SETTINGS"]
@@ -42,29 +46,21 @@ __all__ = ["preset_routes", "preset_json", "preset_settings", "PRESET_SETTINGS",
 #: Upload parameters that are boolean (stored as JSON booleans).
 BOOLEAN_SETTINGS = frozenset({
     "use_filename", "unique_filename", "overwrite", "discard_original_filename",
-    "use_filename_as_display_name", "unique_display_name", "use_asset_folder_as_public_id_prefix",
-    "colors", "phash", "faces", "image_metadata", "media_metadata", "exif", "quality_analysis",
-    "accessibility_analysis", "cinemagraph_analysis", "eager_async", "async", "return_delete_token",
-    "backup", "invalidate", "disallow_public_id",
+    "use_filename_as_display_name", "use_asset_folder_as_public_id_prefix",
+    "colors", "phash", "faces", "coordinates", "image_metadata", "media_metadata", "exif",
+    "quality_analysis", "accessibility_analysis", "pages", "cinemagraph_analysis", "eager_async",
+    "async", "return_delete_token", "backup", "invalidate", "disallow_public_id",
 })
-#: Upload parameters a preset may supply (spec §1.2): naming, folders, tags/context/metadata,
-#: delivery type, eager renders, incoming transformation and format rules, semantic data and
-#: models, webhooks.  Per-request fields (file, public_id, signature, api_key, timestamp) and
-#: JavaScript (`eval`, `on_success`) are not settings.
-PRESET_SETTINGS = BOOLEAN_SETTINGS | frozenset({
-    "folder", "asset_folder", "public_id_prefix", "display_name", "type", "tags", "context",
-    "metadata", "face_coordinates", "custom_coordinates", "regions", "eager",
-    "eager_notification_url", "transformation", "format", "allowed_formats", "notification_url",
-    "detection", "auto_tagging", "categorization", "ocr", "moderation", "access_mode",
-})
+#: Upload parameters a preset may supply: every parameter the Upload API honours
+#: (`edge.api.params.KNOWN_UPLOAD_PARAMS`) except what identifies one request or its sender
+#: (file, public_id, filename_override, signature fields, batch_id, ...), plus
+#: `disallow_public_id`.  Parameters the Upload API refuses (`REFUSED_PARAMS`: `eval`,
+#: `on_success`, add-ons Edge lacks) are refused here with the same message.
+PRESET_SETTINGS = (KNOWN_UPLOAD_PARAMS - AUTH_PARAMS - {"file", "public_id", "filename_override"}) \
+    | {"disallow_public_id"}
 #: Fields of a create/update body that are not settings.
 _CONTROL = frozenset({"unsigned", "disallow_public_id", "name", "live", "timestamp"})
-_REFUSED = {
-    "eval": "Edge never runs JavaScript: eval is not allowed in an upload preset",
-    "on_success": "Edge never runs JavaScript: on_success is not allowed in an upload preset",
-}
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
-_DELIVERY_TYPES = ("upload", "private", "authenticated")
 
 
 def _name(value: str) -> str:
@@ -81,8 +77,10 @@ def preset_settings(params: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in params.items():
         if key in _CONTROL and key != "disallow_public_id":
             continue
-        if key in _REFUSED:
-            raise ApiError(400, _REFUSED[key])
+        if key in REFUSED_PARAMS:
+            if isinstance(value, (str, bool)) and str(value).strip().lower() in ("", "0", "false"):
+                continue  # nothing asked (e.g. unique_display_name=false): nothing stored
+            raise ApiError(400, REFUSED_PARAMS[key])
         if key not in PRESET_SETTINGS:
             raise ApiError(400, f"Unsupported parameter - {key[:64]}")
         if key in BOOLEAN_SETTINGS:
@@ -97,16 +95,16 @@ def preset_settings(params: Mapping[str, Any]) -> dict[str, Any]:
             text = text_param(params, key)
             if text != "":
                 settings[key] = text
-    if settings.get("type", "upload") not in _DELIVERY_TYPES:
-        raise ApiError(400, f"Invalid type - {str(settings['type'])[:40]}")
-    if "auto_tagging" in settings or "detection" in settings or "categorization" in settings \
-            or "ocr" in settings:
-        from edge.analysis import AnalysisError, AnalysisRequest
+    # every value must parse as the Upload API will parse it: a bad preset would break every
+    # upload through it, so it is refused now
+    wire = preset_params(settings)
+    UploadParams.parse(wire, signed=True)
+    from edge.analysis import AnalysisError, AnalysisRequest
 
-        try:  # a preset naming a model Edge lacks would break every upload through it
-            AnalysisRequest.from_params(settings)
-        except AnalysisError as exc:
-            raise ApiError(400, exc.message) from None
+    try:
+        AnalysisRequest.from_params(wire)
+    except AnalysisError as exc:
+        raise ApiError(400, exc.message) from None
     return settings
 
 
@@ -120,7 +118,7 @@ def _live(params: Mapping[str, Any]) -> None:
         raise ApiError(400, "Edge stores images only; live (video streaming) presets are not supported")
 
 
-_BODY = PRESET_SETTINGS | _CONTROL | frozenset(_REFUSED)
+_BODY = PRESET_SETTINGS | _CONTROL | frozenset(REFUSED_PARAMS)
 
 
 async def create_preset(request: Request, ctx: Any) -> Response:

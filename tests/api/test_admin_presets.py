@@ -96,6 +96,11 @@ def test_preset_list_paginates_and_names(api: Any, sdk: Any) -> None:
     {"name": "bad 5!"},  # name
     {"name": "bad_6", "unsigned": "perhaps"},
     {"name": "bad_7", "type": "sideways"},
+    {"name": "bad_8", "folder": "a/../b"},  # checked by the Upload API's own parser
+    {"name": "bad_9", "notification_url": "ftp://example.com/hook"},
+    {"name": "bad_10", "auto_tagging": "1.5"},
+    {"name": "bad_11", "public_id": "fixed"},  # per request, not a setting
+    {"name": "bad_12", "access_control": [{"access_type": "token"}]},
 ])
 def test_bad_preset_bodies_are_400(api: Any, body: dict[str, Any]) -> None:
     r = api.client.post(f"/v1_1/{CLOUD}/upload_presets", headers={"Authorization": BASIC,
