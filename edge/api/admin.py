@@ -49,7 +49,7 @@ from starlette.routing import BaseRoute, Route
 from edge.api.auth import verify_basic
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import parse_bool, read_body, text_param
-from edge.api.params import REFUSED_PARAMS, parse_context
+from edge.api.params import REFUSED_PARAMS, parse_context, parse_tags
 from edge.api.upload import delivery_url, resource_json
 from edge.assets.catalogue import (
     DELIVERY_TYPES, AssetMissing, AssetRecord, CatalogueError, DerivedRecord, VersionRecord,
@@ -611,11 +611,9 @@ def _update_fields(params: Mapping[str, Any], record: AssetRecord) -> dict[str, 
             raise ApiError(400, reason)
     fields: dict[str, Any] = {}
     if "tags" in params:
-        tags = _list_param(params, "tags")
-        for t in tags:
-            if len(t) > 255:
-                raise ApiError(400, f"Tag too long (max 255 characters) - {t[:40]}...")
-        fields["tags"] = tags
+        if isinstance(params["tags"], dict):
+            raise ApiError(400, "Invalid value for tags: expected a list")
+        fields["tags"] = parse_tags(params["tags"])
     if "context" in params:
         fields["context"] = parse_context(params["context"])
     if "metadata" in params:
