@@ -49,7 +49,7 @@ from starlette.routing import BaseRoute, Route
 from edge.api.auth import verify_basic
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import parse_bool, read_body, text_param
-from edge.api.params import REFUSED_PARAMS, parse_context, parse_tags
+from edge.api.params import REFUSED_PARAMS, parse_context, parse_eager, parse_tags
 from edge.api.upload import delivery_url, resource_json
 from edge.assets.catalogue import (
     DELIVERY_TYPES, AssetMissing, AssetRecord, CatalogueError, DerivedRecord, VersionRecord,
@@ -705,23 +705,52 @@ _DELETE_PARAMS = frozenset({"public_ids", "prefix", "all", "keep_original", "inv
                             "transformations", "next_cursor", "notification_url", "batch_id"})
 
 
-def _transformations(params: Mapping[str, Any]) -> list[str] | None:
+def _canonical(cloud: str, transformation: str) -> str:
+    """The canonical form of a transformation string (parameter order normalised), as the
+    delivery URL parser reads it; raises `edge.url.UrlError` when it is malformed."""
+    from edge.url import canonical_transformation, parse
+
+    if not transformation:
+        return ""
+    return canonical_transformation(parse(f"/{cloud}/image/upload/{transformation}/x.jpg", cloud_name=cloud).components)
+
+
+def _transformations(ctx: Any, params: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+    """The `transformations` of a delete call (the SDK's eager form `t1|t2`, each
+    `transformation[/ext]`, or a list) as (canonical transformation, ext) pairs; None when
+    absent (Python sends `null`).  400 for a malformed one."""
     value = params.get("transformations")
     if value in (None, "", []):
         return None
-    items = value if isinstance(value, list) else str(value).split("|")
-    from edge.url import canonical_transformation
+    from edge.url import UrlError
 
     out = []
-    for item in items:
-        text = str(item).strip()
-        if not text:
-            continue
+    for spec in parse_eager(value):
         try:
-            out.append(canonical_transformation(text))
-        except Exception as exc:  # noqa: BLE001 - any parse failure is the client's
-            raise ApiError(400, f"Invalid transformation - {text[:80]}: {exc}") from None
+            out.append((_canonical(ctx.cloud_name, spec.transformation), spec.ext))
+        except UrlError as exc:
+            raise ApiError(400, f"Invalid transformation - {spec.transformation[:80]}: {exc}") from None
     return out or None
+
+
+def _matching_derived(ctx: Any, asset_id: str, wanted: list[tuple[str, str]]) -> list[str]:
+    """Ids of the asset's derived records whose canonical transformation (and format, when
+    an ext was given) is one of `wanted`."""
+    from edge.url import UrlError
+
+    ids: list[str] = []
+    cursor = None
+    while True:
+        page, cursor = ctx.catalogue.list_derived(asset_id, max_results=MAX_RESULTS, cursor=cursor)
+        for d in page:
+            try:
+                canon = _canonical(ctx.cloud_name, d.transformation)
+            except UrlError:
+                canon = d.transformation
+            if any(canon == t and (not ext or ext == d.format) for t, ext in wanted):
+                ids.append(d.id)
+        if not cursor:
+            return ids
 
 
 def _purge(ctx: Any, what: Any) -> None:
@@ -742,7 +771,7 @@ def _forget(ctx: Any, type: str, public_id: str) -> None:
 
 def _delete_sync(ctx: Any, dtype: str | None, *, public_ids: list[str] | None, prefix: str | None,
                  all_: bool, tag: str | None, keep_original: bool,
-                 transformations: list[str] | None) -> dict[str, Any]:
+                 transformations: list[tuple[str, str]] | None) -> dict[str, Any]:
     cat = ctx.catalogue
     deleted: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -766,7 +795,11 @@ def _delete_sync(ctx: Any, dtype: str | None, *, public_ids: list[str] | None, p
         more = cursor
     if keep_original or transformations:
         for rec in targets:
-            gone = cat.delete_derived(rec.asset_id, transformations=transformations)
+            if transformations:
+                ids = _matching_derived(ctx, rec.asset_id, transformations)
+                gone = cat.delete_derived(rec.asset_id, ids=ids) if ids else []
+            else:
+                gone = cat.delete_derived(rec.asset_id)
             for d in gone:
                 _purge(ctx, d)
             deleted[rec.public_id] = "deleted"
@@ -817,7 +850,7 @@ async def delete_resources(request: Request, ctx: Any) -> Response:
         raise ApiError(400, "next_cursor goes with prefix or all")
     keep = _flag(params, "keep_original")
     _flag(params, "invalidate")  # derived cache entries are always purged on delete
-    transformations = _transformations(params)
+    transformations = _transformations(ctx, params)
     result = await run_blocking(ctx, _delete_sync, ctx, dtype, public_ids=ids or None,
                                 prefix=prefix or None, all_=all_, tag=None, keep_original=keep,
                                 transformations=transformations)
@@ -836,7 +869,7 @@ async def delete_by_tag(request: Request, ctx: Any) -> Response:
     _flag(params, "invalidate")
     result = await run_blocking(ctx, _delete_sync, ctx, None, public_ids=None, prefix=None, all_=False,
                                 tag=request.path_params["tag"], keep_original=keep,
-                                transformations=_transformations(params))
+                                transformations=_transformations(ctx, params))
     return json_response(result, request)
 
 

@@ -445,3 +445,16 @@ def test_delete_by_prefix_in_batches(api: Any, sdk: Any, monkeypatch: pytest.Mon
     assert rest["deleted"] == {"adm/batch/2": "deleted"} and rest["partial"] is False
     assert "next_cursor" not in rest
     assert A.resources(prefix="adm/batch/")["resources"] == []
+
+
+def test_delete_only_some_derived_transformations(api: Any, sdk: Any) -> None:
+    import cloudinary.api as A
+
+    up(sdk, DOG, "adm/deltr/dog", eager=[{"width": 90, "crop": "scale"}, {"width": 60, "height": 60, "crop": "fill"}])
+    assert len(A.resource("adm/deltr/dog")["derived"]) == 2
+    res = A.delete_resources(["adm/deltr/dog"], transformations=[{"width": 90, "crop": "scale"}])
+    assert res["deleted_counts"]["adm/deltr/dog"] == {"original": 0, "derived": 1}
+    left = A.resource("adm/deltr/dog")["derived"]
+    assert [d["transformation"] for d in left] == ["c_fill,h_60,w_60"]
+    with pytest.raises(Exception, match="Invalid transformation"):
+        A.delete_resources(["adm/deltr/dog"], transformations="w_abc,c_nonsense")
