@@ -458,3 +458,35 @@ def test_delete_only_some_derived_transformations(api: Any, sdk: Any) -> None:
     assert [d["transformation"] for d in left] == ["c_fill,h_60,w_60"]
     with pytest.raises(Exception, match="Invalid transformation"):
         A.delete_resources(["adm/deltr/dog"], transformations="w_abc,c_nonsense")
+
+
+def test_details_options_fields_moderations_usage_date(api: Any, sdk: Any) -> None:
+    import datetime
+
+    import cloudinary.api as A
+    from cloudinary.exceptions import BadRequest
+
+    up(sdk, DOG, "adm/opts/dog", eager=[{"width": w, "crop": "scale"} for w in (50, 60, 70)], tags=["o"],
+       moderation="manual")
+    page = A.resource("adm/opts/dog", max_results=2)
+    assert [d["transformation"] for d in page["derived"]] == ["c_scale,w_50", "c_scale,w_60"]
+    rest = A.resource("adm/opts/dog", max_results=2, derived_next_cursor=page["derived_next_cursor"])
+    assert [d["transformation"] for d in rest["derived"]] == ["c_scale,w_70"] and "derived_next_cursor" not in rest
+    assert A.resource("adm/opts/dog", related=True)["related_assets"] == []  # Edge relates no assets
+    listed = A.resources(prefix="adm/opts/", fields=["tags", "width"])["resources"][0]
+    assert set(listed) == {"asset_id", "public_id", "resource_type", "type", "tags", "width"}
+    mod = A.resources(prefix="adm/opts/", moderations=True)["resources"][0]
+    assert mod["moderation"] == [{"kind": "manual", "status": "pending"}]
+    res = A.update("adm/opts/dog", regions={"box": [[1, 2], [3, 4]]}, clear_invalid=True)
+    assert res["access_mode"] == "public"
+    assert api.catalogue.get("upload", "adm/opts/dog").extra["regions"] == {"box": [[1, 2], [3, 4]]}
+    path = f"/v1_1/{CLOUD}/resources/image/upload/adm/opts/dog"
+    h = {"Authorization": BASIC, "Content-Type": "application/json"}
+    r = api.client.post(path, headers=h, content=json.dumps({"access_mode": "authenticated"}))  # the SDK drops it
+    assert r.status_code == 400 and "not enforced" in r.json()["error"]["message"]
+    assert api.client.post(path, headers=h, content=json.dumps({"access_mode": "public"})).status_code == 200
+    with pytest.raises(BadRequest, match="unique_display_name"):
+        A.update("adm/opts/dog", display_name="x", unique_display_name=True)
+    assert A.usage(date=datetime.date.today())["resources"] >= 1
+    with pytest.raises(BadRequest, match="current usage only"):
+        A.usage(date="2020-01-01")
