@@ -490,3 +490,18 @@ def test_details_options_fields_moderations_usage_date(api: Any, sdk: Any) -> No
     assert A.usage(date=datetime.date.today())["resources"] >= 1
     with pytest.raises(BadRequest, match="current usage only"):
         A.usage(date="2020-01-01")
+
+
+def test_update_runs_ocr_and_categorization_on_the_stored_original(api: Any, sdk: Any) -> None:
+    import cloudinary.api as A
+
+    up(sdk, IMAGES / "signage_street_sign_coco_000250.jpg", "adm/models/sign")
+    res = A.update("adm/models/sign", ocr="adv_ocr", categorization="edge_tagging", auto_tagging=0.3)
+    ocr = res["info"]["ocr"]["adv_ocr"]
+    assert ocr["status"] == "complete" and ocr["data"]
+    tagging = res["info"]["categorization"]["edge_tagging"]
+    assert tagging["status"] == "complete" and tagging["data"]
+    top = [t["tag"] for t in tagging["data"] if t["confidence"] >= 0.3]
+    assert top and set(top) <= set(res["tags"])  # auto_tagging added what passed the threshold
+    stored = A.resource("adm/models/sign")
+    assert stored["info"]["ocr"]["adv_ocr"] == ocr and set(top) <= set(stored["tags"])
