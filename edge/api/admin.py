@@ -40,7 +40,6 @@ import logging
 import re
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Iterable, Mapping
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
