@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable
 
 from edge.api.router import ApiContext
@@ -60,10 +61,12 @@ async def stop_api(ctx: ApiContext) -> None:
 
 
 def catalogue_for(settings: Settings) -> Any:
-    """the catalogue of `settings.catalogue` (a location string).  Default: a SQLite
-    file beside the disk cache (`<cache>/catalogue.db`); with no local cache, in the origin's
-    reserved tree (`<origin>/.edge-originals/catalogue.db`, never served); with neither local,
-    an in-memory catalogue of this process (logged: set `--catalogue` for that setup)."""
+    """The catalogue of `settings.catalogue` (a location string).  Default (the embedded
+    one, `edge.assets.factory.default_catalogue_location`): a SQLite file beside the derived
+    cache, `<cache>/catalogue.db`, when the cache is a local folder; with no local cache, in
+    the reserved tree of an existing local origin folder (`<origin>/.edge-originals/`, never
+    served); else an in-memory catalogue of this process (logged: set `--catalogue`).
+    The choice never depends on files that uploads create, so a restart finds the same one."""
     from edge.assets.factory import catalogue_from_location, default_catalogue_location  # noqa: PLC0415
     from edge.storage.disk_origin import ORIGINALS_PREFIX  # noqa: PLC0415
 
@@ -71,10 +74,10 @@ def catalogue_for(settings: Settings) -> Any:
     if not location:
         if settings.cache not in ("", "none") and not settings.cache.startswith("s3://"):
             location = default_catalogue_location(settings.cache)
-        elif not settings.origin.startswith("s3://"):
-            location = default_catalogue_location(f"{settings.origin}/{ORIGINALS_PREFIX}")
+        elif not settings.origin.startswith("s3://") and Path(settings.origin).is_dir():
+            location = default_catalogue_location(Path(settings.origin) / ORIGINALS_PREFIX)
         else:
-            log.warning("no local cache or origin: the catalogue lives in memory (set --catalogue)")
+            log.warning("no local cache or origin directory: the catalogue lives in memory (set --catalogue)")
             location = "sqlite:///:memory:"
     return catalogue_from_location(location)
 

@@ -26,7 +26,7 @@ environment variable (flag wins over environment, environment over the default).
 | focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 | root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
-| catalogue | `--catalogue` / `EDGE_CATALOGUE` | '' | asset catalogue: `sqlite:///path.db` or `postgresql://...`; '' = `sqlite:///<cache>/catalogue.db` |
+| catalogue | `--catalogue` / `EDGE_CATALOGUE` | '' | asset catalogue: `sqlite:///path.db` or `postgresql://...`; '' = `sqlite:///<cache>/catalogue.db` (local cache), else in a local origin's `.edge-originals/` |
 | max_upload_mb | `--max-upload-mb` / `EDGE_MAX_UPLOAD_MB` | 100 | largest file the Upload API accepts, MiB (413 above; issue 10) |
 | public_url | `--public-url` / `EDGE_PUBLIC_URL` | '' | base URL of `url`/`secure_url` in API answers (`https://img.example.com`); '' = `http://<host>:<port>` |
 | notification_url | `--notification-url` / `EDGE_NOTIFICATION_URL` | '' | global webhook URL: every upload notification also goes there |
@@ -74,7 +74,7 @@ HELP = {
     "named_transformations": "TOML or JSON file of name = transformation string (t_<name>)",
     "root_path": "also serve the root-path form /<transformations>/<public_id> (image/upload of the configured cloud)",
     # issue 10: upload API
-    "catalogue": "asset catalogue: sqlite:///path.db or postgresql://... ('' = beside the cache)",
+    "catalogue": "asset catalogue: sqlite:///path.db or postgresql://... ('' = <cache>/catalogue.db)",
     "max_upload_mb": "largest file the Upload API accepts, MiB",
     "public_url": "base URL of url/secure_url in API answers ('' = http://host:port)",
     "notification_url": "global webhook URL for upload notifications",

@@ -28,7 +28,7 @@ def _signed(params: dict[str, Any]) -> dict[str, Any]:
 
 def _stored(api: ApiLive) -> list[Path]:
     base = Path(api.settings.origin) / ".edge-originals"
-    return sorted(p for p in base.rglob("*") if p.is_file() and p.name != "catalogue.db" and not p.name.startswith("catalogue.db"))
+    return sorted(base.glob("[0-9a-f][0-9a-f]/*"))  # stored originals (and temp files) only
 
 
 def _post(api: ApiLive, params: dict[str, Any], file: Any = None, **kw: Any) -> httpx.Response:
