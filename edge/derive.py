@@ -91,6 +91,14 @@ class Target:
     version_id: str = ""
 
 
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _cache_version(record: Any) -> str:
     return str(getattr(record, "cache_version", None) or record.version_id)
 
@@ -165,6 +173,8 @@ class Deriver:
         (version_id + row revision: a tag or context change, which `if_` conditions read, also
         moves the keys); a kept old version uses its version_id.  Raises `AssetNotFound` for a
         version that is not (or no longer) stored."""
+        if "\x00" in public_id or not public_id.isprintable() and _unencodable(public_id):
+            return None  # no catalogue can hold such an id (databases refuse NUL, lone surrogates)
         record = self.catalogue.get(delivery_type, public_id)
         if record is None:
             return None
