@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # render loads pyvips
     from edge.render.rendered import Rendered
 
 __all__ = ["Deriver", "Produced", "RenderHints", "FixedHints", "Target", "default_image",
-           "RESOLVE_TTL_S", "target_of"]
+           "RESOLVE_TTL_S", "target_of", "StoredCoordinates"]
 
 #: Seconds a worker reuses a catalogue lookup of one (type, public_id, version) for delivery
 #: (this worker forgets it at once when it changes the asset itself; other workers within this).
@@ -84,11 +84,13 @@ class Target:
     """What one derived asset is made from: `key` (derived cache key), `stored_key` (the
     catalogue original's storage key, or None: load by public_id from the origin), and
     `version_id` (the cache version, see `Deriver._lookup`; '' for an asset without
-    catalogue row)."""
+    catalogue row); `record`: the catalogue record whose tags, context, metadata and
+    coordinates the render reads (None without a row)."""
 
     key: str
     stored_key: str | None = None
     version_id: str = ""
+    record: Any = None
 
 
 def _unencodable(text: str) -> bool:
@@ -116,7 +118,54 @@ def target_of(deriver: "Deriver", req: DeliveryRequest, hints: RenderHints, reco
     """The `Target` of `req` for the CURRENT version of catalogue `record` (eager renders:
     the key delivery computes for the same URL)."""
     version = _cache_version(record)
-    return Target(deriver.key(req, hints, version), original_key(record.version_id, record.format), version)
+    return Target(deriver.key(req, hints, version), original_key(record.version_id, record.format), version,
+                  record)
+
+
+class StoredCoordinates:
+    """A `FocusProvider` over another (or none) that answers `faces` from the catalogue's
+    coordinates of the asset: `face_coordinates` when stored (they override detection), and
+    for a `g_custom` request the `custom_coordinates` (render asks `faces` for g_custom too).
+    Boxes are px of the original as displayed (`size` = (w, h)) and are scaled to the image
+    `find` receives; anything else, and every derived image (`uncached()`), goes to `inner`."""
+
+    def __init__(self, inner: Any, *, faces: Any, custom: Any, size: tuple[int, int], prefer_custom: bool) -> None:
+        self.inner = inner
+        self.boxes = [tuple(int(v) for v in b) for b in ((custom if prefer_custom and custom else faces) or ())]
+        self.label = "custom" if prefer_custom and custom else "face"
+        self.size = size
+
+    def find(self, image: Any, target: str, model: str | None = None) -> Any:
+        if target == "faces" and self.boxes:
+            from edge.render.focus import Region  # noqa: PLC0415 - render loads pyvips
+
+            sx = image.width / max(1, self.size[0])
+            sy = image.height / max(1, self.size[1])
+            return [Region(self.label, 1.0, (round(x * sx), round(y * sy), max(1, round(w * sx)), max(1, round(h * sy))),
+                           model="catalogue") for x, y, w, h in self.boxes]
+        if self.inner is None:  # what render uses without a provider: libvips saliency
+            from edge.render.saliency import SaliencyFocus  # noqa: PLC0415
+
+            self.inner = SaliencyFocus()
+        return self.inner.find(image, target, model)
+
+    def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
+        if target == "faces" and self.boxes:
+            return True
+        cached = getattr(self.inner, "cached", None)
+        return bool(cached(target, model, aspect=aspect)) if cached is not None else False
+
+    def uncached(self) -> Any:
+        uncached = getattr(self.inner, "uncached", None)
+        return uncached() if callable(uncached) else self.inner
+
+
+def _asks_custom(req: DeliveryRequest) -> bool:
+    for comp in req.components:
+        g = comp.get("g")
+        if g is not None and getattr(g, "kind", None) == "custom":
+            return True
+    return False
 
 
 class Deriver:
@@ -135,7 +184,7 @@ class Deriver:
         catalogue: Any = None,
     ) -> None:
         self.catalogue = catalogue
-        self._resolved: dict[tuple[str, str, str], tuple[float, tuple[str, str] | None]] = {}
+        self._resolved: dict[tuple[str, str, str], tuple[float, tuple[str, str, Any] | None]] = {}
         self._resolved_lock = threading.Lock()
         self.cloud_name = cloud_name
         self.origin = origin
@@ -166,8 +215,8 @@ class Deriver:
             dpr="" if hints.dpr_hint is None else str(hints.dpr_hint), width_hint=hints.width_key,
         )
 
-    def _lookup(self, delivery_type: str, public_id: str, version: str) -> tuple[str, str] | None:
-        """Blocking: `(cache version, stored key)` of the catalogue asset at `version` ('' =
+    def _lookup(self, delivery_type: str, public_id: str, version: str) -> tuple[str, str, Any] | None:
+        """Blocking: `(cache version, stored key, record)` of the catalogue asset at `version` ('' =
         current, and so is `1`, the version the SDK puts in URLs of ids with a folder), None
         when the catalogue has no such asset.  The cache version is `AssetRecord.cache_version`
         (version_id + row revision: a tag or context change, which `if_` conditions read, also
@@ -182,8 +231,8 @@ class Deriver:
             old = self.catalogue.get_version(record.asset_id, int(version)) if version.isdigit() else None
             if old is None or not old.kept:
                 raise AssetNotFound(f"Resource not found - {public_id} (version {version})")
-            return old.version_id, original_key(old.version_id, old.format)
-        return _cache_version(record), original_key(record.version_id, record.format)
+            return old.version_id, original_key(old.version_id, old.format), record
+        return _cache_version(record), original_key(record.version_id, record.format), record
 
     def forget(self, delivery_type: str, public_id: str) -> None:
         """Drop this worker's remembered lookups of one asset (after changing it)."""
@@ -216,7 +265,7 @@ class Deriver:
                 self._resolved[memo] = (now, found)
         if found is None:
             return Target(self.key(req, hints))
-        return Target(self.key(req, hints, found[0]), found[1], found[0])
+        return Target(self.key(req, hints, found[0]), found[1], found[0], found[2])
 
     async def produce(self, req: DeliveryRequest, target: Target, hints: RenderHints, *,
                       wait_for_cache: bool = False, check_backing: bool = True) -> Produced:
@@ -246,7 +295,7 @@ class Deriver:
                 placeholder = str(exc) or "Resource not found"
             load_ms = (time.perf_counter() - t0) * 1000
             t1 = time.perf_counter()
-            rendered = await self.pool.run(self.render, source, req, hints, reservation=slot)
+            rendered = await self.pool.run(self.render, source, req, hints, target.record, reservation=slot)
             render_ms = (time.perf_counter() - t1) * 1000
         asset = DerivedAsset(
             data=rendered.data, content_type=rendered.content_type, format=rendered.format,
@@ -265,15 +314,24 @@ class Deriver:
                     task.add_done_callback(self._background.discard)
         return Produced(asset, "miss", load_ms, render_ms, placeholder)
 
-    def render(self, source: Source, req: DeliveryRequest, hints: RenderHints) -> "Rendered":
-        """Runs in a pool thread: build the focus provider (vision hook), then render."""
+    def render(self, source: Source, req: DeliveryRequest, hints: RenderHints, record: Any = None) -> "Rendered":
+        """Runs in a pool thread: build the focus provider (vision hook; a catalogue asset's
+        stored face/custom coordinates answer `faces`, see `StoredCoordinates`), then render
+        with the asset's tags, context and metadata (for `if_` conditions)."""
         focus = None
         if self.focus_factory is not None:
             focus = self.focus_factory(req.public_id, source.version)
+        extra: dict[str, Any] = {}
+        if record is not None:
+            faces, custom = record.coordinates_faces, record.coordinates_custom
+            if faces or custom:
+                focus = StoredCoordinates(focus, faces=faces, custom=custom, size=(record.width, record.height),
+                                          prefer_custom=_asks_custom(req))
+            extra = {"tags": tuple(record.tags), "context": dict(record.context), "metadata": dict(record.metadata)}
         return self.render_fn(
             source.data, req, accept=hints.accept, dpr_hint=hints.dpr_hint, focus=focus,
             limits=self.limits, width_hint=hints.width_hint, named=self.named,
-            load_layer=self.load_layer,
+            load_layer=self.load_layer, **extra,
             # stop libvips once the pool has answered 503, so the thread is free again
             deadline=time.monotonic() + self.render_timeout_s,
         )

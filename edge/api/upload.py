@@ -422,6 +422,7 @@ class UploadApi:
                                             {"coordinates_faces": [list(b) for b in analysis["faces"]]})
                 record = await self._io(ctx.catalogue.set_analysis, record.asset_id, record.version, analysis,
                                         auto_tags=auto) or record
+                ctx.deriver.forget(record.type, record.public_id)
             out = resource_json(ctx, record, api_key=payload.get("api_key") or None,
                                 algorithm=payload.get("algorithm", "sha1"))
             if p.eager:
@@ -529,6 +530,7 @@ class UploadApi:
             updated = await self._io(ctx.catalogue.set_analysis, record.asset_id, record.version, analysis,
                                      auto_tags=auto)
             record = updated or record
+        ctx.deriver.forget(record.type, record.public_id)  # coordinates, tags feed delivery
         if p.invalidate:
             await self._io(_quiet_purge, ctx.purge, record)
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm,
@@ -682,6 +684,8 @@ class UploadApi:
             if len(tags) != 1:
                 raise ApiError(400, "set_exclusive takes exactly one tag")
             res = await self._io(_set_exclusive, cat, type_, ids, tags[0])
+        for pid in res.public_ids:  # tags and context feed if_ conditions: new keys at once
+            self.ctx.deriver.forget(type_, pid)
         return json_response({"public_ids": list(res.public_ids)}, request)
 
     async def context(self, request: Request) -> Response:
@@ -709,6 +713,8 @@ class UploadApi:
             res = await self._io(cat.remove_context, type_, ids, keys)
         else:
             res = await self._io(cat.remove_context, type_, ids, None)
+        for pid in res.public_ids:  # tags and context feed if_ conditions: new keys at once
+            self.ctx.deriver.forget(type_, pid)
         return json_response({"public_ids": list(res.public_ids)}, request)
 
 
