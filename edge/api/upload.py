@@ -663,6 +663,7 @@ class UploadApi:
         body.close()
         params = body.params
         check_names(params, TAGS_PARAMS)
+        notify_url = url_param(params, "notification_url")
         command = text_param(params, "command").strip()
         if command not in TAG_COMMANDS:
             raise ApiError(400, f"Invalid command - {command[:40]} (add, remove, replace, remove_all, set_exclusive)")
@@ -686,6 +687,9 @@ class UploadApi:
             res = await self._io(_set_exclusive, cat, type_, ids, tags[0])
         for pid in res.public_ids:  # tags and context feed if_ conditions: new keys at once
             self.ctx.deriver.forget(type_, pid)
+        if notify_url:
+            self._notify(notify_url, {"notification_type": "tags", "command": command,
+                               "public_ids": list(res.public_ids), "request_id": request_id_of(request)})
         return json_response({"public_ids": list(res.public_ids)}, request)
 
     async def context(self, request: Request) -> Response:
@@ -695,6 +699,7 @@ class UploadApi:
         body.close()
         params = body.params
         check_names(params, CONTEXT_PARAMS)
+        notify_url = url_param(params, "notification_url")
         command = text_param(params, "command").strip()
         if command not in CONTEXT_COMMANDS:
             raise ApiError(400, f"Invalid command - {command[:40]} (add, remove_all)")
@@ -715,6 +720,9 @@ class UploadApi:
             res = await self._io(cat.remove_context, type_, ids, None)
         for pid in res.public_ids:  # tags and context feed if_ conditions: new keys at once
             self.ctx.deriver.forget(type_, pid)
+        if notify_url:
+            self._notify(notify_url, {"notification_type": "context", "command": command,
+                               "public_ids": list(res.public_ids), "request_id": request_id_of(request)})
         return json_response({"public_ids": list(res.public_ids)}, request)
 
 

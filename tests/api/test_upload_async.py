@@ -93,3 +93,13 @@ def test_unsupported_model_is_400_and_stores_nothing(api: ApiLive) -> None:
     with pytest.raises(cloudinary.exceptions.BadRequest, match="captioning"):
         cloudinary.uploader.upload(str(PHOTO), public_id="an/caption", detection="captioning")
     assert api.catalogue.get("upload", "an/caption") is None
+
+
+def test_tags_notification(api: ApiLive, webhooks: Listener) -> None:
+    import cloudinary.uploader
+
+    cloudinary.uploader.upload(str(PHOTO), public_id="async/tagme")
+    out = cloudinary.uploader.add_tag("hot", ["async/tagme"], notification_url=webhooks.url)
+    assert out["public_ids"] == ["async/tagme"]
+    note = _verified(webhooks.wait(1)[0])
+    assert note["notification_type"] == "tags" and note["public_ids"] == ["async/tagme"]
