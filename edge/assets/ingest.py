@@ -149,13 +149,20 @@ def discover_paths(paths: Iterable[str | os.PathLike[str]], *, folder: str = "")
 def discover_s3(client: Any, url: str, *, folder: str = "") -> Iterator[IngestItem]:
     """Every image object under `s3://bucket/prefix` (boto3 `list_objects_v2` paginator);
     public ids are the keys relative to the prefix.  A single-part ETag (32 hex) is the MD5 of
-    the object, used for resuming without a download."""
+    the object, used for resuming without a download.  Raises OSError when the bucket cannot
+    be listed (unreachable, missing, denied)."""
     from edge.storage.s3util import parse_s3_url
 
     loc = parse_s3_url(url)
     prefix = loc.key("") if loc.prefix else ""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=loc.bucket, Prefix=prefix):
+    try:
+        pages = list(paginator.paginate(Bucket=loc.bucket, Prefix=prefix))
+    except (BotoCoreError, ClientError) as exc:
+        raise OSError(f"cannot list {url}: {exc}") from None
+    for page in pages:
         for obj in page.get("Contents", ()):
             key = obj["Key"]
             rel = key[len(prefix):].lstrip("/")

@@ -116,6 +116,8 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([*EDGE, "import", str(tmp_path), "--origin", "s3://nobucket/x", "--cache", "none",
                            "--s3-endpoint", "http://127.0.0.1:9"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "--catalogue" in proc.stderr  # never ingest into a throwaway catalogue
+    code, _, err = run("import", "s3://nobucket/lib", "--s3-endpoint", "http://127.0.0.1:9", root=tmp_path)
+    assert code == 2 and "cannot list s3://nobucket/lib" in err
 
 
 @pytest.mark.s3
@@ -130,7 +132,8 @@ def test_import_s3_library_resumes_from_etags(tmp_path: Path, s3_server: Any) ->
     assert code == 0, err
     assert (report["total"], report["uploaded"], report["failed"]) == (4, 4, 0)
     assets = listed(tmp_path, "")
-    assert set(assets) == {"trip/dog", "trip/day2/cat", "hopper", "logos/logo"}
+    assert set(assets) == {"trip/dog", "trip/day2/cat", "hopper", "logos/logo"}, \
+        (report, err[-800:], sorted(p.name for p in (tmp_path / "cache").iterdir()))
     assert all(a["delivered"] == 200 for a in assets.values())
     code, report, _ = run("import", url, "--s3-endpoint", s3_server.endpoint, root=tmp_path)
     assert code == 0 and (report["uploaded"], report["skipped"]) == (0, 4)
