@@ -22,6 +22,10 @@ Three steps, each replaceable:
    here duplicates it; this module stays below `edge.api` in the import order (it never
    imports it).
 
+Two files mapping to one public_id (`a.jpg` beside `a.png`) would silently replace each other:
+the first is ingested, the others fail with a message naming both.  `--tags`/`--folder` apply
+to what is uploaded; a skipped file keeps what it has.
+
 `ingest()` runs step 2 and 3 on a bounded thread pool (`concurrency` uploads at once, at most
 `2 x concurrency` items in flight, so memory stays flat for any library size) and reports
 progress on a text stream (a single `\\r`-updated line on a terminal, one line every
@@ -293,10 +297,18 @@ def ingest(
                 progress.update(report)
 
     pending: set[Future[None]] = set()
+    first_source: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="edge-ingest") as pool:
         for item in items:
             if total is None:
                 report.total += 1
+            if item.public_id in first_source:  # `a.jpg` beside `a.png`: one would replace the other
+                with lock:
+                    report.failed += 1
+                    report.failures.append((item.source, f"public_id {item.public_id} is already the id of "
+                                                         f"{first_source[item.public_id]}; rename one of them"))
+                continue
+            first_source[item.public_id] = item.source
             pending.add(pool.submit(one, item))
             if len(pending) >= 2 * concurrency:
                 _done, pending = wait(pending, return_when=FIRST_COMPLETED)

@@ -64,12 +64,15 @@ def listed(root: Path, prefix: str) -> dict[str, dict[str, Any]]:
 def test_import_folder_counts_resume_and_change(tmp_path: Path) -> None:
     lib = make_library(tmp_path)
     (lib / "trip" / "broken.jpg").write_bytes((IMAGES / "broken_text_file.jpg").read_bytes())
+    shutil.copy(IMAGES / "coffee.png", lib / "trip" / "dog.png")  # same public_id as trip/dog.jpg
     code, report, err = run("import", str(lib), "--folder", "lib", "--tags", "imported,2024", "--concurrency", "2",
                             root=tmp_path)
-    assert code == 1, err  # one file failed
-    assert (report["total"], report["uploaded"], report["skipped"], report["failed"]) == (5, 4, 0, 1)
-    assert report["failures"][0]["source"].endswith("trip/broken.jpg")
-    assert "Invalid image file" in report["failures"][0]["message"]
+    assert code == 1, err  # two files failed
+    assert (report["total"], report["uploaded"], report["skipped"], report["failed"]) == (6, 4, 0, 2)
+    failures = {Path(f["source"]).name: f["message"] for f in report["failures"]}
+    assert "Invalid image file" in failures["broken.jpg"]
+    assert "lib/trip/dog is already the id of" in failures["dog.png"] and "dog.jpg" in failures["dog.png"]
+    (lib / "trip" / "dog.png").unlink()
     assert "import [" in err and "uploaded=4" in err  # progress on stderr
     assets = listed(tmp_path, "lib/")
     assert set(assets) == {"lib/trip/dog", "lib/trip/day2/cat", "lib/hopper", "lib/logos/logo"}
