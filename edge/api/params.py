@@ -21,7 +21,7 @@ from edge.api.forms import parse_bool, text_param
 __all__ = [
     "UploadParams", "EagerSpec", "parse_context", "parse_eager", "parse_tags", "split_list",
     "random_public_id", "check_public_id", "check_names", "delivery_type_param", "url_param",
-    "preset_params", "parse_moderation", "STORABLE_FORMATS", "KNOWN_UPLOAD_PARAMS", "REFUSED_PARAMS",
+    "preset_params", "parse_moderation", "DEFAULT_DUPLICATE_SIMILARITY", "STORABLE_FORMATS", "KNOWN_UPLOAD_PARAMS", "REFUSED_PARAMS",
     "AUTH_PARAMS", "ANALYSIS_PARAMS", "EXPLICIT_EXTRA", "DESTROY_PARAMS", "RENAME_PARAMS",
     "TAGS_PARAMS", "CONTEXT_PARAMS", "TAG_COMMANDS", "CONTEXT_COMMANDS",
 ]
@@ -267,7 +267,7 @@ class UploadParams:
     allowed_formats: list[str] = field(default_factory=list)
     notification_url: str = ""
     is_async: bool = False
-    moderation: list[dict[str, str]] | None = None
+    moderation: list[dict[str, Any]] | None = None
     return_delete_token: bool = False
     backup: bool = False
     invalidate: bool = False
@@ -345,15 +345,34 @@ def url_param(params: Mapping[str, Any], name: str) -> str:
     return value
 
 
-def parse_moderation(value: Any) -> list[dict[str, str]] | None:
+#: Similarity (1 - Hamming distance / 64 of the pHashes) from which `duplicate` moderation
+#: calls two images duplicates when the request gives no threshold (`duplicate` or `duplicate:0`).
+DEFAULT_DUPLICATE_SIMILARITY = 0.9
+
+
+def parse_moderation(value: Any) -> list[dict[str, Any]] | None:
+    """`moderation`: `manual` (pending until an Admin API update approves or rejects it) and
+    `duplicate[:<similarity 0..1>]` (pHash comparison with the catalogue, done at upload;
+    the entry carries `threshold`).  Other kinds (aws_rek, webpurify, ...) are a 400."""
     kinds = split_list(value)
     if not kinds:
         return None
-    out = []
+    out: list[dict[str, Any]] = []
     for kind in kinds:
-        if kind != "manual":
+        name, _, arg = kind.partition(":")
+        if name == "manual" and not arg:
+            out.append({"kind": "manual", "status": "pending"})
+        elif name == "duplicate":
+            try:
+                threshold = float(arg) if arg else 0.0
+            except ValueError:
+                raise ApiError(400, f"Invalid moderation - {kind[:40]} (duplicate:<0..1>)") from None
+            if not 0.0 <= threshold <= 1.0:
+                raise ApiError(400, f"Invalid moderation - {kind[:40]} (duplicate:<0..1>)")
+            out.append({"kind": "duplicate", "status": "pending",
+                        "threshold": threshold or DEFAULT_DUPLICATE_SIMILARITY})
+        else:
             raise ApiError(400, f"Edge does not support moderation '{kind[:40]}'")
-        out.append({"kind": "manual", "status": "pending"})
     return out
 
 

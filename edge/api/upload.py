@@ -20,6 +20,7 @@ and continues (analysis, eager, webhook) in the background; `eager_async` and
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import secrets
@@ -287,8 +288,16 @@ class UploadApi:
             self._eager_requests(_Stub(p.delivery_type, public_id, probe.format), p.eager)
         version_id = new_version_id()
         analysis: dict[str, Any] = {}
-        if self._wants_analysis(areq) and not p.is_async:
-            analysis = await self._io(self._analyze, await self._io(incoming.read), areq, public_id, version_id)
+        dedupe = [m for m in p.moderation or () if m["kind"] == "duplicate"]
+        hidden = {"phash"} if dedupe and not areq.phash else set()  # compared and stored, not answered
+        now = dataclasses.replace(areq, phash=True) if dedupe else areq
+        if p.is_async:  # the rest of the analysis runs in the background job
+            now = dataclasses.replace(type(areq)(), phash=True) if dedupe else None
+        if now is not None and self._wants_analysis(now):
+            analysis = await self._io(self._analyze, await self._io(incoming.read), now, public_id, version_id)
+        if dedupe:
+            p.moderation = await self._io(_moderate_duplicates, ctx.catalogue, p.moderation, analysis.get("phash"),
+                                          p.delivery_type, public_id)
         auto_tags = list(analysis.pop("tags", []) or [])
         original_filename = None
         if not p.discard_original_filename:
@@ -325,6 +334,8 @@ class UploadApi:
         if pub.previous is not None and p.invalidate:
             await self._io(_quiet_purge, ctx.purge, record)
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
+        for key in hidden:
+            out.pop(key, None)
         if p.return_delete_token:
             out["delete_token"] = make_delete_token(ctx.api_secret or "edge", record)
         if p.is_async:
@@ -767,6 +778,40 @@ def _set_exclusive(catalogue: Any, type_: str, ids: Sequence[str], tag: str) -> 
     if holders:
         catalogue.remove_tags(type_, holders, [tag])
     return catalogue.add_tags(type_, ids, [tag])
+
+
+def _moderate_duplicates(catalogue: Any, moderation: list[dict[str, Any]], phash: str | None,
+                         type_: str, public_id: str) -> list[dict[str, Any]]:
+    """Blocking: settle `duplicate` moderation entries: compare `phash` with the stored pHash
+    of every catalogue asset (a linear scan in pages of 500: fine for catalogues of some
+    10^5 assets) and answer `rejected` with the matches (`response.duplicates`: public_id,
+    similarity = 1 - Hamming/64, most similar first) or `approved`.  Assets uploaded without
+    `phash` (or duplicate moderation) are not compared."""
+    from edge.analysis.phash import phash_distance  # noqa: PLC0415
+
+    out = []
+    for entry in moderation:
+        if entry["kind"] != "duplicate":
+            out.append(entry)
+            continue
+        threshold = float(entry.get("threshold", 0.9))
+        matches: list[dict[str, Any]] = []
+        cursor = None
+        while phash:
+            records, cursor = catalogue.list(max_results=500, cursor=cursor)
+            for rec in records:
+                other = (rec.analysis or {}).get("phash")
+                if not other or (rec.type == type_ and rec.public_id == public_id):
+                    continue
+                similarity = round(1.0 - phash_distance(phash, other) / 64.0, 4)
+                if similarity >= threshold:
+                    matches.append({"public_id": rec.public_id, "type": rec.type, "similarity": similarity})
+            if cursor is None:
+                break
+        matches.sort(key=lambda m: -m["similarity"])
+        out.append({"kind": "duplicate", "status": "rejected" if matches else "approved",
+                    "response": {"threshold": threshold, "duplicates": matches[:20]}})
+    return out
 
 
 def _quiet_purge(purge: Callable[..., Any] | None, what: Any) -> None:

@@ -69,3 +69,23 @@ def test_auto_tagging_appends_tags(api: ApiLive) -> None:
     assert objects["status"] == "complete"
     record = api.catalogue.get("upload", "ver/tagged")
     assert "dog" in record.auto_tags and "mine" not in record.auto_tags
+
+
+def test_duplicate_moderation(api: ApiLive) -> None:
+    import cloudinary.uploader as up
+
+    first = up.upload(str(IMAGES / "kodim03_hats.png"), public_id="dup/original", moderation="duplicate:0.9")
+    assert first["moderation"][0]["kind"] == "duplicate" and first["moderation"][0]["status"] == "approved"
+    assert "phash" not in first  # computed and stored for later comparisons, not asked for
+    # the same photo re-encoded as JPEG at another size is a duplicate; another photo is not
+    import pyvips
+
+    resized = pyvips.Image.new_from_file(str(IMAGES / "kodim03_hats.png")).resize(0.5).write_to_buffer(".jpg[Q=80]")
+    again = up.upload(resized, public_id="dup/copy", moderation="duplicate:0.9")
+    mod = again["moderation"][0]
+    assert mod["status"] == "rejected"
+    assert mod["response"]["duplicates"][0]["public_id"] == "dup/original"
+    assert mod["response"]["duplicates"][0]["similarity"] >= 0.9
+    other = up.upload(str(PHOTO), public_id="dup/other", moderation="duplicate")
+    assert other["moderation"][0]["status"] == "approved"
+    assert api.catalogue.get("upload", "dup/copy").moderation[0]["status"] == "rejected"
