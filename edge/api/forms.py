@@ -5,8 +5,10 @@ spooled temporary file, in memory up to 1 MiB then on disk, so memory stays flat
 upload size), `application/x-www-form-urlencoded` and `application/json`.  Repeated `k[]`
 fields become lists under `k`; JSON values are turned into text as a signer writes them
 (booleans `"true"`/`"false"`, numbers as text, null as absent-empty) except lists and
-objects, kept as lists of strings and dicts.  A NUL or a lone surrogate in any name or value is a 400.  The body is cut at `max_bytes` + a small allowance for the other fields:
-413 `File size (<n>) exceeds maximum allowed (<m>)` (read no further, nothing stored).
+objects, kept as lists of strings and dicts.  A NUL or a lone surrogate in any name or value
+is a 400.  The body is cut at 4/3 of `max_bytes` (room for a file sent as base64 text) plus a
+small allowance for the other fields, and a file part or decoded file above `max_bytes` is
+refused too: 413 `File size (<n>) exceeds maximum allowed (<m>)` (nothing stored).
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ async def read_body(request: Request, *, max_bytes: int) -> Body:
     Raises ApiError 413 (too large), 400 (malformed multipart/JSON, too many fields, client
     gone) and 415 never: an unknown content type is read as no body at all (400 later for a
     missing parameter)."""
-    limit = max_bytes + FIELDS_ALLOWANCE
+    limit = max_bytes * 4 // 3 + FIELDS_ALLOWANCE  # a file sent as base64 text is 4/3 larger
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(int(declared), max_bytes)

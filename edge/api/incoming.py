@@ -103,15 +103,21 @@ def resolve_file(ctx: ApiContext, body: Body) -> Incoming:
         if m is None:
             raise ApiError(400, "Invalid file - malformed data URI")
         data = _b64decode(m.group(3))
-        return Incoming.of_bytes(data, "", "data_uri")
+        return Incoming.of_bytes(_within(ctx, data), "", "data_uri")
     scheme = text.split(":", 1)[0].lower() if ":" in text[:10] else ""
     if scheme in ("http", "https"):
         return Incoming.of_bytes(_fetch(ctx, text), filename_base(urlsplit(text).path), "url")
     if scheme in ("ftp", "s3", "gs", "file"):
         raise ApiError(400, f"Error in loading {text[:200]} - Edge fetches http(s) URLs only")
     if _B64.match(text[:4096]) and len(text) >= 8 and len(re.sub(r"\s+", "", text)) % 4 == 0:
-        return Incoming.of_bytes(_b64decode(text), "", "base64")
+        return Incoming.of_bytes(_within(ctx, _b64decode(text)), "", "base64")
     raise ApiError(400, "Invalid file - not a file part, http(s) URL, data URI or base64 text")
+
+
+def _within(ctx: ApiContext, data: bytes) -> bytes:
+    if len(data) > ctx.max_upload_bytes:
+        raise ApiError(413, f"File size ({len(data)}) exceeds maximum allowed ({ctx.max_upload_bytes})")
+    return data
 
 
 def _b64decode(text: str) -> bytes:

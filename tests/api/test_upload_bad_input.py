@@ -146,6 +146,13 @@ def test_oversized_body_is_413_memory_flat(small: ApiLive) -> None:
     _assert_error(resp, 413, f"File size ({limit + 1000}) exceeds maximum allowed ({limit})")
     assert _rss_mb() - rss0 < 20  # the 200 MB streamed body never sat in memory
     assert small.catalogue.get("upload", "big/part") is None
+    # a data URI whose decoded file is over the limit (the body itself is allowed 4/3)
+    import base64
+
+    blob = (PHOTO.read_bytes() * 8)[: limit + 5000]
+    uri = "data:image/jpeg;base64," + base64.b64encode(blob).decode()
+    resp = _post(small, _signed({"public_id": "big/uri", "file": uri}))
+    _assert_error(resp, 413, f"File size ({limit + 5000}) exceeds maximum allowed ({limit})")
     # and a photo under the limit still uploads
     resp = _post(small, _signed({"public_id": "big/ok"}), ("d.jpg", PHOTO.read_bytes()))
     assert resp.status_code == 200, resp.text
