@@ -183,7 +183,7 @@ async def read_body(request: Request, *, max_bytes: int) -> Body:
                 else:
                     _put(body.params, key, value)
         elif ctype == "application/x-www-form-urlencoded":
-            form = await FormParser(request.headers, stream()).parse()
+            form = await FormParser(request.headers, stream(), max_part_size=max_bytes * 4 // 3 + 4096).parse()
             for key, value in form.multi_items():
                 _put(body.params, key, value)
         elif ctype == "application/json" or ctype.endswith("+json"):
@@ -205,6 +205,8 @@ async def read_body(request: Request, *, max_bytes: int) -> Body:
         raise _too_large(exc.seen, max_bytes) from None
     except MultiPartException as exc:
         body.close()
+        if "exceeded maximum size" in exc.message:  # a text field (data URI, base64) too large
+            raise ApiError(413, f"File size (>{max_bytes}) exceeds maximum allowed ({max_bytes})") from None
         raise ApiError(400, f"Invalid multipart body: {exc.message}") from None
     except ClientDisconnect:
         body.close()

@@ -151,7 +151,9 @@ def test_oversized_body_is_413_memory_flat(small: ApiLive) -> None:
 
     blob = (PHOTO.read_bytes() * 8)[: limit + 5000]
     uri = "data:image/jpeg;base64," + base64.b64encode(blob).decode()
-    resp = _post(small, _signed({"public_id": "big/uri", "file": uri}))
+    resp = _post(small, _signed({"public_id": "big/uri", "file": uri}))  # form-urlencoded
+    _assert_error(resp, 413, f"exceeds maximum allowed ({limit})")
+    resp = small.client.post("/v1_1/demo/image/upload", json=_signed({"public_id": "big/uri", "file": uri}))
     _assert_error(resp, 413, f"File size ({limit + 5000}) exceeds maximum allowed ({limit})")
     # and a photo under the limit still uploads
     resp = _post(small, _signed({"public_id": "big/ok"}), ("d.jpg", PHOTO.read_bytes()))
