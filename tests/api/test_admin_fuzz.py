@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import API_KEY, API_SECRET, CLOUD, IMAGES
+from conftest import API_KEY, API_SECRET, CLOUD, IMAGES, configure_sdk
 
 BASIC = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:{API_SECRET}".encode()).decode()}
 NAMES = ["prefix", "tags", "context", "metadata", "max_results", "next_cursor", "direction", "public_ids",
@@ -36,8 +36,6 @@ PATHS = ["resources/image", "resources/image/upload", "resources/image/private",
 def seeded(api: Any) -> Any:
     import cloudinary.api as A
     import cloudinary.uploader as U
-
-    from conftest import configure_sdk
 
     configure_sdk(api.url)
     U.upload(str(IMAGES / "tiny_hopper_128.jpg"), public_id="fz/a", tags=["fz"], context={"k": "v"})
