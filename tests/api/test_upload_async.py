@@ -103,3 +103,21 @@ def test_tags_notification(api: ApiLive, webhooks: Listener) -> None:
     assert out["public_ids"] == ["async/tagme"]
     note = _verified(webhooks.wait(1)[0])
     assert note["notification_type"] == "tags" and note["public_ids"] == ["async/tagme"]
+
+
+def test_webhooks_never_reach_private_addresses(webhooks: Listener) -> None:
+    """notification_url goes through the fetch origin's address rule: loopback and private
+    targets are refused (not retried) unless the operator allows private addresses."""
+    import asyncio
+
+    from edge.api.webhooks import WebhookSender
+
+    strict = WebhookSender("s3cret", attempts=3, base_delay_s=0.01)
+    assert asyncio.run(strict.deliver(webhooks.url, {"a": 1})) is False
+    assert strict.send_once("http://10.0.0.7/hook", {"a": 1}) is True  # refused for good: no retry
+    assert strict.send_once("http://[::1]:9/hook", {"a": 1}) is True
+    assert webhooks.attempts == 0
+    opened = WebhookSender("s3cret", allow_private=True)
+    assert opened.send_once(webhooks.url, {"a": 1}) is True and webhooks.attempts == 1
+    got = webhooks.received[0]
+    assert got.body == b'{"a":1}' and got.headers["x-cld-signature"] == opened.sign(got.body, int(got.headers["x-cld-timestamp"]))
