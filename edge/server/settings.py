@@ -37,6 +37,17 @@ environment variable (flag wins over environment, environment over the default).
 | max_components | `--max-components` / `EDGE_MAX_COMPONENTS` | 40 | transformation components per URL after expanding `t_`, `if_` branches and layer bodies included (400 above; Cloudinary publishes no such limit) |
 | max_costly_ops | `--max-costly-ops` / `EDGE_MAX_COSTLY_OPS` | 16 | effects, layers and non-right-angle rotations per URL (400 above) |
 | max_cost_mp | `--max-cost-mp` / `EDGE_MAX_COST_MP` | 64 | megapixel-operations per render (pixels each effect, layer or free rotation works on, summed), estimated from the URL and the source header before decoding, then counted exactly (400 above; the slowest allowed chain takes about 6 s of one core) |
+| catalogue | `--catalogue` / `EDGE_CATALOGUE` | '' | asset catalogue: `sqlite:///path.db` or `postgresql://...`; '' = `sqlite:///<origin>/.edge-originals/catalogue.db` for a local origin folder, else `<cache>/catalogue.db` for a local cache |
+| max_upload_mb | `--max-upload-mb` / `EDGE_MAX_UPLOAD_MB` | 100 | largest file the Upload API accepts, MiB (413 above; issue 10) |
+| public_url | `--public-url` / `EDGE_PUBLIC_URL` | '' | base URL of `url`/`secure_url` in API answers (`https://img.example.com`); '' = `http://<host>:<port>` |
+| notification_url | `--notification-url` / `EDGE_NOTIFICATION_URL` | '' | global webhook URL: every upload notification also goes there |
+| webhook_attempts | `--webhook-attempts` / `EDGE_WEBHOOK_ATTEMPTS` | 5 | webhook deliveries tried (exponential backoff from 1 s) before giving up |
+| analyze_task_ttl_s | `--analyze-task-ttl-s` / `EDGE_ANALYZE_TASK_TTL_S` | 86400 | seconds an Analyze API task and its result are kept (issue 12) |
+| analyze_rate_limit | `--analyze-rate-limit` / `EDGE_ANALYZE_RATE_LIMIT` | 0 | Analyze API requests per API key per window; 429 above (0: off) |
+| analyze_rate_window_s | `--analyze-rate-window-s` / `EDGE_ANALYZE_RATE_WINDOW_S` | 3600 | rate-limit window, s |
+| analyze_cache_entries | `--analyze-cache-entries` / `EDGE_ANALYZE_CACHE_ENTRIES` | 512 | analysis results of uri sources kept in memory per worker |
+| analyze_max_source_mb | `--analyze-max-source-mb` / `EDGE_ANALYZE_MAX_SOURCE_MB` | 0 | largest source read, MiB (0: max_upload_mb) |
+| analyze_max_megapixels | `--analyze-max-megapixels` / `EDGE_ANALYZE_MAX_MEGAPIXELS` | 100 | largest source decoded, megapixels |
 """
 
 from __future__ import annotations
@@ -74,6 +85,19 @@ HELP = {
     "focus": "vision | none | module:callable of a focus factory",
     "named_transformations": "TOML or JSON file of name = transformation string (t_<name>)",
     "root_path": "also serve the root-path form /<transformations>/<public_id> (image/upload of the configured cloud)",
+    # issue 10: upload API
+    "catalogue": "asset catalogue: sqlite:///path.db or postgresql://... ('' = <origin>/.edge-originals/catalogue.db, or <cache>/catalogue.db with an S3 origin)",
+    "max_upload_mb": "largest file the Upload API accepts, MiB",
+    "public_url": "base URL of url/secure_url in API answers ('' = http://host:port)",
+    "notification_url": "global webhook URL for upload notifications",
+    "webhook_attempts": "webhook deliveries tried before giving up",
+    # issue 12: Analyze API
+    "analyze_task_ttl_s": "seconds an Analyze API task and its result are kept",
+    "analyze_rate_limit": "Analyze API requests per API key per window (0: no limit)",
+    "analyze_rate_window_s": "length of the Analyze API rate-limit window, s",
+    "analyze_cache_entries": "analysis results of uri sources kept in memory per worker",
+    "analyze_max_source_mb": "largest source the Analyze API reads, MiB (0: max_upload_mb)",
+    "analyze_max_megapixels": "largest source the Analyze API decodes, megapixels",
 }
 
 
@@ -151,6 +175,19 @@ class Settings:
     max_components: int = field(default=40, metadata={"help": "transformation components per URL, t_/if_/layers expanded (400 above)"})
     max_costly_ops: int = field(default=16, metadata={"help": "effects, layers and free rotations per URL (400 above)"})
     max_cost_mp: float = field(default=64.0, metadata={"help": "megapixel-operations per render (400 above)"})
+    # issue 10: upload API
+    catalogue: str = ""
+    max_upload_mb: int = 100
+    public_url: str = ""
+    notification_url: str = ""
+    webhook_attempts: int = 5
+    # issue 12: Analyze API (help texts in HELP)
+    analyze_task_ttl_s: int = 86400
+    analyze_rate_limit: int = 0
+    analyze_rate_window_s: int = 3600
+    analyze_cache_entries: int = 512
+    analyze_max_source_mb: int = 0
+    analyze_max_megapixels: int = 100
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------
@@ -186,6 +223,12 @@ class Settings:
         for name in ("max_components", "max_costly_ops", "max_cost_mp"):  # issue 9: URL limits
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0")
+        # issue 10: upload API
+        if self.max_upload_mb <= 0 or self.webhook_attempts <= 0:
+            raise ValueError("max_upload_mb and webhook_attempts must be > 0")
+        for name in ("public_url", "notification_url"):
+            if getattr(self, name) and not getattr(self, name).startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http(s) URL")
         if self.render_timeout_s <= 0:
             raise ValueError("render_timeout_s must be > 0")
         # issue 9: HTTP limits and logs

@@ -18,6 +18,10 @@ from edge.storage.s3util import S3Location, make_s3_client, parse_s3_url
 from edge.storage.singleflight import SingleFlight
 from edge.storage.source import IMAGE_EXTENSIONS, Origin, Source
 from edge.storage.tiered import DerivedCache
+from edge.storage.writable import (
+    ORIGINALS_PREFIX, WritableDiskOrigin, WritableOrigin, WritableS3Origin, original_key,
+    writable_origin_from_location,
+)
 
 __all__ = [
     "ByteStore", "DerivedAsset", "derived_key", "DiskOrigin", "DiskStore", "AssetNotFound",
@@ -25,4 +29,6 @@ __all__ = [
     "store_from_location", "FetchOrigin", "is_public_address", "MemoryStore", "S3Origin",
     "S3Store", "S3Location", "make_s3_client", "parse_s3_url", "SingleFlight",
     "IMAGE_EXTENSIONS", "Origin", "Source", "DerivedCache",
+    "ORIGINALS_PREFIX", "WritableDiskOrigin", "WritableOrigin", "WritableS3Origin", "original_key",
+    "writable_origin_from_location",
 ]

@@ -10,15 +10,19 @@ from typing import Iterator
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.source import IMAGE_EXTENSIONS, Source
 
-__all__ = ["DiskOrigin", "safe_relative"]
+__all__ = ["DiskOrigin", "safe_relative", "ORIGINALS_PREFIX"]
+
+#: The reserved top folder of stored originals (see `edge.storage.writable`).
+ORIGINALS_PREFIX = ".edge-originals"
 
 
 def safe_relative(public_id: str) -> str:
     """Return `public_id` as a safe relative path, or raise `AssetNotFound`.
 
     Refused (as "not found", never revealing the file system): empty ids, NUL bytes,
-    backslashes, absolute paths, text that is not encodable as UTF-8 (lone surrogates), and
-    any `.`/`..`/empty segment.
+    backslashes, absolute paths, text that is not encodable as UTF-8 (lone surrogates), any
+    `.`/`..`/empty segment, and the reserved tree of stored originals (`.edge-originals/`,
+    reachable only through the catalogue, see `edge.storage.writable`).
     """
     if not public_id or "\x00" in public_id or "\\" in public_id or public_id.startswith("/"):
         raise AssetNotFound("Resource not found")
@@ -27,7 +31,7 @@ def safe_relative(public_id: str) -> str:
     except UnicodeEncodeError:
         raise AssetNotFound("Resource not found") from None
     parts = public_id.split("/")
-    if any(p in ("", ".", "..") for p in parts):
+    if any(p in ("", ".", "..") for p in parts) or parts[0] == ORIGINALS_PREFIX:
         raise AssetNotFound("Resource not found")
     return public_id
 

@@ -58,6 +58,14 @@ class DiskStore:
                 pass
             raise
 
+    def delete(self, key: str) -> bool:
+        """Remove `key`'s file; False when it was absent (raises OSError on I/O failure)."""
+        try:
+            self.path_for(key).unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
     def sweep_temp(self) -> int:
         """Delete leftover `.tmp-*` files of killed writers; returns how many were removed."""
         n = 0

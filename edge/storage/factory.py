@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from edge.storage.bytestore import ByteStore
-from edge.storage.disk_origin import DiskOrigin
 from edge.storage.disk_store import DiskStore
-from edge.storage.s3_origin import S3Origin
 from edge.storage.s3_store import S3Store
 from edge.storage.s3util import make_s3_client, parse_s3_url
 from edge.storage.source import Origin
+from edge.storage.writable import WritableDiskOrigin, WritableS3Origin
 
 __all__ = ["origin_from_location", "store_from_location"]
 
@@ -19,11 +18,15 @@ def origin_from_location(
     location: str, *, s3_endpoint: str | None = None, max_bytes: int = 100 * 1024 * 1024,
     s3_client: Any = None,
 ) -> Origin:
-    """`s3://bucket/prefix` -> `S3Origin`; anything else is a directory -> `DiskOrigin`."""
+    """`s3://bucket/prefix` -> `S3Origin`; anything else is a directory -> `DiskOrigin`.
+
+    Both are returned as their writable subclasses (`WritableS3Origin`, `WritableDiskOrigin`,
+    see `edge.storage.writable`): an `Origin` that also stores uploaded originals.
+    """
     if location.startswith("s3://"):
         client = s3_client or make_s3_client(s3_endpoint)
-        return S3Origin(client, parse_s3_url(location), max_bytes=max_bytes)
-    return DiskOrigin(location, max_bytes=max_bytes)
+        return WritableS3Origin(client, parse_s3_url(location), max_bytes=max_bytes)
+    return WritableDiskOrigin(location, max_bytes=max_bytes)
 
 
 def store_from_location(

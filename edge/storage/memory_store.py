@@ -35,6 +35,11 @@ class MemoryStore:
         with self._lock:
             self._lru[key] = data
 
+    def delete(self, key: str) -> bool:
+        """Drop `key`; False when it was not held."""
+        with self._lock:
+            return self._lru.pop(key, None) is not None
+
     @property
     def current_bytes(self) -> int:
         """Bytes currently held."""

@@ -45,6 +45,15 @@ class S3Store:
         except (ClientError, BotoCoreError) as exc:
             raise OriginUnavailable("S3 cache write failed") from exc
 
+    def delete(self, key: str) -> bool:
+        """Remove `key`'s object (S3 DeleteObject is idempotent: True unless S3 refuses, then
+        `OriginUnavailable`)."""
+        try:
+            self.client.delete_object(Bucket=self.location.bucket, Key=self._key(key))
+        except (ClientError, BotoCoreError) as exc:
+            raise OriginUnavailable("S3 cache delete failed") from exc
+        return True
+
     def check(self) -> None:
         """Raise `OriginUnavailable` unless the bucket answers `HeadBucket`."""
         try:

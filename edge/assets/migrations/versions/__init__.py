@@ -1,1 +1,1 @@
-"""Alembic revision scripts."""
+"""Alembic revisions of the catalogue (one module per revision)."""

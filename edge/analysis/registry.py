@@ -1,0 +1,182 @@
+"""The plug-in seam for model-backed analyses: detection, categorization and OCR.
+
+The built-in semantic data (colours, pHash, metadata, faces, quality, accessibility) lives in
+this package and needs no registration.  Model-backed add-ons register here, from their own
+modules (`edge.analysis.detection`, `.tagging`, `.ocr`, imported lazily by `load_plugins()` the
+first time a name is looked up), so the pixel and model code never edit each other's files:
+
+    from edge.analysis.registry import register
+
+    def run_coco(ctx, request, name):            # ctx: edge.analysis.image.ImageContext
+        found = ...                              # ctx.frame(), ctx.image(side), ctx.focus ...
+        return {"info": {"detection": {"object_detection": {"status": "complete",
+                 "data": {name: {...}}}}},
+                "_labels": [Label("dog", 0.91, name)]}
+
+    register("detection", "coco", run_coco, side=1024, auto_tag=True)
+    register("detection", "coco_v2", run_coco, side=1024)
+
+An analyzer is ``run(ctx, request, name) -> dict``: `name` is the wire name requested (or the
+operator alias's requested name for categorization, e.g. ``imagga_tagging`` when mapped to
+``edge_tagging``), the dict a *partial upload response*.  `analyze()` deep-merges the partial
+results in request order (dicts merge key by key, lists concatenate).  The reserved key
+``"_labels"`` (a list of `Label`) is removed from the response and feeds `auto_tagging`: the
+tags are chosen by the tag merger (`set_tag_merger`; default `default_merge`: every label whose
+confidence >= threshold, best first, each once) and returned as ``tags`` (automatic tags only;
+the caller merges them with the user's tags).  `side` is the longest side in px the analyzer
+reads (0: the original), so the one decode is planned large enough.  `auto_tag=True` marks the
+models run when `auto_tagging` is requested with no detection/categorization model named.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from edge.analysis.image import ImageContext
+    from edge.analysis.request import AnalysisRequest
+
+__all__ = [
+    "Kind", "Label", "Analyzer", "Entry", "register", "unregister", "supported", "lookup",
+    "entries", "auto_tag_entries", "load_plugins", "PLUGINS", "default_threshold",
+    "set_default_threshold", "set_tag_merger", "tag_merger", "default_merge", "DEFAULT_THRESHOLD",
+]
+
+Kind = Literal["detection", "categorization", "ocr"]
+KINDS = ("detection", "categorization", "ocr")
+
+#: Modules imported by `load_plugins()` (a module that does not exist yet is skipped).
+PLUGINS = ("edge.analysis.detection", "edge.analysis.tagging", "edge.analysis.ocr")
+
+DEFAULT_THRESHOLD = 0.5
+"""Confidence used for ``auto_tagging=default`` until a plug-in sets its own (0..1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A candidate automatic tag: `tag` text, `confidence` 0..1, `model` that produced it
+    (wire name such as ``coco_v2`` or ``edge_tagging``)."""
+
+    tag: str
+    confidence: float
+    model: str
+
+
+Analyzer = Callable[["ImageContext", "AnalysisRequest", str], dict[str, Any]]
+TagMerger = Callable[[Sequence[Label], float, "ImageContext", "AnalysisRequest"], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One registered analyzer: `kind`, wire `name`, `run`, `side` px it needs (0 = original),
+    `auto_tag` (runs for a bare `auto_tagging`)."""
+
+    kind: str
+    name: str
+    run: Analyzer
+    side: int = 1024
+    auto_tag: bool = False
+
+
+_lock = threading.RLock()
+_entries: dict[tuple[str, str], Entry] = {}
+_loaded = False
+_threshold = DEFAULT_THRESHOLD
+
+
+def default_merge(labels: Sequence[Label], threshold: float, ctx: Any = None, request: Any = None) -> list[str]:
+    """Tags of every label with confidence >= `threshold`, highest confidence first, each tag
+    once (case-sensitive)."""
+    best: dict[str, float] = {}
+    for lab in labels:
+        if lab.confidence >= threshold and lab.confidence > best.get(lab.tag, -1.0):
+            best[lab.tag] = lab.confidence
+    return [t for t, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+_merger: TagMerger = default_merge
+
+
+def register(kind: Kind, name: str, run: Analyzer, *, side: int = 1024, auto_tag: bool = False) -> None:
+    """Make model `name` of `kind` (``detection``, ``categorization``, ``ocr``) available;
+    re-registering a name replaces it.  Raises ValueError for an unknown kind."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown analysis kind {kind!r}")
+    with _lock:
+        _entries[(kind, name)] = Entry(kind, name, run, side, auto_tag)
+
+
+def unregister(kind: Kind, name: str) -> None:
+    """Remove a registration (tests)."""
+    with _lock:
+        _entries.pop((kind, name), None)
+
+
+def load_plugins() -> None:
+    """Import the `PLUGINS` modules once (they call `register`).  A plug-in module that does
+    not exist is skipped; any other import error propagates."""
+    global _loaded
+    if _loaded:
+        return
+    with _lock:
+        if _loaded:
+            return
+        for mod in PLUGINS:
+            try:
+                importlib.import_module(mod)
+            except ModuleNotFoundError as exc:
+                if exc.name != mod:
+                    raise
+        _loaded = True
+
+
+def lookup(kind: str, name: str) -> Entry | None:
+    """The analyzer registered for (`kind`, `name`), or None."""
+    load_plugins()
+    return _entries.get((kind, name))
+
+
+def supported(kind: str, name: str) -> bool:
+    """True when Edge can run model `name` of `kind`."""
+    return lookup(kind, name) is not None
+
+
+def entries(kind: str | None = None) -> list[Entry]:
+    """Every registered analyzer (of `kind`), in registration order."""
+    load_plugins()
+    return [e for e in _entries.values() if kind is None or e.kind == kind]
+
+
+def auto_tag_entries() -> list[Entry]:
+    """Analyzers run for ``auto_tagging`` when no model is named."""
+    return [e for e in entries() if e.auto_tag]
+
+
+def default_threshold() -> float:
+    """The confidence ``auto_tagging=default`` stands for."""
+    load_plugins()
+    return _threshold
+
+
+def set_default_threshold(value: float) -> None:
+    """Set the ``auto_tagging=default`` confidence (0..1; ValueError otherwise)."""
+    global _threshold
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("threshold must be within 0..1")
+    _threshold = float(value)
+
+
+def set_tag_merger(fn: TagMerger) -> None:
+    """Replace the function that turns collected `Label`s into automatic tags:
+    ``fn(labels, threshold, ctx, request) -> list[str]`` (e.g. hypernyms, face -> person)."""
+    global _merger
+    _merger = fn
+
+
+def tag_merger() -> TagMerger:
+    """The current tag merger (see `set_tag_merger`)."""
+    load_plugins()
+    return _merger
