@@ -12,7 +12,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -144,8 +144,8 @@ class Delivery:
         req = self._parse(path)
         parse_ms = (time.perf_counter() - t0) * 1000
         self._check_route(req)
-        self._check_signature(req, path)
         chain = self._check_chain(req)
+        self._check_signature(req, path, chain)
         hints = negotiate(req, request.headers, chain)
         target = await self.deriver.target(req, hints)
         key = target.key
@@ -201,8 +201,10 @@ class Delivery:
 
         return check_chain(req.components, self.named, self.limits)
 
-    def _check_signature(self, req: DeliveryRequest, path: str) -> None:
-        reason = signature_reason(req, self.settings.signed)
+    def _check_signature(self, req: DeliveryRequest, path: str, chain: Sequence[Any]) -> None:
+        """SignatureError (401) unless the signature is valid or not needed; `chain` is the
+        transformation with `t_` expanded (what needs a signature is what will run)."""
+        reason = signature_reason(req, self.settings.signed, chain)
         secret = self.settings.api_secret
         if req.signature is None:
             if reason:

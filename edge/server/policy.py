@@ -17,7 +17,7 @@ add-on usage needs a signed URL):
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from edge.url.ast import Component, DeliveryRequest, Gravity
 
@@ -90,19 +90,23 @@ def protected_layer(components: Iterable[Component]) -> str | None:
     return None
 
 
-def signature_reason(request: DeliveryRequest, mode: str) -> str | None:
-    """Why `request` needs a signature under `mode` (`none`/`addons`/`all`), or None."""
+def signature_reason(request: DeliveryRequest, mode: str,
+                     components: Sequence[Component] | None = None) -> str | None:
+    """Why `request` needs a signature under `mode` (`none`/`addons`/`all`), or None.
+    `components`: the chain with named transformations expanded (default: the URL's own), so
+    an add-on or a protected layer inside `t_<name>` needs the signature it needs written out."""
     if request.delivery_type == "authenticated":
         return "authenticated delivery"
     if request.delivery_type == "private" and not request.components:
         return "private original"
-    protected = protected_layer(request.components)
+    chain = request.components if components is None else components
+    protected = protected_layer(chain)
     if protected:
         return f"protected layer {protected}"
     if mode == "all":
         return "signed URLs required"
     if mode == "addons":
-        reason = addon_reason(request.components)
+        reason = addon_reason(chain)
         if reason:
             return f"add-on transformation {reason}"
     return None

@@ -42,6 +42,9 @@ def _parse_cmd(args: argparse.Namespace) -> int:
 
 
 def _sign_cmd(args: argparse.Namespace) -> int:
+    if not args.secret:  # `--secret "$EDGE_API_SECRET"` with the variable unset: no server accepts it
+        print("error: --secret is empty (is EDGE_API_SECRET exported in this shell?)", file=sys.stderr)
+        return 2
     try:
         print(sign_path(args.path, args.secret, algorithm="sha256" if args.sha256 else "sha1", long=args.long))
     except UrlError as exc:

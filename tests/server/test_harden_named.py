@@ -20,6 +20,7 @@ NAMED = {
     "fluid": "c_scale,w_auto:100",
     "keep": "a_ignore,c_scale,w_60",
     "info": "c_scale,w_50/fl_getinfo",
+    "catcrop": "c_crop,g_cat",  # an add-on (object gravity): needs a signature, as written out
 }
 
 
@@ -72,3 +73,17 @@ def test_a_ignore_in_a_named_transformation_keeps_the_stored_orientation() -> No
     assert (named.width, named.height) == (written.width, written.height)
     assert named.height != upright.height  # stored sideways: another aspect than the upright one
     assert named.data == written.data
+
+
+def test_an_add_on_inside_a_named_transformation_needs_the_signature(named_server: Live) -> None:
+    """Under `--signed addons`, `t_catcrop` (object gravity inside) is refused unsigned exactly as
+    `c_crop,g_cat` is, and renders when signed."""
+    from edge.url.signing import sign_path
+
+    from edge_live import SECRET
+
+    for path in ("/demo/image/upload/t_catcrop/samples/cat.png", "/demo/image/upload/c_crop,g_cat/samples/cat.png"):
+        r = named_server.client.get(path)
+        assert r.status_code == 401 and "g_cat" in r.headers["x-cld-error"], (path, r.headers.get("x-cld-error"))
+    signed = named_server.client.get(sign_path("/demo/image/upload/t_catcrop/samples/cat.png", SECRET))
+    assert signed.status_code == 200 and signed.headers["content-type"] == "image/png"

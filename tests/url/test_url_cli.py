@@ -43,3 +43,10 @@ def test_cloudless_parse_option():
     out = run("parse", "/image/upload/a.jpg", "--cloud-name", "demo")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["cloud_name"] == "demo"
+
+
+def test_sign_refuses_an_empty_secret():
+    """`edge url sign ... --secret "$EDGE_API_SECRET"` with the variable unset must not print a
+    signature no server accepts."""
+    r = run("sign", "/demo/image/upload/w_100/sample.jpg", "--secret", "")
+    assert r.returncode == 2 and r.stdout == "" and "EDGE_API_SECRET" in r.stderr
