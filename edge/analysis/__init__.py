@@ -130,6 +130,8 @@ def analyze(
     """The upload-response fields `request` asks for, computed from the original `data`
     (see the module docstring for the field table).  Blocking, CPU-bound (run it in a thread
     pool); thread-safe.  Raises AnalysisError for unreadable image bytes."""
+    import pyvips
+
     from edge.render.errors import RenderError
 
     clock = _Clock(timings)
@@ -141,6 +143,8 @@ def analyze(
         return _analyze(ctx, request, clock)
     except RenderError as exc:  # pixels corrupt past the header
         raise AnalysisError(str(exc)) from None
+    except pyvips.Error as exc:  # libvips' own failure on pixels past the header (a truncated PNG)
+        raise AnalysisError(f"Invalid image file: {str(exc).splitlines()[0][:200]}") from None
     finally:
         if timings is not None:
             timings["decodes"] = ctx.decodes

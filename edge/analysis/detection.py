@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.analysis.registry import Label, entries, register
+from edge.analysis.registry import Label, entries, offered, register, unsupported_message
 from edge.analysis.supercategories import categories
 from edge.vision.detection import Found
 
@@ -37,17 +37,6 @@ __all__ = ["offered", "object_tags", "run_coco", "run_text", "run_iqa", "COCO_NA
 COCO_NAMES = ("coco", "coco_v1", "coco_v2")
 TEXT_NAMES = ("cld-text", "cld-text_v1")
 SCHEMA_VERSION = 1
-
-
-def offered(kind: str | None = None) -> list[str]:
-    """Names of the registered analysis models (of `kind`: ``detection``, ``categorization``,
-    ``ocr``), sorted."""
-    return sorted({e.name for e in entries(kind)})
-
-
-def unsupported_message(kind: str, name: str) -> str:
-    """Client-facing 400 message for a model Edge does not have, listing what it offers."""
-    return f"Edge does not support {kind} model '{name}'; available: {', '.join(offered(kind))}"
 
 
 def _box(f: Found, width: int, height: int) -> list[float]:

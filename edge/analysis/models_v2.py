@@ -265,7 +265,7 @@ def run_model(data: bytes, spec: ModelSpec, *, max_pixels: int = DEFAULT_MAX_PIX
             analysis = spec.shape(out)
     except AnalysisError as exc:
         raise AnalysisError(f"Invalid image: {exc.message}") from None
-    except (pyvips.Error, RenderError) as exc:  # pixels corrupt past what analyze() maps (a truncated PNG)
+    except (pyvips.Error, RenderError) as exc:  # the direct analyses read pixels without analyze()
         raise AnalysisError(f"Invalid image: {str(exc).splitlines()[0][:200]}") from None
     analysis["edge_source"] = {"width": int(header.width), "height": int(header.height),
                                "format": header.format, "bytes": len(data)}

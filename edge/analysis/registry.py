@@ -150,6 +150,18 @@ def entries(kind: str | None = None) -> list[Entry]:
     return [e for e in _entries.values() if kind is None or e.kind == kind]
 
 
+def offered(kind: str | None = None) -> list[str]:
+    """Names of the registered analysis models (of `kind`: ``detection``, ``categorization``,
+    ``ocr``), sorted."""
+    return sorted({e.name for e in entries(kind)})
+
+
+def unsupported_message(kind: str, name: str, wire: str | None = None) -> str:
+    """Client-facing 400 message for a model Edge does not have, listing what it offers
+    (`wire`: the parameter's name in the message, default `kind`)."""
+    return f"Edge does not support {wire or kind} model '{name}'; available: {', '.join(offered(kind)) or 'none'}"
+
+
 def auto_tag_entries() -> list[Entry]:
     """Analyzers run for ``auto_tagging`` when no model is named."""
     return [e for e in entries() if e.auto_tag]

@@ -224,7 +224,7 @@ class AnalysisRequest:
                     actual = n.split(":", 1)[0]
                 if not registry.supported(kind, actual):
                     if not lenient:
-                        raise AnalysisError(f"Edge does not support {wire} model '{n}'")
+                        raise AnalysisError(registry.unsupported_message(kind, n, wire))
                     unsupported.append((kind, n))
                 elif actual != n and kind == "categorization":
                     mapped.append((n, actual))

@@ -49,6 +49,7 @@ from edge.api.auth import verify_basic
 from edge.api.errors import ApiError, api_errors, json_response
 from edge.api.forms import parse_bool, read_body, text_param
 from edge.api.params import REFUSED_PARAMS, parse_context, parse_eager, parse_tags
+from edge.api.router import ApiContext
 from edge.api.upload import delivery_url, resource_json
 from edge.assets.catalogue import (
     DELIVERY_TYPES, AssetMissing, AssetRecord, CatalogueError, DerivedRecord, VersionRecord,
@@ -344,11 +345,11 @@ def asset_details(ctx: Any, record: AssetRecord, *, flags: Iterable[str] = (),
 
 # ---- analysis on stored originals -----------------------------------------------------------
 
-def _analysis_request(params: Mapping[str, Any], lenient: bool) -> Any:
+def _analysis_request(params: Mapping[str, Any], ctx: ApiContext) -> Any:
     from edge.analysis import AnalysisError, AnalysisRequest
 
     try:
-        return AnalysisRequest.from_params(params, lenient=lenient)
+        return AnalysisRequest.from_params(params, lenient=ctx.lenient_analysis, aliases=ctx.analysis_aliases)
     except AnalysisError as exc:
         raise ApiError(400, exc.message) from None
 
@@ -358,7 +359,7 @@ def _analyze_stored(ctx: Any, record: AssetRecord, params: Mapping[str, Any]) ->
     store the result (and automatic tags) and return the refreshed record.  Blocking."""
     from edge.analysis import AnalysisError, analyze
 
-    request = _analysis_request(params, ctx.lenient_analysis)
+    request = _analysis_request(params, ctx)
     if not request.any():
         return record
     try:
@@ -674,7 +675,7 @@ async def update_resource(request: Request, ctx: Any) -> Response:
     params = await read_params(request, _UPDATE_PARAMS)
     analysis_params = {k: v for k, v in params.items() if k in _ANALYSIS_UPDATE}
     if analysis_params:
-        _analysis_request(analysis_params, ctx.lenient_analysis)  # 400 before any change
+        _analysis_request(analysis_params, ctx)  # 400 before any change
 
     def work() -> dict[str, Any]:
         record = ctx.catalogue.get(dtype, public_id)

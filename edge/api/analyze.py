@@ -25,7 +25,7 @@ its answer); documented models Edge lacks (captioning, ai_vision_*, lvis, unidet
 watermark_detection, ...) answer 400 ``model_not_available`` listing those it offers.
 Sources: `edge.api.analyze_sources` (catalogue asset, own delivery host in-process, fetch
 origin for other uris).  Results are cached per asset version and model in the catalogue
-(`set_analysis` under the ``analyze_v2`` key, dropped with the version) and, for uris, per
+(`set_analysis` under the ``_analyze_v2`` key, dropped with the version) and, for uris, per
 source bytes (SHA-1) and model in a bounded in-memory LRU of `analyze_cache_entries`; identical
 concurrent requests share one model run.
 
@@ -67,8 +67,9 @@ __all__ = ["AnalyzeApi", "analyze_routes", "STORE_KEY", "MAX_BODY_BYTES"]
 
 log = logging.getLogger("edge.api.analyze")
 
-#: Key of the catalogue's per-version analysis under which v2 results are stored.
-STORE_KEY = "analyze_v2"
+#: Key of the catalogue's per-version analysis under which v2 results are stored (a leading
+#: underscore keeps it out of upload/admin answers: `edge.api.resources.resource_json`).
+STORE_KEY = "_analyze_v2"
 #: Largest JSON request body, bytes.
 MAX_BODY_BYTES = 256 * 1024
 _TOP_KEYS = frozenset({"source", "async", "notification_url"})

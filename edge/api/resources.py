@@ -80,6 +80,8 @@ def resource_json(ctx: ApiContext, record: Any, *, api_key: str | None = None,
     data = dict(record.analysis if analysis is None else analysis)
     data.pop("tags", None)
     for key, value in data.items():
+        if key.startswith("_"):  # stored for another API (e.g. Analyze v2 results), not a field
+            continue
         if key == "coordinates" and isinstance(value, dict):
             out.setdefault("coordinates", {}).update(value)
         elif key not in out:

@@ -45,7 +45,8 @@ class ApiContext:
       `webhooks`: `edge.api.webhooks.WebhookSender`.
     * `io`: executor for blocking work (catalogue, storage, pyvips validation, analysis).
     * `notification_url`: global webhook URL ('' none); `lenient_analysis`: unsupported
-      add-on models report `status: failed` instead of a 400.
+      add-on models report `status: failed` instead of a 400; `analysis_aliases`: third-party
+      tagger names answered by an Edge model (`{"imagga_tagging": "edge_tagging"}`).
     """
 
     cloud_name: str
@@ -63,6 +64,7 @@ class ApiContext:
     webhooks: Any = None
     notification_url: str = ""
     lenient_analysis: bool = False
+    analysis_aliases: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -123,7 +123,7 @@ class UploadApi:
 
         try:
             return AnalysisRequest.from_params(params, lenient=self.ctx.lenient_analysis,
-                                               aliases=self.ctx.extra.get("analysis_aliases"))
+                                               aliases=self.ctx.analysis_aliases)
         except AnalysisError as exc:
             raise ApiError(400, exc.message) from None
 

@@ -403,11 +403,15 @@ class SqlCatalogue:
             row = self._one(conn, assets.c.asset_id == asset_id, lock=True)
             if row is None or int(row.version) != int(version):
                 return None
-            values: dict[str, Any] = {"analysis": _merge_info(row.analysis or {}, data), "updated_at": _now(),
-                                      "revision": assets.c.revision + 1}
+            # Analysis alone changes no pixel: the revision (part of every derived-cache key)
+            # moves only when new automatic tags may change what `if_tags_...` renders.
+            values: dict[str, Any] = {"analysis": _merge_info(row.analysis or {}, data), "updated_at": _now()}
             if auto_tags:
                 self._add_tags(conn, [row.id], auto_tags)
-                values["auto_tags"] = _dedupe([*(row.auto_tags or []), *auto_tags])
+                merged = _dedupe([*(row.auto_tags or []), *auto_tags])
+                if merged != list(row.auto_tags or []):
+                    values["auto_tags"] = merged
+                    values["revision"] = assets.c.revision + 1
             conn.execute(assets.update().where(assets.c.id == row.id).values(**values))
             return self._rows_to_records(conn, [self._one(conn, assets.c.id == row.id)])[0]
 

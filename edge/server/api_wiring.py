@@ -33,6 +33,7 @@ def api_context(settings: Settings, *, catalogue: Any, origin: Origin, fetch_ori
         public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
         catalogue=catalogue, store=origin, fetch_origin=fetch_origin, deriver=deriver, io=io,
         purge=purge_for(catalogue, cache), notification_url=settings.notification_url,
+        lenient_analysis=settings.analysis_lenient, analysis_aliases=settings.analysis_aliases,
         webhooks=WebhookSender(settings.api_secret, attempts=settings.webhook_attempts,
                                allow_private=settings.fetch_allow_private),
         jobs=jobs_for(catalogue),
@@ -47,6 +48,23 @@ def start_api(ctx: ApiContext) -> None:
     upload_api = ctx.extra.get("upload_api")
     if upload_api is not None:
         upload_api.start(asyncio.get_running_loop())
+    # leftovers of writers killed mid-upload (older than an hour: never an upload in flight)
+    ctx.extra["sweep"] = asyncio.get_running_loop().run_in_executor(ctx.io, _sweep_leftovers, ctx)
+
+
+def _sweep_leftovers(ctx: ApiContext) -> None:
+    """Delete temporary files and unreferenced originals older than an hour
+    (`edge.assets.originals.sweep_orphans`, `WritableDiskOrigin.sweep_temp`); logged, never
+    raises (a failed sweep is retried at the next start)."""
+    from edge.assets.originals import sweep_orphans  # noqa: PLC0415
+
+    try:
+        temp = ctx.store.sweep_temp() if hasattr(ctx.store, "sweep_temp") else 0
+        orphans = sweep_orphans(ctx.store, ctx.catalogue)
+        if temp or orphans:
+            log.info("swept %d temporary files and %d unreferenced originals", temp, len(orphans))
+    except Exception:  # noqa: BLE001 - housekeeping must not stop the server
+        log.warning("sweeping leftover originals failed", exc_info=True)
 
 
 async def stop_api(ctx: ApiContext) -> None:
@@ -55,6 +73,9 @@ async def stop_api(ctx: ApiContext) -> None:
     upload_api = ctx.extra.get("upload_api")
     if upload_api is not None:
         await upload_api.stop()
+    sweep = ctx.extra.pop("sweep", None)
+    if sweep is not None:  # it reads the catalogue closed below
+        await sweep
     if ctx.jobs is not None:
         ctx.jobs.close()
     ctx.catalogue.close()

@@ -48,6 +48,8 @@ environment variable (flag wins over environment, environment over the default).
 | analyze_cache_entries | `--analyze-cache-entries` / `EDGE_ANALYZE_CACHE_ENTRIES` | 512 | analysis results of uri sources kept in memory per worker |
 | analyze_max_source_mb | `--analyze-max-source-mb` / `EDGE_ANALYZE_MAX_SOURCE_MB` | 0 | largest source read, MiB (0: max_upload_mb) |
 | analyze_max_megapixels | `--analyze-max-megapixels` / `EDGE_ANALYZE_MAX_MEGAPIXELS` | 100 | largest source decoded, megapixels |
+| analysis_lenient | `--analysis-lenient` / `EDGE_ANALYSIS_LENIENT` | false | an add-on model Edge lacks (`detection=captioning`, ...) is reported as `status: failed` under its key instead of a 400 (upload-spec §7; issue 11) |
+| categorization_aliases | `--categorization-aliases` / `EDGE_CATEGORIZATION_ALIASES` | '' | third-party tagger names answered by Edge's own `edge_tagging`, e.g. `imagga_tagging=edge_tagging,google_tagging=edge_tagging` (the answer names the model used); '' = those names are a 400 |
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ HELP = {
     "analyze_cache_entries": "analysis results of uri sources kept in memory per worker",
     "analyze_max_source_mb": "largest source the Analyze API reads, MiB (0: max_upload_mb)",
     "analyze_max_megapixels": "largest source the Analyze API decodes, megapixels",
+    # issue 11: semantic data and add-ons
+    "analysis_lenient": "report add-on models Edge lacks as status failed instead of a 400",
+    "categorization_aliases": "third-party tagger names answered by edge_tagging: imagga_tagging=edge_tagging,...",
 }
 
 
@@ -188,9 +193,23 @@ class Settings:
     analyze_cache_entries: int = 512
     analyze_max_source_mb: int = 0
     analyze_max_megapixels: int = 100
+    # issue 11: semantic data and add-ons (help texts in HELP)
+    analysis_lenient: bool = False
+    categorization_aliases: str = ""
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------
+    @property
+    def analysis_aliases(self) -> dict[str, str]:
+        """`categorization_aliases` as {third-party name: Edge model}; ValueError when malformed."""
+        out: dict[str, str] = {}
+        for item in filter(None, (i.strip() for i in self.categorization_aliases.split(","))):
+            name, sep, model = (part.strip() for part in item.partition("="))
+            if not (sep and name and model):
+                raise ValueError(f"categorization_aliases: {item!r} is not name=model")
+            out[name] = model
+        return out
+
     @property
     def threads(self) -> int:
         """Render threads per worker: the setting, or the number of cores.
@@ -215,6 +234,7 @@ class Settings:
         """Return self, or raise ValueError naming the bad setting."""
         if self.signed not in SIGNED_MODES:
             raise ValueError(f"signed must be one of {SIGNED_MODES}, not {self.signed!r}")
+        self.analysis_aliases  # noqa: B018 - issue 11: raises for a malformed categorization_aliases
         if not (0 < self.port < 65536):
             raise ValueError(f"port out of range: {self.port}")
         for name in ("workers", "memory_cache_mb", "render_threads", "render_queue", "max_age", "max_source_mb"):

@@ -72,3 +72,16 @@ def test_concurrent_calls_agree(image_bytes):
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(lambda d: analyze(d, req), data))
     assert parallel == serial
+
+
+@pytest.mark.parametrize("name", ["broken_truncated.png", "broken_truncated.jpg"])
+@pytest.mark.parametrize("flag", ["colors", "phash", "quality_analysis", "accessibility_analysis", "faces"])
+def test_truncated_pixels_never_escape_as_libvips_errors(image_bytes, name, flag):
+    """Whatever an analysis decodes of a truncated file, the caller sees a result or an
+    AnalysisError (the API's 400), never pyvips.Error (a 500)."""
+    try:
+        out = analyze(image_bytes(name), AnalysisRequest(**{flag: True}))
+    except AnalysisError as exc:
+        assert str(exc)
+    else:
+        assert out

@@ -13,6 +13,7 @@ import pytest
 from api_live import API_KEY, API_SECRET, IMAGES, ApiLive, configure_sdk, start_server
 
 from edge.analysis import models_v2
+from edge.api.analyze import STORE_KEY
 
 AUTH = (API_KEY, API_SECRET)
 CAT = IMAGES / "cat_coco_000443.jpg"
@@ -138,13 +139,20 @@ def test_image_quality_ranks_sharp_above_blurred_and_noised(api: ApiLive, sdk: A
 
 def test_asset_source_is_cached_per_version(api: ApiLive, sdk: Any) -> None:
     up = _upload(BUS, "analyze/bus")
+    cache_version = api.catalogue.get_by_asset_id(up["asset_id"]).cache_version
     runs = models_v2.RUNS["coco"]
     first = _post(api, "coco", {"asset_id": up["asset_id"]})
     assert first.status_code == 200 and first.json()["data"]["entity"] == up["asset_id"]
     assert "bus" in _labels(first.json()["data"]["analysis"], 0.5)
     assert models_v2.RUNS["coco"] == runs + 1
-    stored = api.catalogue.get_by_asset_id(up["asset_id"]).analysis["analyze_v2"]["coco"]
+    stored = api.catalogue.get_by_asset_id(up["asset_id"]).analysis[STORE_KEY]["coco"]
     assert stored == first.json()["data"]["analysis"]
+    # a stored analysis changes no pixel (derived-cache keys keep their version) and is not a
+    # field of the Admin API's answer
+    assert api.catalogue.get_by_asset_id(up["asset_id"]).cache_version == cache_version
+    import cloudinary.api
+
+    assert not [k for k in cloudinary.api.resource("analyze/bus") if k.startswith("_") or k == "analyze_v2"]
     again = _post(api, "coco", {"asset_id": up["asset_id"]})
     assert again.json()["data"]["analysis"] == first.json()["data"]["analysis"]
     assert models_v2.RUNS["coco"] == runs + 1  # no model ran

@@ -89,3 +89,57 @@ def test_duplicate_moderation(api: ApiLive) -> None:
     other = up.upload(str(PHOTO), public_id="dup/other", moderation="duplicate")
     assert other["moderation"][0]["status"] == "approved"
     assert api.catalogue.get("upload", "dup/copy").moderation[0]["status"] == "rejected"
+
+
+def test_operator_settings_for_add_ons(tmp_path) -> None:
+    """`categorization_aliases` lets an operator answer `imagga_tagging` with Edge's tagger (the
+    answer names the model used); `analysis_lenient` reports a model Edge lacks as failed
+    instead of refusing the upload.  Without them both are 400s (the `api` fixture's server)."""
+    import cloudinary.uploader as up
+    from cloudinary.exceptions import BadRequest
+
+    from api_live import configure_sdk, start_server
+
+    with start_server(tmp_path, categorization_aliases="imagga_tagging=edge_tagging",
+                      analysis_lenient=True) as live:
+        configure_sdk(live.url)
+        r = up.upload(str(PHOTO), public_id="ops/aliased", categorization="imagga_tagging", auto_tagging=0.4)
+        tagging = r["info"]["categorization"]["imagga_tagging"]
+        assert tagging["status"] == "complete" and tagging["model"] == "edge_tagging"
+        assert "dog" in {t["tag"] for t in tagging["data"]} and "dog" in r["tags"]
+        failed = up.upload(str(PHOTO), public_id="ops/lenient", detection="captioning")
+        assert failed["info"]["detection"]["captioning"]["status"] == "failed"
+        assert live.catalogue.get("upload", "ops/lenient") is not None
+    with start_server(tmp_path / "strict") as live:
+        configure_sdk(live.url)
+        with pytest.raises(BadRequest, match="imagga_tagging"):
+            up.upload(str(PHOTO), public_id="ops/strict", categorization="imagga_tagging")
+        assert live.catalogue.get("upload", "ops/strict") is None
+
+
+def test_start_sweeps_leftovers_of_killed_writers(tmp_path) -> None:
+    """An original no catalogue row references and a temporary file, both older than an hour
+    (what a kill -9 between write and publish leaves), are gone after a start; a recent orphan
+    (an upload between its write and its publish) is kept."""
+    import os
+    import time
+
+    from api_live import start_server
+    from edge.storage.writable import original_key
+
+    shelf = tmp_path / "origin"
+    old_key, new_key = original_key("ab" + "0" * 30, "jpg"), original_key("cd" + "1" * 30, "jpg")
+    temp = shelf / os.path.dirname(old_key) / ".tmp-killed"
+    for path in (shelf / old_key, shelf / new_key, temp):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes((IMAGES / "tiny_hopper_128.jpg").read_bytes())
+    hour_ago = time.time() - 7200
+    for path in (shelf / old_key, temp):
+        os.utime(path, (hour_ago, hour_ago))
+    with start_server(tmp_path) as live:
+        deadline = time.monotonic() + 20
+        while (shelf / old_key).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert live.client.get("/healthz").status_code == 200
+    assert not (shelf / old_key).exists() and not temp.exists()
+    assert (shelf / new_key).exists()
