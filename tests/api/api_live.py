@@ -71,6 +71,7 @@ def start_server(root: Path, **overrides: Any) -> Iterator[ApiLive]:
         origin=str(root / "origin"), cache=str(root / "cache"), cloud_name=CLOUD, api_key=API_KEY,
         api_secret=API_SECRET, memory_cache_mb=64, port=port, public_url=f"http://127.0.0.1:{port}",
         fetch_allow="127.0.0.1,localhost", fetch_allow_private=True, focus="none",
+        access_log="off",  # tests/server/test_ops_access_log.py reads the log; here it is noise
     )
     values.update(overrides)
     settings = Settings(**values)

@@ -28,6 +28,6 @@ def origin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def live(origin_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The default test server: disk origin, disk cache, signed=addons, secret SECRET."""
     settings = Settings(origin=str(origin_dir), cache=str(tmp_path_factory.mktemp("cache")),
-                        api_secret=SECRET, cloud_name="demo", memory_cache_mb=64)
+                        api_secret=SECRET, cloud_name="demo", memory_cache_mb=64, access_log="off")
     with serve_app(create_app(settings)) as server:
         yield server

@@ -117,6 +117,7 @@ def make_origin(root: Path) -> Path:
 @contextmanager
 def server_with(origin_dir: Path, cache_dir: Path | None = None, **overrides: Any) -> Iterator[Live]:
     """A server over `origin_dir` with Settings overrides (cache none unless `cache_dir`)."""
+    overrides.setdefault("access_log", "off")  # test_ops_access_log.py turns it on to read it
     settings = Settings(origin=str(origin_dir), cache=str(cache_dir) if cache_dir else "none",
                         api_secret=SECRET, cloud_name="demo", memory_cache_mb=64, **overrides)
     with serve_app(create_app(settings)) as server:
