@@ -15,7 +15,8 @@ from typing import Iterable
 
 from .ast import Component, DeliveryRequest
 from .component import looks_like_component
-from .escape import smart_escape
+from .escape import _SAFE, smart_escape
+from urllib.parse import quote, unquote_to_bytes
 
 __all__ = ["canonical", "canonical_transformation", "canonical_component"]
 
@@ -64,7 +65,10 @@ def canonical(request: DeliveryRequest) -> str:
         parts.append(transformation)
     if request.version is not None:
         parts.append(f"v{request.version}")
-    source = smart_escape(request.public_id)
+    if request.delivery_type == "fetch":  # byte-exact: escapes that are not UTF-8 stay as sent
+        source = quote(unquote_to_bytes(request.public_id_raw), safe=_SAFE).replace("~", "%7E")
+    else:
+        source = smart_escape(request.public_id)
     if request.version is None and "/" in source and request.delivery_type != "fetch":
         source = _protect_first_folder(source)
     if request.url_suffix is not None:

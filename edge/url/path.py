@@ -142,6 +142,8 @@ def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = Fa
                 raise UrlError(f"Invalid transformation component: {seg[:80]}")
         break
     rest = segments[pos:]
+    if not fetch and "" in rest[:-1]:
+        rest = [seg for seg in rest[:-1] if seg] + rest[-1:]  # `v1//name.jpg`: `//` collapses (SDK)
     suffix = None
     if short_form in ("images", "files"):
         if len(rest) < 2:
