@@ -57,7 +57,10 @@ def canonical(request: DeliveryRequest) -> str:
     if request.cloud_name:
         parts.append(request.cloud_name)
     if request.url_suffix is not None:
-        parts.append("images" if request.resource_type == "image" else "files")
+        if request.resource_type != "image":
+            parts.append("files")
+        else:
+            parts.append("images" if request.delivery_type == "upload" else f"{request.delivery_type}_images")
     else:
         parts += [request.resource_type, request.delivery_type]
     transformation = canonical_transformation(request.components)
