@@ -126,10 +126,16 @@ def test_numeric_weight_600_draws_the_bold_face_and_300_the_regular():
     assert w600 == bold and w300 == regular and bold > regular * 1.15
 
 
-def test_negative_letter_spacing_tightens_the_text():
-    assert _ink("l_text:Arial_40_letter_spacing_-3:Edge,co_black") > 0
-    wide = run("l_text:Arial_40:Edge%20Edge,co_black,fl_getinfo")
-    assert wide.info is not None
+def _ink_width(t: str) -> int:
+    base = pyvips.Image.black(600, 120, bands=3).new_from_image([255, 255, 255]).cast("uchar").pngsave_buffer()
+    xs = np.nonzero((pixels(render(base, parse(t)).data)[..., 0] < 128).any(axis=0))[0]
+    return int(xs.max() - xs.min())
+
+
+def test_negative_spacing_tightens_the_text():
+    normal = _ink_width("l_text:Arial_40:Edge%20Edge,co_black")
+    assert _ink_width("l_text:Arial_40_letter_spacing_-3:Edge%20Edge,co_black") < normal - 15
+    assert _ink_width("l_text:Arial_40_letter_spacing_4:Edge%20Edge,co_black") > normal + 15
 
 
 def test_text_needing_sdk_double_escaping():

@@ -43,7 +43,8 @@ def test_corpus_is_large_and_varied(js_urls):
     assert len(js_urls) >= 800
     joined = "\n".join(u["url"] for u in js_urls)
     for needle in ("/s--", "l_text:", "fl_layer_apply", "if_end", "$w_", "_avoid", "/images/", "/iu/", "g_auto:",
-                   "q_jpegmini", "t_", "r_max", "dpr_", "g_adv_", "/image/authenticated/", "_bold", "letter_spacing_-"):
+                   "q_jpegmini", "t_", "r_max", "dpr_", "g_adv_", "/image/authenticated/", "_bold", "letter_spacing_-",
+                   "Open%20Sans", "Roboto@google", "_600", "/u_", "/image/fetch/", "%FC", "%3A"):
         assert needle in joined, needle
     assert sum(u["sdk"] == "url-gen" for u in js_urls) >= 250
     assert sum(u["signed"] for u in js_urls) >= 250

@@ -24,8 +24,9 @@ function int(lo, hi) { return lo + Math.floor(rnd() * (hi - lo + 1)); }
 const cld = new Cloudinary({ cloud: { cloudName: 'demo' }, url: { secure: true, analytics: false } });
 const IDS = ['sample', 'folder/shoe', 'a folder/hello world', 'products/cap-2', 'docs/models'];
 const OBJECTS = ['cat', 'dog', 'bird', 'skateboard', 'person', 'bottle', 'microwave'];
-const FONTS = ['Arial', 'Roboto', 'Verdana', 'Times'];
-const WORDS = ['Hello', 'Sale 50%', 'Hi, there', 'a/b', 'Edge!', 'Caf\u00e9'];
+const FONTS = ['Arial', 'Roboto', 'Verdana', 'Times', 'Open Sans', 'Roboto@google'];
+const WORDS = ['Hello', 'Sale 50%', 'Hi, there', 'a/b', 'Edge!', 'Caf\u00e9', 'Time: 10$', 'x(1)~y'];
+const FETCHED = ['https://example.com/pic.jpg', 'https://example.com/\u00fcber.png', 'https://example.com/a b.png?x=1&y=2'];
 
 function resizeAction() {
   const w = int(20, 900), h = int(20, 900);
@@ -83,7 +84,7 @@ function overlayAction() {
   if (x < 0.5) {
     let st = new TextStyle(pick(FONTS), int(10, 80));
     const y = rnd();
-    if (y < 0.3) st = st.fontWeight(pick(['bold', 'light', 'thin']));
+    if (y < 0.3) st = st.fontWeight(pick(['bold', 'light', 'thin', '600', '300']));
     else if (y < 0.5) st = st.fontStyle('italic');
     if (rnd() < 0.3) st = st.letterSpacing(int(-5, 10));
     if (rnd() < 0.2) st = st.textDecoration('underline');
@@ -94,7 +95,7 @@ function overlayAction() {
   }
   let pos = new Position().gravity(compass(pick(['north', 'south_east', 'west', 'center'])));
   if (rnd() < 0.5) pos = pos.offsetX(int(-50, 50)).offsetY(int(-50, 50));
-  return A.Overlay.source(src).position(pos);
+  return rnd() < 0.15 ? A.Underlay.source(src).position(pos) : A.Overlay.source(src).position(pos);
 }
 
 function urlGen() {
@@ -125,7 +126,11 @@ function nodeUrl(signed) {
     if (k < 0.35) t.push({ width: int(10, 900), height: int(10, 900), crop: pick(['fill', 'fit', 'limit', 'pad', 'thumb', 'scale']),
                          gravity: pick(['auto', 'north', 'face', 'auto:cat_30:dog_70', 'adv_faces', 'auto:subject', 'south_east']) });
     else if (k < 0.55) t.push({ effect: pick(['sepia', 'grayscale', 'blur:300', 'pixelate_faces', 'upscale', 'gen_restore', 'style_transfer']) });
-    else if (k < 0.7) t.push({ overlay: { font_family: pick(FONTS), font_size: int(10, 80), font_weight: pick(['bold', 'normal', 'light']), text: pick(WORDS) }, gravity: 'south', y: int(-20, 20) });
+    else if (k < 0.7) {
+      const ov = { font_family: pick(FONTS), font_size: int(10, 80), font_weight: pick(['bold', 'normal', 'light', '600']), text: pick(WORDS) };
+      if (rnd() < 0.3) ov.letter_spacing = pick([-2, 4]);
+      t.push({ overlay: ov, gravity: 'south', y: int(-20, 20) });
+    }
     else if (k < 0.8) t.push({ overlay: pick(['logo', 'docs:badge']), width: int(20, 200), gravity: 'north_east', x: int(0, 30), opacity: int(10, 100) });
     else if (k < 0.9) t.push({ quality: pick(['auto', 'auto:good', 80, 'jpegmini:1']), fetch_format: pick(['auto', 'webp']) });
     else t.push({ transformation: pick(['thumb', 'my_preset']) });
@@ -137,6 +142,7 @@ function nodeUrl(signed) {
   if (rnd() < 0.1) { o.url_suffix = 'seo-name'; }
   if (rnd() < 0.1) { o.type = 'authenticated'; }
   if (rnd() < 0.1 && !o.url_suffix) { o.shorten = true; }
+  if (rnd() < 0.08 && !o.url_suffix && !o.shorten) { o.type = 'fetch'; delete o.format; return node.url(pick(FETCHED), o); }
   return node.url(pick(IDS), o);
 }
 
