@@ -339,3 +339,10 @@ def test_default_image_with_folders():
     assert parse("d_placeholders%2Favatar.png,c_scale,w_100").components[0].get("d") == "placeholders/avatar.png"
     with pytest.raises(UrlError):
         parse("d_placeholders::avatar.png")
+
+
+def test_multi_word_name_in_an_effect_finds_the_object():
+    r = run("e_extract:prompt_dining_table;mode_mask", "people_family_table_coco_000110.jpg")
+    mask = pixels(r.data)[..., 0] > 128
+    assert 0.03 < mask.mean() < 0.8  # the table, not nothing and not everything
+    assert r.notice is None  # found by the COCO model, no fallback

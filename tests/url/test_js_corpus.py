@@ -33,6 +33,7 @@ def _path(sdk_url: str) -> str:
 def js_urls() -> list[dict]:
     if not (JS / "node_modules" / "@cloudinary" / "url-gen").is_dir():
         # CI runs `npm ci` in .ci/run; locally do the same from the committed lock file (offline cache or registry)
+        assert shutil.which("npm"), "tests/url/js/node_modules is missing and npm is not installed to run `npm ci`"
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, capture_output=True, timeout=300)
     out = subprocess.run(["node", "corpus.js", str(N), SECRET], cwd=JS, check=True, capture_output=True, text=True,
                          timeout=120).stdout
