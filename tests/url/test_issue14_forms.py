@@ -346,3 +346,36 @@ def test_multi_word_name_in_an_effect_finds_the_object():
     mask = pixels(r.data)[..., 0] > 128
     assert 0.03 < mask.mean() < 0.8  # the table, not nothing and not everything
     assert r.notice is None  # found by the COCO model, no fallback
+
+
+def test_non_utf8_fetch_id_reaches_the_remote_byte_exact():
+    """A real loopback HTTP server records the request line Edge's fetch origin sends."""
+    import http.server
+    import threading
+
+    from edge.storage.fetch_origin import FetchOrigin
+
+    seen: list[str] = []
+    body = photo("tiny_hopper_128.jpg")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        r = url.parse(f"/demo/image/fetch/c_scale,w_50/http://localhost:{port}/a/%FCber.png")
+        source = FetchOrigin(["localhost"], allow_private=True, resolver=lambda h, p: ["127.0.0.1"]).load(r.public_id)
+        assert source.data == body and seen == ["/a/%FCber.png"]
+        assert render(source.data, r).width == 50
+    finally:
+        server.shutdown()
