@@ -145,14 +145,17 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
     width, height = image.width, frame_height(image)
     named: list[Region] = []
     avoid: list[Region] = []
+    weights: list[float] = []  # group weight of each region of `named`
     want_faces = True
     label = "auto"
     for focal in gravity.focals if gravity else ():
         if focal.name in {"none", "custom_no_override", "no_faces"} or focal.name.startswith("aoi_"):
             want_faces = focal.name != "no_faces" and want_faces
             continue
-        target = {"face": "faces", "faces": "faces"}.get(focal.name, focal.name)
+        target = _FACE_FOCALS.get(focal.name, focal.name)
         regions = _find(provider, image, target, focal.model)
+        if focal.name == "adv_eyes":
+            regions = [eye_region(r) for r in regions]
         if focal.avoid:
             avoid.extend(regions)
             if target == "faces":
@@ -160,6 +163,9 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
             continue
         regions.sort(key=lambda r: -_prominence(r, width, height))
         named.extend(regions)
+        # `g_auto:cat_30:dog_70`: a weighted focal gets its own group, heavier the higher its
+        # weight (50 = an unweighted focal), all above faces/saliency/objects
+        weights.extend([AUTO_WEIGHTS["named"] + ((50 if focal.weight is None else focal.weight) - 50) / 100] * len(regions))
         label = f"auto:{focal.name}" if not named else label
     if named:
         label = "auto:" + ":".join(f.name for f in gravity.focals if not f.avoid) if gravity else "auto"
@@ -170,7 +176,7 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
     def fresh(regions: list[Region]) -> list[Region]:
         return [r for r in regions if _key(r) not in taken]
 
-    groups = [(AUTO_WEIGHTS["named"], named)]
+    groups = [(w, [r for r, rw in zip(named, weights) if rw == w]) for w in sorted(set(weights), reverse=True)]
     if want_faces:
         groups.append((AUTO_WEIGHTS["faces"], fresh(_find(provider, image, "faces"))))
     groups.append((AUTO_WEIGHTS["saliency"], _find(provider, image, "saliency")))
@@ -183,6 +189,21 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
         avoid=tuple(r.box for r in avoid),
         regions=used + avoid,
     )
+
+
+#: focal names inside `g_auto:` that mean the face model's faces (Advanced Facial Attributes
+#: names included: Edge's face model stands in for that add-on).
+_FACE_FOCALS = {"face": "faces", "faces": "faces", "adv_face": "faces", "adv_faces": "faces", "adv_eyes": "faces"}
+
+
+def eye_region(face: Region) -> Region:
+    """The eye band of a face box, for `g_adv_eyes` (Edge's face model gives boxes, no
+    landmarks, so this is an approximation): the middle 80 % of the width, from 20 % to 55 %
+    of the height, where the eyes sit in a frontal face box (classic facial proportions:
+    the eye line lies just above the middle of the head; detector boxes start at the brow).
+    Box in px like the face's; label `eyes`."""
+    x, y, w, h = face.box
+    return Region("eyes", face.score, (x + round(0.1 * w), y + round(0.2 * h), max(1, round(0.8 * w)), max(1, round(0.35 * h))), None, face.model)
 
 
 def _key(region: Region) -> tuple[str, str, tuple[int, ...]]:
@@ -204,7 +225,7 @@ def focus_targets(gravity: Gravity | None, *, default: str = "center") -> tuple[
     kind = gravity.kind
     if kind == "auto":
         named = tuple(
-            ({"face": "faces"}.get(f.name, f.name), f.model)
+            (_FACE_FOCALS.get(f.name, f.name), f.model)
             for f in gravity.focals
             if f.name not in {"none", "custom_no_override", "no_faces"} and not f.name.startswith("aoi_")
         )
@@ -245,6 +266,8 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
         if faces:
             if kind in {"face", "adv_face", "custom", "adv_eyes"}:
                 best = max(faces, key=lambda r: (r.box[2] * r.box[3], r.score))
+                if kind == "adv_eyes":
+                    best = eye_region(best)
                 return Decision(gravity=kind, compass=None, focus=best.box, regions=[best])
             return Decision(gravity=kind, compass=None, focus=union([r.box for r in faces]), regions=faces)
         fallback = gravity.fallback or "north"

@@ -17,7 +17,7 @@ Two block forms (Cloudinary "Placing layers on images"; url-spec §11):
   component's `g`, `x`, `y`, flags and blend effect place the layer, its other params
   (`w`, `h`, `c`, `e_<effect>`, `o`, `a`, `r`, ...) transform it.
 Matching is the URL parser's (`edge.url.parser.check_structure`): each `fl_layer_apply` closes
-the most recent `l_`/`u_` still open; an `l_` without qualifiers must be closed.
+the most recent `l_`/`u_` still open; one that none closes is the legacy form.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import pyvips
 from edge.url.ast import Color, Component, Gravity, Layer, Length, Param
 from edge.url.errors import UrlError
 
+from .effects.unavailable import GENERATIVE, NOT_IMPLEMENTED, VIDEO_ONLY
 from .errors import RenderError
 from .ops import blend
 from .ops.text import render_text
@@ -47,6 +48,8 @@ __all__ = [
 
 #: `e_<name>` values that are blend modes of a layer rather than effects applied to it.
 BLEND_MODES = blend.MODES - {"over"}
+#: effects Edge parses but does not run (`edge.render.effects.unavailable`).
+UNAVAILABLE = frozenset(GENERATIVE + NOT_IMPLEMENTED + VIDEO_ONLY)
 #: flags that concern the placement of a layer, never its own pixels.
 _PLACEMENT_FLAGS = frozenset({"layer_apply", "relative", "region_relative", "tiled", "no_overflow"})
 #: params of a legacy one-component layer that place the layer (the rest transforms it).
@@ -95,8 +98,9 @@ def structure(components: Sequence[Component]) -> list[Step]:
     """Group a chain into plain components and `LayerBlock`s (top level only; a block's body
     keeps its raw components, nested layers included).
 
-    Raises UrlError for a `fl_layer_apply` with no open layer and for an `l_`/`u_` without
-    qualifiers that no `fl_layer_apply` closes (the parser rejects both already).
+    An `l_`/`u_` that no `fl_layer_apply` closes is a legacy one-component block (`l_badge`
+    alone is placed centred).  Raises UrlError for a `fl_layer_apply` with no open layer (the
+    parser rejects it already).
     """
     comps = tuple(components)
     closer_of: dict[int, int] = {}
@@ -108,9 +112,6 @@ def structure(components: Sequence[Component]) -> list[Step]:
             if not stack:
                 raise UrlError(f"Unbalanced fl_layer_apply in component {i + 1}: no open layer")
             closer_of[stack.pop()] = i
-    for i in stack:
-        if all(p.key in ("l", "u", "if") or p.key.startswith("$") for p in comps[i].params):
-            raise UrlError("Unbalanced layer: missing fl_layer_apply")
     steps: list[Step] = []
     i = 0
     while i < len(comps):
@@ -155,6 +156,14 @@ def _blend(component: Component | None) -> str | None:
     return None
 
 
+def _refuse_unavailable(component: Component | None) -> None:
+    """A layer-combining effect of the `fl_layer_apply` component Edge does not run
+    (`l_<style>/e_style_transfer,fl_layer_apply`): RenderError 400 naming it."""
+    effect = component.get("e") if component is not None else None
+    if effect is not None and effect.name in UNAVAILABLE:
+        raise RenderError(f"e_{effect.name} is not available in this Edge (layer effect)")
+
+
 def placement(block: LayerBlock) -> Placement:
     """The placement of `block`: from `apply` (multi-component form) or `open` (legacy).
 
@@ -163,6 +172,7 @@ def placement(block: LayerBlock) -> Placement:
     either component.
     """
     where = block.open if block.apply is None else block.apply
+    _refuse_unavailable(block.apply)
     mode = _blend(where) or _blend(block.open) or "over"
     flags = set(where.flags) | ({"relative", "region_relative"} & block.open.flags)
     return Placement(where.get("g"), where.get("x"), where.get("y"), mode, frozenset(flags))

@@ -584,8 +584,8 @@ def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
       there are made first; its `apply` component (placement) is resolved against the base
       state; its opening component and body are passed unresolved (they belong to the layer
       image, whose own `run` resolves them).
-    Raises UrlError for `if_else`/`if_end` without `if_`, a second `if_else`, or an `if_`
-    block left open.
+    An `if_` block left open at the end of the chain is closed there, as Cloudinary does.
+    Raises UrlError for `if_else`/`if_end` without `if_` or a second `if_else`.
     """
     variables: dict[str, Any] = dict(state.variables)
     faces: dict = {}  # face_count callable -> count: faces are detected at most once per run
@@ -648,6 +648,5 @@ def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
             raise UrlError(f"Invalid condition: if_{cond.text}")
         if others and active():
             execute(Component(others))
-    if stack:
-        raise UrlError("if_ block without if_end")
+    # an `if_` block still open here ends with the chain (Cloudinary closes it implicitly)
     return replace(state, variables=MappingProxyType(variables))

@@ -160,13 +160,16 @@ class Gravity:
 @dataclass(frozen=True, slots=True)
 class Quality:
     """`q_`: a fixed level 1..100 (`level`), or `auto` with `auto_level`
-    (best|good|eco|low; plain `q_auto` is good), optional `chroma` '420'|'444', `sensitive`."""
+    (best|good|eco|low; plain `q_auto` is good), optional `chroma` '420'|'444', `sensitive`.
+    `q_jpegmini[:0|1|2]` sets `jpegmini` (0..2) and the `auto_level` that approximates it
+    (best, good, eco: Edge has no JPEGmini add-on, its perceptual search stands in)."""
 
     text: str
     level: Numeric | None = None
     auto_level: str | None = None
     chroma: str | None = None
     sensitive: bool = False
+    jpegmini: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ from typing import Iterable
 
 from .ast import Component, DeliveryRequest
 from .component import looks_like_component
-from .escape import smart_escape
+from .escape import _SAFE, smart_escape
+from urllib.parse import quote, unquote_to_bytes
 
 __all__ = ["canonical", "canonical_transformation", "canonical_component"]
 
@@ -56,7 +57,10 @@ def canonical(request: DeliveryRequest) -> str:
     if request.cloud_name:
         parts.append(request.cloud_name)
     if request.url_suffix is not None:
-        parts.append("images" if request.resource_type == "image" else "files")
+        if request.resource_type != "image":
+            parts.append("files")
+        else:
+            parts.append("images" if request.delivery_type == "upload" else f"{request.delivery_type}_images")
     else:
         parts += [request.resource_type, request.delivery_type]
     transformation = canonical_transformation(request.components)
@@ -64,7 +68,10 @@ def canonical(request: DeliveryRequest) -> str:
         parts.append(transformation)
     if request.version is not None:
         parts.append(f"v{request.version}")
-    source = smart_escape(request.public_id)
+    if request.delivery_type == "fetch":  # byte-exact: escapes that are not UTF-8 stay as sent
+        source = quote(unquote_to_bytes(request.public_id_raw), safe=_SAFE).replace("~", "%7E")
+    else:
+        source = smart_escape(request.public_id)
     if request.version is None and "/" in source and request.delivery_type != "fetch":
         source = _protect_first_folder(source)
     if request.url_suffix is not None:

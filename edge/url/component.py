@@ -48,11 +48,15 @@ def _sort_key(param: Param) -> tuple[int, str]:
 def parse_component(text: str) -> Component:
     """Parse one component's raw text into a `Component` with typed params in SDK order.
 
-    Raises UrlError naming the parameter at fault (unknown key, bad value, empty token).
+    One empty trailing parameter is ignored (`c_scale,w_500,`).  Raises UrlError naming the
+    parameter at fault (unknown key, bad value, empty token elsewhere).
     """
     params: dict[str, Param] = {}
     flags: list[Flag] = []
-    for token in text.split(","):
+    tokens = text.split(",")
+    if len(tokens) > 1 and not tokens[-1]:
+        tokens.pop()  # an empty trailing parameter (`c_scale,w_500,`), as live sites send
+    for token in tokens:
         if not token:
             raise UrlError("Empty transformation parameter")
         if token.startswith("$"):

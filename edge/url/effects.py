@@ -26,7 +26,7 @@ EFFECT_NAMES = frozenset(
     gradient_fade distort shear recolor morphology redeye adv_redeye assist_colorblind
     simulate_colorblind vectorize theme cut_out mask multiply overlay screen displace
     anti_removal zoompan loop fade camera light swap_image embed_clipping_path viesus_correct
-    preview progressbar noise deshake boomerang reverse accelerate volume transition
+    preview progressbar noise deshake boomerang reverse accelerate volume transition style_transfer
     """.split()
 )
 

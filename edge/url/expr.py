@@ -4,7 +4,7 @@ Syntax (spec §8, §12): operands joined by `_<op>_`.  Operands are numbers (`2`
 ratios (`16:9`, turned into the float 16/9), image characteristics (`w h iw ih ar iar tar fc pc
 cp ils px py du idu tags`), user variables (`$name`), quoted strings (`!text!`, kept with the
 bangs) and lookups (`ctx:!key!`, `md:!key!`, `ref:!id!`).  Operators: `or and eq ne lt gt lte
-gte in nin add sub mul div mod pow`.  Parsing uses the LALR grammar `grammar/delivery_url.lark`
+gte in nin add sub mul div mod pow`, and the postfix conversions `to_i`, `to_f`.  Parsing uses the LALR grammar `grammar/delivery_url.lark`
 (start `expr`); evaluation is a small precedence climber over the token tuple.
 """
 
@@ -23,7 +23,7 @@ from .errors import UrlError
 from .grammar import value_parser
 from .numeric import is_number, ratio, to_float
 
-__all__ = ["parse_expr", "evaluate", "OPERATORS"]
+__all__ = ["parse_expr", "evaluate", "OPERATORS", "CONVERSIONS"]
 
 Value = Union[float, bool, str]
 
@@ -77,7 +77,7 @@ def parse_expr(text: str, *, where: str = "expression") -> Expr:
             tokens.append(to_float(tok, where))
         elif kind == "RATIO":
             tokens.append(ratio(*tok.split(":"), where))
-        elif kind in ("OR", "AND", "CMP_OP", "SUM_OP", "PROD_OP", "POW"):
+        elif kind in ("OR", "AND", "CMP_OP", "SUM_OP", "PROD_OP", "POW", "CONV"):
             tokens.append(str(tok).strip("_"))
         else:
             tokens.append(str(tok))
@@ -120,6 +120,17 @@ def _operand(token: Union[str, float], variables: Mapping[str, Union[float, str]
     if token.startswith("$") and token[1:] in variables:
         return variables[token[1:]]
     raise KeyError(token)
+
+
+#: postfix conversions (`ctx:!w!_to_i`, `$a_to_f`): applied to the operand just before them.
+CONVERSIONS = frozenset({"to_i", "to_f"})
+
+
+def _convert(op: str, value: Value) -> float:
+    """`to_i`: the value as a whole number (truncated toward zero, as Cloudinary's `to_i`),
+    `to_f`: as a float.  Raises ValueError for a string that is not a number."""
+    number = float(value)  # type: ignore[arg-type]
+    return float(math.trunc(number)) if op == "to_i" and math.isfinite(number) else number
 
 
 def _apply(op: str, a: Value, b: Value) -> Value:
@@ -179,6 +190,9 @@ def evaluate(expr: Expr, variables: Mapping[str, Union[float, str]]) -> Value:
         nonlocal pos
         left = _operand(tokens[pos], variables)
         pos += 1
+        if pos < len(tokens) and tokens[pos] in CONVERSIONS:
+            left = _convert(tokens[pos], left)
+            pos += 1
         while pos < len(tokens):
             op = tokens[pos]
             power = OPERATORS.get(op) if isinstance(op, str) else None

@@ -1,7 +1,11 @@
 """Gravity values (`g_`), spec §7: compass, special, `auto[:...]`, object lists, xy_center.
 
-Object names are data-driven (any `[a-z][a-z0-9-]*` word, optional plural `s`), optionally
-prefixed by a model and version (`coco_cat`, `coco_v2_cat`, `lvis_sofa`, `cld-fashion_shoe`).
+Object names are data-driven (any `[a-z][a-z0-9-]*` word, optional plural `s`, or several
+such words joined by `_` as Cloudinary spells multi-word COCO classes: `dining_table`,
+`cell_phone`, `traffic_light`), optionally prefixed by a model and version (`coco_cat`,
+`coco_v2_cat`, `lvis_sofa`, `cld-fashion_shoe`, `coco_dining_table`).  A name starting with a
+known model word is read as model + name.  Inside `g_auto:` a focal may carry a weight
+(`g_auto:cat_30:dog_70`, as url-gen's `focusOn(...).weight(...)` writes it) or `_avoid`.
 """
 
 from __future__ import annotations
@@ -28,10 +32,14 @@ _SPECIAL_WITH_FALLBACK = {
     "adv_face": (), "adv_faces": (), "adv_eyes": (), "body": (),
 }
 _FOCAL_NAMES = frozenset(
-    "faces face body ocr_text object no_faces none custom_no_override subject".split()
+    "faces face body ocr_text object no_faces none custom_no_override subject adv_face adv_faces adv_eyes".split()
 )
 _WORD = re.compile(r"[a-z][a-z0-9-]*\Z")
-_MODEL_RE = re.compile(r"(?P<model>[a-z][a-z0-9-]*?(?:_v\d+)?)_(?P<name>[a-z][a-z0-9-]*)\Z")
+#: a multi-word object name: words joined by `_` (`dining_table`, `baseball_glove`)
+_WORDS = re.compile(r"[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)+\Z")
+_MODEL_RE = re.compile(r"(?P<model>[a-z][a-z0-9-]*?(?:_v\d+)?)_(?P<name>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)\Z")
+#: `<focal>_<weight>` inside g_auto (url-gen AutoFocus: `cat_30`); weights are 0..100.
+_WEIGHTED = re.compile(r"(?P<name>.+)_(?P<weight>\d+)\Z")
 _AOI = re.compile(r"aoi_\d+_\d+_\d+_\d+\Z")
 _INT = re.compile(r"\d+\Z")
 
@@ -43,16 +51,26 @@ def parse_object(text: str) -> ObjectName:
     m = _MODEL_RE.match(text)
     if m and (m.group("model").split("_v")[0] in MODELS):
         return ObjectName(m.group("name"), m.group("model"))
+    if _WORDS.match(text) and text.split("_", 1)[0] not in MODELS:
+        return ObjectName(text)
     raise UrlError(f"Invalid value for g: {text}")
 
 
 def _focal(part: str) -> Focal:
+    """One focal of `g_auto:`: `<name>`, `<name>_avoid` or `<name>_<weight 0..100>`."""
     avoid = part.endswith("_avoid")
     name = part[: -len("_avoid")] if avoid else part
+    weight = None
+    if not avoid and not _AOI.match(name):
+        m = _WEIGHTED.match(name)
+        if m:
+            name, weight = m.group("name"), to_int(m.group("weight"), "g")
+            if weight > 100:
+                raise UrlError(f"Invalid value for g: weight above 100 in {part}")
     if name in _FOCAL_NAMES or _AOI.match(name):
-        return Focal(name, None, avoid)
+        return Focal(name, None, avoid, weight)
     obj = parse_object(name)
-    return Focal(obj.name, obj.model, avoid)
+    return Focal(obj.name, obj.model, avoid, weight)
 
 
 def _auto(text: str, parts: list[str]) -> Gravity:

@@ -23,6 +23,8 @@ __all__ = ["parse_layer", "parse_text_style", "decode_text"]
 _INT = re.compile(r"\d+\Z")
 _NUM = re.compile(r"-?\d+(\.\d+)?\Z")
 _WEIGHTS = frozenset("normal bold thin light extralight ultralight semibold demibold extrabold ultrabold black heavy medium book".split())
+#: numeric font weights (CSS: 100 thin .. 900 black), e.g. `Arial_56_600`.
+_NUMERIC_WEIGHTS = frozenset(str(n) for n in range(100, 1000, 100))
 _STYLES = frozenset({"italic", "oblique"})
 _DECORATIONS = frozenset({"underline", "strikethrough"})
 _ALIGNS = frozenset({"left", "center", "right", "end", "start", "justify"})
@@ -42,6 +44,10 @@ def decode_text(raw: str, *, key: str = "l") -> str:
 def parse_text_style(text: str, *, key: str = "l") -> TextStyle | None:
     """Parse `<font>_<size>[_<weight>][_<style>][_<decoration>][_<align>][_stroke]
     [_letter_spacing_<n>][_line_spacing_<n>][_antialias_<v>][_hinting_<v>]`.
+
+    Weights are names (`bold`, `light`, ...) or CSS numbers `100`..`900`; `style_<v>` /
+    `weight_<v>` spell font_style/font_weight out; spacings may be negative (px); the font may
+    be a Google font (`Roboto@google`).
 
     Returns None for a `$variable` style.  Raises UrlError without a font size.
     """
@@ -68,11 +74,24 @@ def parse_text_style(text: str, *, key: str = "l") -> TextStyle | None:
                 line = to_float(rest[i + 2], key)
             i += 3
             continue
-        if t in ("antialias", "hinting") and i + 1 < len(rest):
-            extras.append(pair)
+        if t in ("antialias", "hinting", "style", "weight") and i + 1 < len(rest):
+            # `antialias_<v>`, `hinting_<v>`; `style_<v>`/`weight_<v>` spell font_style /
+            # font_weight out (`_style_light`, `_style_italic`)
+            if t == "style" and rest[i + 1] in _STYLES:
+                style = rest[i + 1]
+            elif t in ("style", "weight") and (rest[i + 1] in _WEIGHTS or rest[i + 1] in _NUMERIC_WEIGHTS):
+                weight = rest[i + 1]
+            elif t in ("style", "weight") and rest[i + 1] != "normal":
+                raise UrlError(f"Invalid value for {key}: unknown text style token {pair}")
+            elif t in ("antialias", "hinting"):
+                extras.append(pair)
             i += 2
             continue
-        if t in _WEIGHTS:
+        if t == "stroke" and i + 1 < len(rest) and rest[i + 1] == "bo" and i + 4 < len(rest):
+            extras.append("_".join(rest[i : i + 5]))  # url-gen `stroke_bo_<w>px_solid_<color>`
+            i += 5
+            continue
+        if t in _WEIGHTS or t in _NUMERIC_WEIGHTS:
             weight = t
         elif t in _STYLES:
             style = t
@@ -93,7 +112,8 @@ def parse_layer(text: str, *, underlay: bool = False) -> Layer:
     """Parse an `l_`/`u_` value into a `Layer` (see `edge.url.ast.Layer` for the kinds).
 
     Image public IDs use `:` for `/` (`docs:logo` -> `docs/logo`); a trailing known extension is
-    the layer's format.  `fetch:<base64url>` is decoded.  Raises UrlError if malformed.
+    the layer's format.  `fetch:<base64url>` is decoded (padding `=` optional, also written
+    `%3D`; the standard alphabet's `+`/`/` accepted).  Raises UrlError if malformed.
     """
     key = "u" if underlay else "l"
     if not text:
@@ -107,7 +127,9 @@ def parse_layer(text: str, *, underlay: bool = False) -> Layer:
         return Layer(kind="text", text=text, underlay=underlay, style=style, content=decode_text(content, key=key))
     if head == "fetch" and sep:
         try:
-            url = base64.urlsafe_b64decode(rest + "=" * (-len(rest) % 4)).decode("utf-8")
+            b64 = unquote(rest)  # padding is often sent percent-encoded (`%3D`)
+            b64 = b64.rstrip("=").replace("+", "-").replace("/", "_")  # standard alphabet too
+            url = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4)).decode("utf-8")
         except (binascii.Error, ValueError):
             raise UrlError(f"Invalid value for {key}: fetch URL is not base64url") from None
         return Layer(kind="fetch", text=text, underlay=underlay, url=url)

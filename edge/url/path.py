@@ -18,7 +18,10 @@ from .numeric import to_int
 __all__ = ["RawPath", "split_path", "strip_query", "RESOURCE_TYPES", "DELIVERY_TYPES", "SIGNATURE_RE"]
 
 RESOURCE_TYPES = frozenset({"image", "video", "raw"})
-SHORT_FORMS = {"iu": ("image", "upload"), "images": ("image", "upload"), "files": ("raw", "upload")}
+SHORT_FORMS = {"iu": ("image", "upload"), "images": ("image", "upload"), "files": ("raw", "upload"),
+               # SEO forms of the other delivery types (the Node SDK writes them for url_suffix)
+               "private_images": ("image", "private"), "authenticated_images": ("image", "authenticated")}
+SEO_FORMS = frozenset({"images", "files", "private_images", "authenticated_images"})
 DELIVERY_TYPES = frozenset(
     """
     upload private authenticated fetch list facebook twitter twitter_name gravatar youtube hulu
@@ -142,8 +145,10 @@ def split_path(path: str, *, cloud_name: str | None = None, root_path: bool = Fa
                 raise UrlError(f"Invalid transformation component: {seg[:80]}")
         break
     rest = segments[pos:]
+    if not fetch and "" in rest[:-1]:
+        rest = [seg for seg in rest[:-1] if seg] + rest[-1:]  # `v1//name.jpg`: `//` collapses (SDK)
     suffix = None
-    if short_form in ("images", "files"):
+    if short_form in SEO_FORMS:
         if len(rest) < 2:
             raise UrlError("SEO URL needs <public_id>/<suffix>")
         suffix = rest.pop()

@@ -21,6 +21,7 @@ from .ast import AutoWidth, Background, Border, Condition, Length, Quality, Vari
 from .colors import parse_color
 from .effects import parse_effect
 from .errors import UrlError
+from .escape import unescape
 from .expr import parse_expr
 from .formats import AUTO_FORMATS, FORMATS
 from .gravity import parse_gravity
@@ -125,9 +126,19 @@ def _zoom(text: str) -> Any:
     return value
 
 
+#: `q_jpegmini[:0|1|2]` (JPEGmini add-on: 0 best, 1 high, 2 medium quality) -> the q_auto level
+#: Edge's own perceptual search uses in its place (Edge has no JPEGmini; it is approximated).
+JPEGMINI_LEVELS = {"": "best", "0": "best", "1": "good", "2": "eco"}
+
+
 def _quality(text: str) -> Quality:
     parts = text.split(":")
     head = parts[0]
+    if head == "jpegmini":
+        mode = parts[1] if len(parts) == 2 else ""
+        if len(parts) > 2 or mode not in JPEGMINI_LEVELS or (len(parts) == 2 and not mode):
+            raise _bad("q", text)
+        return Quality(text=text, auto_level=JPEGMINI_LEVELS[mode], jpegmini=int(mode or 0))
     if head == "auto":
         level = None
         sensitive = False
@@ -218,11 +229,19 @@ def _opacity(text: str) -> Any:
     return _number_or_expr("o", text, lo=0, hi=100)
 
 
+_NAME_DECODED = re.compile(r"[^/,.\x00-\x1f\x7f]+\Z")
+
+
 def _named(text: str) -> tuple[str, ...]:
+    """`t_a.b` -> ('a', 'b'); percent-escapes in a name are decoded (`t_my%20preset` ->
+    'my preset'; the canonical text keeps them as written)."""
     names = tuple(text.split("."))
-    if not all(_NAME.match(n) for n in names):
+    if all(_NAME.match(n) for n in names):
+        return names
+    decoded = tuple(unescape(n, "t name") for n in names)
+    if not all(_NAME_DECODED.match(n) for n in decoded):
         raise _bad("t", text)
-    return names
+    return decoded
 
 
 def _condition(text: str) -> Condition:
@@ -234,9 +253,13 @@ def _condition(text: str) -> Condition:
 
 
 def _default_image(text: str) -> str:
+    """`d_folder:avatar.png` -> 'folder/avatar.png' (folders with `:`, or `%2F` decoded)."""
     if not text or "/" in text:
         raise _bad("d", text)
-    return text.replace(":", "/")
+    public_id = unescape(text, "d public ID").replace(":", "/")
+    if public_id.startswith("/") or public_id.endswith("/") or "//" in public_id:
+        raise _bad("d", text)
+    return public_id
 
 
 def _delay(text: str) -> int:

@@ -113,7 +113,7 @@ def test_generative_effects_are_a_clear_400(hats, name):
     with pytest.raises(RenderError) as info:
         run(name, hats)
     assert info.value.status == 400
-    assert f"e_{name} needs generative AI" in str(info.value)
+    assert f"e_{name} is not available in this Edge: it needs generative AI" in str(info.value)
 
 
 def test_unimplemented_add_on_is_a_clear_400(hats):

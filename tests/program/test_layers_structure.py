@@ -60,9 +60,12 @@ def test_layer_apply_without_layer_is_a_url_error():
         structure(components("c_scale,w_10/fl_layer_apply"))
 
 
-def test_bare_layer_without_apply_is_a_url_error():
-    with pytest.raises(UrlError, match="missing fl_layer_apply"):
-        structure(components("l_a/c_scale,w_10"))
+def test_bare_layer_without_apply_is_a_legacy_layer():
+    """Issue 14: `l_<id>` alone that no fl_layer_apply closes is applied in its own component
+    (centred), and the next components transform the composite."""
+    steps = structure(components("l_a/c_scale,w_10"))
+    assert isinstance(steps[0], LayerBlock) and steps[0].legacy and steps[0].layer.public_id == "a"
+    assert str(steps[1]) == "c_scale,w_10"
 
 
 def test_conditions_inside_the_layer_body_stay_there():

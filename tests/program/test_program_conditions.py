@@ -124,7 +124,7 @@ def test_page_count(cat):
 
 @pytest.mark.parametrize(
     "text",
-    ["if_else/c_scale,w_10/if_end", "c_scale,w_10/if_end", "if_w_gt_1/c_scale,w_10", "if_w_gt_1/if_else/if_else/if_end"],
+    ["if_else/c_scale,w_10/if_end", "c_scale,w_10/if_end", "if_w_gt_1/if_else/if_else/if_end"],
 )
 def test_unbalanced_blocks_raise_url_error(cat, text):
     with pytest.raises(UrlError):

@@ -11,7 +11,7 @@ from edge.render.effects import EffectContext, register
 from edge.render.errors import RenderError
 from edge.url.ast import Effect
 
-__all__ = ["GENERATIVE", "NOT_IMPLEMENTED", "generative", "not_implemented"]
+__all__ = ["GENERATIVE", "NOT_IMPLEMENTED", "VIDEO_ONLY", "generative", "not_implemented", "video_only"]
 
 GENERATIVE = (
     "gen_remove",
@@ -24,20 +24,36 @@ GENERATIVE = (
     "upscale",
     "enhance",
     "auto_enhance",
+    "style_transfer",
 )
 """AI effects that need a generative or super-resolution model."""
 
-NOT_IMPLEMENTED = ("vectorize", "theme", "viesus_correct", "light", "camera")
+NOT_IMPLEMENTED = (
+    "vectorize", "theme", "viesus_correct", "light", "camera", "redeye", "adv_redeye", "bgremoval",
+    "swap_image", "embed_clipping_path", "anti_removal", "displace",
+)
 """Add-ons and 3D/special effects Edge does not implement."""
+
+VIDEO_ONLY = (
+    "accelerate", "boomerang", "deshake", "fade", "loop", "noise", "preview", "progressbar", "reverse",
+    "transition", "volume",
+)
+"""Video (and animation timeline) effects: Edge renders still images."""
 
 
 @register(*GENERATIVE)
 def generative(image, effect: Effect, ctx: EffectContext):
     """Always raises RenderError(400): e_<name> needs generative AI."""
-    raise RenderError(f"e_{effect.name} needs generative AI, which Edge does not run offline")
+    raise RenderError(f"e_{effect.name} is not available in this Edge: it needs generative AI, which Edge does not run offline")
 
 
 @register(*NOT_IMPLEMENTED)
 def not_implemented(image, effect: Effect, ctx: EffectContext):
     """Always raises RenderError(400): the add-on is not part of Edge."""
-    raise RenderError(f"e_{effect.name} is an add-on Edge does not implement")
+    raise RenderError(f"e_{effect.name} is not available in this Edge: an add-on Edge does not implement")
+
+
+@register(*VIDEO_ONLY)
+def video_only(image, effect: Effect, ctx: EffectContext):
+    """Always raises RenderError(400): a video effect, and Edge renders images."""
+    raise RenderError(f"e_{effect.name} is not available in this Edge: a video effect, and Edge renders images")

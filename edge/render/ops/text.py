@@ -29,7 +29,7 @@ MAX_SIZE = 1000
 MAX_CHARS = 10000
 """Longest text (characters) accepted; longer text is a 413 LimitError."""
 
-_BOLD = frozenset({"bold", "semibold", "demibold", "extrabold", "ultrabold", "black", "heavy"})
+_BOLD = frozenset({"bold", "semibold", "demibold", "extrabold", "ultrabold", "black", "heavy", "600", "700", "800", "900"})
 _FACES = {
     (False, False): "DejaVuSans.ttf",
     (True, False): "DejaVuSans-Bold.ttf",
