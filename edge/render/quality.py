@@ -55,11 +55,15 @@ format at q_80; 2-core box):
 
 At other widths (JPEG good/eco): landscape 78/66 at w_400 and 74/64 at w_1200; JPEG `best`
 costs 1.3-2.5x the bytes of q_80 and `good` 0.78-0.94x on photos, i.e. 53-57 % fewer bytes
-than q 90 (q_90 is 1.8-2.1x q_80 on these photos).  Cost: ~25-30 ms per q_auto on the 2-core
-box (a 16 px format probe, <= 4 encodes, decodes and SSIM maps of <= 256^2 px, plus cutting
-the probe from the lazy pipeline): +13-22 % on a w_800 render of the 3088 px landscape JPEG,
-but 2.4-3.7x the time of a q_80 render of an already small PNG source whose whole render takes
-~10 ms (`q_auto_good_time_over_q80_jpg_w800` in the bench).
+than q 90 (q_90 is 1.8-2.1x q_80 on these photos).  Cost (issue 16, CPU on the loaded 2-core
+box, old and new code interleaved in one process): 8.6 ms per q_auto:good on a c_fill 400x300
+of the landscape JPEG (was 12.5), 11.7 ms at w_800 (was 15.2), 8.9 ms on coffee.png w_800 (was
+12.3): <= 4 trial encodes, decodes and SSIM maps of <= 256^2 px; trial JPEG encodes skip
+Huffman optimisation and progressive scans (lossless steps: bit-identical pixels), the
+reference's window statistics are computed once, the mosaic is cut in numpy.  Same picks and
+bytes as before on every bench row.  Relative to a whole render: +12 % on a w_800 render of the
+3088 px landscape JPEG, but 2.7x the time of a q_80 render of an already small PNG source whose
+whole render takes ~10 ms (`q_auto_good_time_over_q80_jpg_w800` in the bench).
 """
 
 from __future__ import annotations
