@@ -150,7 +150,8 @@ def _quality(
     image: pyvips.Image, fmt: str, quality: Quality | None, flags: dict[str, str | None], save
 ) -> tuple[int, str | None]:
     """(Q, chroma) for the encoder: fixed `q_N`, `q_auto` (content-aware, see quality.py) or
-    the format default; chroma '420'|'444' or None."""
+    the format default; chroma '420'|'444' or None.  `save(image, Q, chroma) -> bytes` is
+    the trial encoder of the `q_auto` search (`_saver(..., trial=True)`)."""
     default = _DEFAULT_Q.get(fmt, 80)
     if quality is None:
         return default, None
@@ -180,17 +181,21 @@ def _keep(flags: dict[str, str | None]) -> int:
     return value
 
 
-def _saver(fmt: str, flags: dict[str, str | None]):
-    """A function `(image, Q, chroma) -> bytes` for `fmt` with the component flags applied."""
-    keep = _keep(flags)
-    progressive = "progressive" in flags and flags.get("progressive") not in ("none",)
+def _saver(fmt: str, flags: dict[str, str | None], *, trial: bool = False):
+    """A function `(image, Q, chroma) -> bytes` for `fmt` with the component flags applied.
+
+    `trial`: for the `q_auto` search, whose encodes are only decoded again: no metadata, and
+    JPEG without Huffman optimisation or progressive scans (both lossless: the decoded pixels
+    are the same, measured bit-identical; 0.75 -> 0.49 ms per 256^2 px trial)."""
+    keep = pyvips.enums.ForeignKeep.NONE if trial else _keep(flags)
+    progressive = "progressive" in flags and flags.get("progressive") not in ("none",) and not trial
 
     def sub(chroma: str | None) -> str:
         return {"420": "on", "444": "off"}.get(chroma or "", "auto")
 
     if fmt == "jpg":
         return lambda im, q, c: im.jpegsave_buffer(
-            Q=q, optimize_coding=True, interlace=progressive, subsample_mode=sub(c), keep=keep
+            Q=q, optimize_coding=not trial, interlace=progressive, subsample_mode=sub(c), keep=keep
         )
     if fmt == "png":
         if "lossy" in flags or "png8" in flags:
@@ -231,7 +236,7 @@ def encode(
         # q_auto encodes samples several times: materialise the pipeline once, so neither the
         # search nor the final save re-runs the resize (measured: 39 -> 29 ms on coffee.png)
         image = guard(image).copy_memory()
-    q, chroma = _quality(image, fmt, options.quality, options.flags, save)
+    q, chroma = _quality(image, fmt, options.quality, options.flags, _saver(fmt, options.flags, trial=True))
     try:
         lossless = fmt == "gif" or (fmt == "png" and "lossy" not in options.flags and "png8" not in options.flags)
         return save(guard(image), q, chroma), image, (None if lossless else q)

@@ -55,11 +55,15 @@ format at q_80; 2-core box):
 
 At other widths (JPEG good/eco): landscape 78/66 at w_400 and 74/64 at w_1200; JPEG `best`
 costs 1.3-2.5x the bytes of q_80 and `good` 0.78-0.94x on photos, i.e. 53-57 % fewer bytes
-than q 90 (q_90 is 1.8-2.1x q_80 on these photos).  Cost: ~25-30 ms per q_auto on the 2-core
-box (a 16 px format probe, <= 4 encodes, decodes and SSIM maps of <= 256^2 px, plus cutting
-the probe from the lazy pipeline): +13-22 % on a w_800 render of the 3088 px landscape JPEG,
-but 2.4-3.7x the time of a q_80 render of an already small PNG source whose whole render takes
-~10 ms (`q_auto_good_time_over_q80_jpg_w800` in the bench).
+than q 90 (q_90 is 1.8-2.1x q_80 on these photos).  Cost (issue 16, CPU on the loaded 2-core
+box, old and new code interleaved in one process): 8.6 ms per q_auto:good on a c_fill 400x300
+of the landscape JPEG (was 12.5), 11.7 ms at w_800 (was 15.2), 8.9 ms on coffee.png w_800 (was
+12.3): <= 4 trial encodes, decodes and SSIM maps of <= 256^2 px; trial JPEG encodes skip
+Huffman optimisation and progressive scans (lossless steps: bit-identical pixels), the
+reference's window statistics are computed once, the mosaic is cut in numpy.  Same picks and
+bytes as before on every bench row.  Relative to a whole render: +12 % on a w_800 render of the
+3088 px landscape JPEG, but 2.7x the time of a q_80 render of an already small PNG source whose
+whole render takes ~10 ms (`q_auto_good_time_over_q80_jpg_w800` in the bench).
 """
 
 from __future__ import annotations
@@ -129,12 +133,14 @@ def sample(image: pyvips.Image) -> pyvips.Image:
             aspect = image.width / image.height
             cols = max(1, min(image.width // tile, _TILES, round((_TILES * aspect) ** 0.5)))
             rows = max(1, min(image.height // tile, _TILES // cols))
-            tiles = [
-                image.crop(x, y, tile, tile)
-                for y in _positions(image.height, rows, tile)
-                for x in _positions(image.width, cols, tile)
-            ]
-            image = pyvips.Image.arrayjoin(tiles, across=cols)
+            # cut in numpy, not with 16 libvips crops + arrayjoin (same pixels, ~1/3 the
+            # time: most of it was Python-side operation calls)
+            arr = image.numpy().reshape(image.height, image.width, image.bands)
+            ys, xs = _positions(image.height, rows, tile), _positions(image.width, cols, tile)
+            mosaic = np.concatenate(
+                [np.concatenate([arr[y : y + tile, x : x + tile] for x in xs], axis=1) for y in ys], axis=0
+            )
+            image = pyvips.Image.new_from_array(np.ascontiguousarray(mosaic), interpretation=image.interpretation)
         elif image.width >= image.height:  # a strip under 16 px high: its centre
             w = min(image.width, _SAMPLE_AREA // image.height)
             image = image.crop((image.width - w) // 2, 0, w, image.height)
@@ -203,16 +209,34 @@ def dssim(reference: pyvips.Image, distorted: pyvips.Image) -> float:
 
 def _distortion(a: np.ndarray, b: np.ndarray) -> float:
     """`dssim` of two luma arrays (h, w)."""
-    if a.shape != b.shape:
-        raise ValueError(f"dssim needs same-size images, got {a.shape} and {b.shape}")
-    if min(a.shape) < len(_KERNEL):
-        return 0.0
-    ma, mb, aa, bb, ab = _window_means(np.stack([a, b, a * a, b * b, a * b]))
-    mab, ma2, mb2 = ma * mb, ma * ma, mb * mb
-    ssim = ((2 * mab + _C1) * (2 * (ab - mab) + _C2)) / ((ma2 + mb2 + _C1) * (aa + bb - ma2 - mb2 + _C2))
-    values = ssim.ravel()
-    k = max(1, int(values.size * _WORST))
-    return float(1.0 - np.partition(values, k - 1)[:k].mean())
+    return _Reference(a).distortion(b)
+
+
+class _Reference:
+    """The window statistics of a reference luma array (h, w), computed once per `q_auto`
+    search, so each trial encode only filters its own 3 planes (b, b*b, a*b) instead of 5.
+    `distortion(b)` is `dssim` of the reference and `b` (same shape, else ValueError)."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a = a
+        self.small = min(a.shape) < len(_KERNEL)
+        if not self.small:
+            self.ma, self.aa = _window_means(np.stack([a, a * a]))
+            self.ma2 = self.ma * self.ma
+
+    def distortion(self, b: np.ndarray) -> float:
+        a = self.a
+        if a.shape != b.shape:
+            raise ValueError(f"dssim needs same-size images, got {a.shape} and {b.shape}")
+        if self.small:
+            return 0.0
+        mb, bb, ab = _window_means(np.stack([b, b * b, a * b]))
+        ma, ma2 = self.ma, self.ma2
+        mab, mb2 = ma * mb, mb * mb
+        ssim = ((2 * mab + _C1) * (2 * (ab - mab) + _C2)) / ((ma2 + mb2 + _C1) * (self.aa + bb - ma2 - mb2 + _C2))
+        values = ssim.ravel()
+        k = max(1, int(values.size * _WORST))
+        return float(1.0 - np.partition(values, k - 1)[:k].mean())
 
 
 def auto_quality(
@@ -240,13 +264,13 @@ def auto_quality(
     # flat graphics, text, products on white: raise the floor towards the top of the band
     rise = min(1.0, max(0.0, (flatness(probe) - _FLAT_FROM) / _FLAT_SPAN))
     lo = lo + round((hi - lo) * rise)
-    reference = _luma(probe)
+    reference = _Reference(_luma(probe))
     best = hi
     while lo <= hi:
         mid = (lo + hi) // 2
         data = encode(probe, mid)
         decoded = _luma(pyvips.Image.new_from_buffer(data, "", access="sequential"))
-        if _distortion(reference, decoded) <= threshold:
+        if reference.distortion(decoded) <= threshold:
             best, hi = mid, mid - 1
         else:
             lo = mid + 1
