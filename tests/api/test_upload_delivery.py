@@ -55,3 +55,31 @@ def test_face_coordinates_override_detection(api: ApiLive) -> None:
     moved = pyvips.Image.new_from_buffer(api.get("/demo/image/upload/c_crop,g_face,w_80,h_80/dl/faces.png").content, "")
     ref2 = pyvips.Image.new_from_file(str(PHOTO)).crop(600, 300, 80, 80)
     assert abs(moved.avg() - ref2.avg()) < 3
+
+
+def test_upload_detections_prewarm_delivery(tmp_path) -> None:
+    """`detection=coco` at upload fills vision's detection cache under the asset version token
+    delivery uses: the first object-gravity renditions of the upload run no object detector."""
+    import collections
+
+    import cloudinary.uploader
+
+    from api_live import API_SECRET, configure_sdk, start_server
+    from edge.url.signing import sign_path
+    from edge.vision.registry import observe_inference
+
+    runs: collections.Counter[str] = collections.Counter()
+    remove = observe_inference(lambda name, _s: runs.update([name]))
+    try:
+        with start_server(tmp_path, focus="vision") as live:
+            configure_sdk(live.url)
+            r = cloudinary.uploader.upload(str(PHOTO), public_id="pw/dog", detection="coco")
+            assert runs["coco"] >= 1 and "dog" in r["info"]["detection"]["object_detection"]["data"]["coco"]["tags"]
+            runs.clear()
+            for path in ("/demo/image/upload/c_fill,g_auto:dog,w_200,h_200/pw/dog.jpg",
+                         f"/demo/image/upload/c_crop,g_dog/v{r['version']}/pw/dog.jpg"):
+                got = live.get(sign_path(path, API_SECRET))
+                assert got.status_code == 200, got.headers.get("x-cld-error")
+            assert runs["coco"] == 0, dict(runs)
+    finally:
+        remove()
