@@ -23,7 +23,7 @@ NATURAL = ["bus_coco_000532.jpg", "cat_coco_000443.jpg", "cat_chelsea.png", "dog
            "signage_street_sign_coco_000250.jpg", "street_storefront_people_coco_000395.jpg",
            "birds_coco_000143.jpg", "face_closeup_big_glasses.jpg", "exif_orient6_waterfall.jpg",
            "kodim03_hats.png", "coffee.png", "gray_concert.jpg"]
-VISION_DEV = Path("/work/shared/vision-dev/images")
+VISION_DEV = Path(__file__).resolve().parents[3] / "shared" / "vision-dev" / "images"  # ../shared beside the clone
 
 
 def _label(path: Path) -> tuple[str, float]:
