@@ -221,7 +221,7 @@ def test_cache_version_changes_on_every_kind_of_change(catalogue) -> None:
         lambda: catalogue.add_context("upload", ["cv"], {"k": "v"}),
         lambda: catalogue.update("upload", "cv", coordinates_custom=[[1, 2, 3, 4]]),
         lambda: catalogue.set_analysis(catalogue.get("upload", "cv").asset_id,
-                                       catalogue.get("upload", "cv").version, {"faces": []}),
+                                       catalogue.get("upload", "cv").version, {"colors": []}, auto_tags=["kite"]),
         lambda: catalogue.remove_all_tags("upload", ["cv"]),
         lambda: catalogue.publish(draft_for(PHOTO_B, "cv")),
     ]
@@ -230,6 +230,11 @@ def test_cache_version_changes_on_every_kind_of_change(catalogue) -> None:
         cv = catalogue.get("upload", "cv").cache_version
         assert cv not in seen
         seen.add(cv)
+    # an analysis that adds no automatic tag changes no pixel: derived-cache keys stay
+    record = catalogue.get("upload", "cv")
+    catalogue.set_analysis(record.asset_id, record.version, {"phash": "8f0e"}, auto_tags=[])
+    assert catalogue.get("upload", "cv").cache_version == record.cache_version
+    assert catalogue.get("upload", "cv").analysis["phash"] == "8f0e"
 
 
 def test_sweep_orphans_keeps_referenced_and_recent(origin, catalogue) -> None:
