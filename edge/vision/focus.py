@@ -29,10 +29,9 @@ import pyvips
 
 from edge.render.focus import Region
 from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
-from edge.vision.detector import detect_found
+from edge.vision.detector import detect_found, model_version
 from edge.vision.detection import Detection, Found, to_pixels
 from edge.vision.prep import MAX_SIDE, Frame
-from edge.vision.registry import manifest
 from edge.vision.targets import parse_target
 
 __all__ = ["VisionFocus", "prominence"]
@@ -86,7 +85,7 @@ class VisionFocus:
         if self.public_id is None:
             return False
         query = parse_target(target, model)
-        key = cache_key(self.public_id, self.version, query.model, manifest()[query.model].version)
+        key = cache_key(self.public_id, self.version, query.model, model_version(query.model))
         found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
         return found is not None
 
