@@ -41,6 +41,9 @@ __all__ = ["focus_targets", "Decision", "decide", "union", "is_plural", "AUTO_WE
 #: weight of each kind of region inside `g_auto` (named = objects listed in the URL).
 AUTO_WEIGHTS = {"named": 10.0, "faces": 3.0, "saliency": 1.0, "object": 0.5}
 
+#: share of the best score an extra instance of a singular `g_auto:<obj>` needs to count (issue 15).
+NAMED_RELATIVE = 0.5
+
 #: COCO class names that end in "s" but are singular.
 _SINGULAR_S = frozenset({"bus", "skis", "scissors", "glass", "wine glass", "tennis racket"})
 
@@ -97,6 +100,7 @@ def union(boxes: Sequence[Sequence[int]]) -> Box:
 def is_plural(name: str) -> bool:
     """`cats` asks for every cat, `cat` for the most prominent one; irregular plurals of COCO
     names (`people`, `mice`, `knives`, `children`, `men`, `women`) count too."""
+    name = name.replace("_", " ").replace("-", " ")  # URL spellings of `wine glass`
     return name in _IRREGULAR_PLURALS or (name.endswith("s") and name not in _SINGULAR_S)
 
 
@@ -159,6 +163,11 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
                 want_faces = False
             continue
         regions.sort(key=lambda r: -_prominence(r, width, height))
+        if regions and not is_plural(focal.name):
+            # a singular name: faint extra instances (< NAMED_RELATIVE x the best score) must not
+            # widen the box (issue 15, measured on vision-dev); plurals keep every instance
+            best = max(float(r.score) for r in regions)
+            regions = [r for r in regions if float(r.score) >= NAMED_RELATIVE * best]
         named.extend(regions)
         label = f"auto:{focal.name}" if not named else label
     if named:

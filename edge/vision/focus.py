@@ -28,6 +28,7 @@ from typing import Any
 import pyvips
 
 from edge.render.focus import Region
+from edge.vision import coco
 from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
 from edge.vision.detector import detect_found, model_version
 from edge.vision.detection import Detection, Found, to_pixels
@@ -116,11 +117,26 @@ class VisionFocus:
             if 0 < ph < image.height:  # a stacked animation: analyse its first frame
                 image = image.crop(0, 0, image.width, ph)
         found = self.found(image, query.model)
-        if query.classes is not None:
-            found = [f for f in found if f.label in query.classes]
+        if query.model == "coco":
+            found = _confident(found, query.classes)
         if query.model in _RANK:
             found = sorted(found, key=_RANK[query.model], reverse=True)
         return [_region(d) for d in to_pixels(found, image.width, image.height)]
+
+
+def _confident(found: list[Found], classes: frozenset[str] | None) -> list[Found]:
+    """The COCO detections a look-up keeps (issue 15, measured on vision-dev): any-class
+    look-ups (`object`) take boxes scoring >= `coco.FUSED_MIN`; a look-up by name (`cat`,
+    `animals`) takes its classes' boxes scoring >= `coco.FUSED_MIN`, or, when none does, its
+    weak boxes (>= `coco.FLOOR`: the user says the thing is there)."""
+    if classes is None:
+        return [f for f in found if f.score >= coco.FUSED_MIN]
+    mine = [f for f in found if f.label in classes]
+    if not mine:
+        return []
+    best = max(f.score for f in mine)
+    floor = coco.FUSED_MIN if best >= coco.FUSED_MIN else coco.FLOOR
+    return [f for f in mine if f.score >= floor]
 
 
 def _region(d: Detection) -> Region:
