@@ -33,6 +33,7 @@ __all__ = ["detect_coco", "detect_nanodet", "SIZE", "ZOOM_OUT", "MIN_SCORE", "FU
 
 SIZE = 416  # px, network input side
 ZOOM_OUT = 0.6  # second pass: the image fills 60 % of the input side
+PASSES = (1.0, ZOOM_OUT)  # letterbox fills NanoDet runs at
 MIN_SCORE = 0.3  # class score below which a cell is ignored
 NMS_IOU = 0.5
 FUSED_MIN = 0.15  # fused score an "object" (any class) needs (a box one detector alone saw has half its score)
@@ -90,7 +91,7 @@ def detect_nanodet(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
     session = REGISTRY.session("coco")
     input_name = session.get_inputs()[0].name
     all_boxes, all_scores, all_classes = [], [], []
-    for fill in (1.0, ZOOM_OUT):
+    for fill in PASSES:
         x, k, ox, oy = _letterbox(frame, fill)
         boxes, scores, classes = _decode(session.run(None, {input_name: x}), min_score)
         if boxes.size:
