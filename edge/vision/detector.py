@@ -1,7 +1,8 @@
 """`detect(image, model)`: run one of Edge's models on a pyvips image, through the cache.
 
-Models: ``coco`` (NanoDet, COCO-80 objects), ``faces`` (FaceBoxes), ``text`` (PP-OCR DBNet,
-boxes only) and ``saliency`` (U2NetP, one region with a mask).  With a `public_id`, results
+Models: ``coco`` (COCO-80 objects: NanoDet and SSD-MobileNet-v2 fused by weighted box fusion,
+edge/vision/coco.py), ``ssd`` (SSD-MobileNet-v2 alone), ``faces`` (FaceBoxes), ``text`` (PP-OCR
+DBNet, boxes only) and ``saliency`` (U2NetP, one region with a mask).  With a `public_id`, results
 are cached per (public_id, version, model) in `edge.vision.cache.CACHE` and the optional byte
 `store`, so other renditions of the same asset never run the model again, and concurrent
 renditions of a new asset run it once (single-flight per cache key).
