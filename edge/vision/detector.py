@@ -16,7 +16,7 @@ import pyvips
 
 from edge.render.focus import FocusError
 from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
-from edge.vision.coco import VERSION as COCO_VERSION, detect_coco
+from edge.vision.coco import FUSED_MIN, VERSION as COCO_VERSION, detect_coco
 from edge.vision.detection import Detection, Found, to_pixels
 from edge.vision.faces import detect_faces
 from edge.vision.prep import MAX_SIDE, Frame
@@ -102,4 +102,6 @@ def detect(
     ``put(key, data)``).  Raises FocusError for an unknown model, `pyvips.Error` for an
     unreadable image."""
     found = detect_found(image, model, public_id=public_id, version=version, store=store)
+    if model == "coco":  # the cache keeps weak boxes for named look-ups (edge.vision.focus) only
+        found = [f for f in found if f.score >= FUSED_MIN]
     return to_pixels(found, image.width, image.height)

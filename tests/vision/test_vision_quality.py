@@ -103,3 +103,10 @@ def test_wbf_averages_agreeing_boxes_and_halves_lone_ones():
 def test_wbf_keeps_separate_instances_apart():
     a = [Found("bird", 0.7, (0.0, 0.0, 0.2, 0.2), "n"), Found("bird", 0.6, (0.5, 0.5, 0.2, 0.2), "n")]
     assert len(wbf([a, []])) == 2
+
+
+def test_public_detect_leaves_out_the_weak_boxes_named_lookups_may_use(photo):
+    from edge.vision.coco import FUSED_MIN
+
+    found = detect(photo("dog_bicycle_truck.jpg"), "coco")
+    assert found and min(d.score for d in found) >= FUSED_MIN
