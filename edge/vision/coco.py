@@ -119,6 +119,8 @@ def detect_nanodet(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
 
 def detect_coco(frame: Frame) -> list[Found]:
     """Every COCO-80 object in `frame`: NanoDet and SSD-MobileNet-v2 fused by weighted box
-    fusion, fused score >= `FUSED_MIN`, normalised boxes, best score first (model ``coco``)."""
-    fused = wbf([detect_nanodet(frame), detect_ssd(frame)], WEIGHTS, model="coco")
-    return [f for f in fused if f.score >= FUSED_MIN]
+    fusion, fused score >= `FLOOR`, normalised boxes, best score first (model ``coco``).  Look-ups
+    by class name accept weak boxes when nothing better is found; everything else asks for
+    `FUSED_MIN` (edge.vision.focus, edge.vision.detector.detect)."""
+    fused = wbf([detect_nanodet(frame, CELL_MIN), detect_ssd(frame)], WEIGHTS, model="coco")
+    return [f for f in fused if f.score >= FLOOR]
