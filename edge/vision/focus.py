@@ -25,17 +25,20 @@ import math
 import threading
 from typing import Any
 
+import numpy as np
 import pyvips
 
 from edge.render.focus import Region
+from edge.vision import coco
 from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
-from edge.vision.detector import detect_found
+from edge.vision.detector import detect_found, model_version
 from edge.vision.detection import Detection, Found, to_pixels
-from edge.vision.prep import MAX_SIDE, Frame
-from edge.vision.registry import manifest
+from edge.vision.prep import MAX_SIDE, Frame, iou
 from edge.vision.targets import parse_target
 
-__all__ = ["VisionFocus", "prominence"]
+__all__ = ["VisionFocus", "prominence", "SAME_OBJECT"]
+
+SAME_OBJECT = 0.7  # IoU above which a weak box is taken for the confident box of another class
 
 
 def prominence(found: Found) -> float:
@@ -86,7 +89,7 @@ class VisionFocus:
         if self.public_id is None:
             return False
         query = parse_target(target, model)
-        key = cache_key(self.public_id, self.version, query.model, manifest()[query.model].version)
+        key = cache_key(self.public_id, self.version, query.model, model_version(query.model))
         found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
         return found is not None
 
@@ -117,11 +120,37 @@ class VisionFocus:
             if 0 < ph < image.height:  # a stacked animation: analyse its first frame
                 image = image.crop(0, 0, image.width, ph)
         found = self.found(image, query.model)
-        if query.classes is not None:
-            found = [f for f in found if f.label in query.classes]
+        if query.model == "coco":
+            found = _confident(found, query.classes)
         if query.model in _RANK:
             found = sorted(found, key=_RANK[query.model], reverse=True)
         return [_region(d) for d in to_pixels(found, image.width, image.height)]
+
+
+def _confident(found: list[Found], classes: frozenset[str] | None) -> list[Found]:
+    """The COCO detections a look-up keeps (issue 15, measured on vision-dev): any-class
+    look-ups (`object`) take boxes scoring >= `coco.FUSED_MIN`; a look-up by name (`cat`,
+    `animals`) takes its classes' boxes scoring >= `coco.FUSED_MIN`, or, when none does, its
+    weak boxes (>= `coco.FLOOR`: the user says the thing is there), except those that overlap a
+    confident box of another class with IoU > `SAME_OBJECT` (that box is what is there: the
+    dog of dog_bicycle_truck.jpg is no weak cat, so `g_cat:dog` still picks the dog)."""
+    if classes is None:
+        return [f for f in found if f.score >= coco.FUSED_MIN]
+    mine = [f for f in found if f.label in classes]
+    if not mine:
+        return []
+    if max(f.score for f in mine) >= coco.FUSED_MIN:
+        return [f for f in mine if f.score >= coco.FUSED_MIN]
+    others = [_corners(f) for f in found if f.label not in classes and f.score >= coco.FUSED_MIN]
+    if not others:
+        return [f for f in mine if f.score >= coco.FLOOR]
+    rest = np.array(others)
+    return [f for f in mine if f.score >= coco.FLOOR and not (iou(_corners(f), rest) > SAME_OBJECT).any()]
+
+
+def _corners(f: Found) -> np.ndarray:
+    x, y, w, h = f.box
+    return np.array([x, y, x + w, y + h])
 
 
 def _region(d: Detection) -> Region:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["COCO80", "CATEGORIES", "SYNONYMS", "Target", "resolve", "normalise", "plural"]
+__all__ = ["COCO80", "COCO91", "CATEGORIES", "SYNONYMS", "Target", "resolve", "normalise", "plural"]
 
 COCO80: tuple[str, ...] = (
     "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
@@ -32,6 +32,12 @@ COCO80: tuple[str, ...] = (
     "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
     "teddy bear", "hair drier", "toothbrush",
 )
+
+#: COCO-91 category id (TF Object Detection API, COCO annotation files) -> class name: the 80
+#: classes in order over ids 1..90, skipping the 10 ids COCO never annotated (12, 26, 29, 30, 45,
+#: 66, 68, 69, 71, 83).
+COCO91: dict[int, str] = dict(zip(
+    [i for i in range(1, 91) if i not in {12, 26, 29, 30, 45, 66, 68, 69, 71, 83}], COCO80))
 
 CATEGORIES: dict[str, frozenset[str]] = {
     "person": frozenset({"person"}),

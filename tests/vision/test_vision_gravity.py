@@ -169,7 +169,9 @@ def test_portrait_fill_is_centred_on_the_cat(name, gravity):
     # the window's centre sits in the middle half of the cat, and the window is mostly cat
     cx, _ = centre(crop)
     assert abs(cx - centre(cat)[0]) <= cat[2] / 4
-    assert covered(crop, [cat], (doc["input"]["width"], doc["input"]["height"])) >= 0.8 * crop[2] * crop[3]
+    # (cat_coco_000443's COCO box is (199, 53, 372, 381): the cat spans 79 % of the height, so a
+    # faithful box cannot fill 80 % of a full-height window)
+    assert covered(crop, [cat], (doc["input"]["width"], doc["input"]["height"])) >= 0.75 * crop[2] * crop[3]
 
 
 def test_portrait_fill_pixels_come_from_the_cat_window():
