@@ -202,6 +202,21 @@ class UploadApi:
             })
         return out
 
+    async def _eager_answer(self, record: Any, p: Any, params_text: str) -> list[dict[str, Any]]:
+        """The `eager` list of an upload/explicit answer: rendered now, or (`eager_async`)
+        `processing` entries with their URLs and a durable `eager` job that renders them and
+        sends the `eager` notification."""
+        ctx = self.ctx
+        if not p.eager_async:
+            return await self._eager_or_error(record, p.eager)
+        batch = p.batch_id or secrets.token_hex(32)
+        self._job("eager", {"type": record.type, "public_id": record.public_id,
+                            "version": record.version, "params": params_text, "batch_id": batch})
+        return [{"status": "processing", "batch_id": batch,
+                 "url": delivery_url(ctx.public_url, ctx.cloud_name, record, s.transformation, s.ext),
+                 "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, s.transformation, s.ext)}
+                for s in p.eager]
+
     async def _eager_or_error(self, record: Any, specs: Sequence[EagerSpec]) -> list[dict[str, Any]]:
         from edge.render.errors import RenderError  # noqa: PLC0415
 
@@ -352,16 +367,7 @@ class UploadApi:
                 "batch_id": batch, "request_id": request_id_of(request)})
             return {"status": "pending", "type": p.delivery_type, "batch_id": batch, "public_id": record.public_id}
         if p.eager:
-            if p.eager_async:
-                batch = p.batch_id or secrets.token_hex(32)
-                out["eager"] = [{"status": "processing", "batch_id": batch,
-                                 "url": delivery_url(ctx.public_url, ctx.cloud_name, record, s.transformation, s.ext),
-                                 "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, s.transformation, s.ext)}
-                                for s in p.eager]
-                self._job("eager", {"type": record.type, "public_id": record.public_id,
-                                    "version": record.version, "params": params_text, "batch_id": batch})
-            else:
-                out["eager"] = await self._eager_or_error(record, p.eager)
+            out["eager"] = await self._eager_answer(record, p, params_text)
         if p.notification_url or ctx.notification_url:
             self._notify(p.notification_url, {**out, "notification_type": "upload",
                                               "request_id": request_id_of(request)})
@@ -553,16 +559,7 @@ class UploadApi:
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm,
                             analysis={**record.analysis, **(analysis or {})})
         if p.eager:
-            if p.eager_async:
-                batch = p.batch_id or secrets.token_hex(32)
-                out["eager"] = [{"status": "processing", "batch_id": batch,
-                                 "url": delivery_url(ctx.public_url, ctx.cloud_name, record, s.transformation, s.ext),
-                                 "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, s.transformation, s.ext)}
-                                for s in p.eager]
-                self._job("eager", {"type": record.type, "public_id": record.public_id,
-                                    "version": record.version, "params": params_text, "batch_id": batch})
-            else:
-                out["eager"] = await self._eager_or_error(record, p.eager)
+            out["eager"] = await self._eager_answer(record, p, params_text)
         if p.notification_url:
             self._notify(p.notification_url, {**out, "notification_type": "explicit",
                                               "request_id": request_id_of(request)})
