@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import tempfile
 from pathlib import Path
+
+from edge.storage.atomic import TMP_PREFIX, atomic_write
 
 __all__ = ["DiskStore"]
 
-_TMP_PREFIX = ".tmp-"
+_TMP_PREFIX = TMP_PREFIX
 
 
 class DiskStore:
@@ -42,21 +44,7 @@ class DiskStore:
     def put(self, key: str, data: bytes) -> None:
         """Atomically write `data` for `key` (raises OSError on I/O failure)."""
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                if self.fsync:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(path, io.BytesIO(data), fsync=self.fsync, sync_folder=False)
 
     def delete(self, key: str) -> bool:
         """Remove `key`'s file; False when it was absent (raises OSError on I/O failure)."""

@@ -29,13 +29,13 @@ import io
 import mimetypes
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Protocol, runtime_checkable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from edge.storage.atomic import TMP_PREFIX, fsync_folder, atomic_write
 from edge.storage.disk_origin import ORIGINALS_PREFIX, DiskOrigin
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.s3_origin import S3Origin, _origin_errors
@@ -48,8 +48,7 @@ __all__ = [
 ]
 
 _KEY_RE = re.compile(r"^\.edge-originals/[0-9a-f]{2}/[0-9a-f]{32}\.[a-z0-9]{1,8}$")
-_TMP_PREFIX = ".tmp-"
-_CHUNK = 1024 * 1024
+_TMP_PREFIX = TMP_PREFIX
 
 
 def original_key(version_id: str, format: str) -> str:
@@ -101,49 +100,6 @@ class WritableOrigin(Protocol):
 
     def list_originals(self) -> Iterator[tuple[str, float]]:
         """Every stored original as `(key, modified unix seconds)` (temp files excluded)."""
-
-
-def atomic_write(path: Path, fileobj: BinaryIO, *, fsync: bool = True) -> int:
-    """Copy `fileobj` into `path` through a temp file in the same folder + fsync + `os.replace`
-    (+ fsync of the folder), so a crash leaves the old file or the new one, never half of it;
-    a killed writer leaves only a `.tmp-*` file.  Returns the bytes written; raises OSError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
-    n = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            while True:
-                chunk = fileobj.read(_CHUNK)
-                if not chunk:
-                    break
-                fh.write(chunk)
-                n += len(chunk)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    if fsync:
-        _fsync_dir(path.parent)
-    return n
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
 
 
 def _content_type(key: str) -> str:
@@ -215,7 +171,7 @@ class WritableDiskOrigin(DiskOrigin):
         except OSError as exc:
             raise OriginUnavailable("Origin rename failed") from exc
         if self.fsync:
-            _fsync_dir(dst.parent)
+            fsync_folder(dst.parent)
 
     def list_originals(self) -> Iterator[tuple[str, float]]:
         """See `WritableOrigin.list_originals`."""
