@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
-import uvicorn
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
+from live_server import serve  # noqa: E402
 from s3server import free_port  # noqa: E402
 
 from edge.server import Settings, create_app  # noqa: E402
@@ -76,23 +76,8 @@ def start_server(root: Path, **overrides: Any) -> Iterator[ApiLive]:
     values.update(overrides)
     settings = Settings(**values)
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-                            log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=60) as client:
-        try:
-            yield ApiLive(url, app, client, settings, root)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
+    with serve(app, port) as (url, client):
+        yield ApiLive(url, app, client, settings, root)
 
 
 def configure_sdk(url: str, *, secret: str = API_SECRET, key: str = API_KEY, **extra: Any) -> Any:

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
-import uvicorn
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
+from live_server import serve  # noqa: E402
 from s3server import free_port, stop_process  # noqa: E402,F401  (re-exported)
 
 from edge.server import Settings, create_app  # noqa: E402
@@ -85,24 +83,8 @@ class Live:
 @contextmanager
 def serve_app(app: Any) -> Iterator[Live]:
     """Run `app` on a real uvicorn (uvloop + httptools) on a free loopback port."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-                            log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=60) as client:
-        try:
-            yield Live(url, app, client)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
+    with serve(app) as (url, client):
+        yield Live(url, app, client)
 
 
 def make_origin(root: Path) -> Path:
