@@ -26,6 +26,12 @@ confidence >= threshold, best first, each once) and returned as ``tags`` (automa
 the caller merges them with the user's tags).  `side` is the longest side in px the analyzer
 reads (0: the original), so the one decode is planned large enough.  `auto_tag=True` marks the
 models run when `auto_tagging` is requested with no detection/categorization model named.
+
+Operators add analyzers without editing Edge with the `analyzers` setting (`--analyzers`,
+`EDGE_ANALYZERS`): comma-separated `package.module:callable`, each called once at startup as
+`callable(settings)` (see `edge.seams`) and returning one `Analyzer` (an object with `kind`,
+`name`, `run`, `side`, `auto_tag`; an `Entry` is one) or an iterable of them; `load_configured`
+registers them.
 """
 
 from __future__ import annotations
@@ -33,14 +39,17 @@ from __future__ import annotations
 import importlib
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Protocol, Sequence, runtime_checkable
+
+from edge.seams import SeamError, build, missing_members
 
 if TYPE_CHECKING:  # pragma: no cover
     from edge.analysis.image import ImageContext
     from edge.analysis.request import AnalysisRequest
 
 __all__ = [
-    "Kind", "Label", "Analyzer", "Entry", "register", "unregister", "supported", "lookup",
+    "Kind", "Label", "Analyzer", "AnalyzerRun", "Entry", "register", "register_analyzer",
+    "load_configured", "unregister", "supported", "lookup",
     "entries", "auto_tag_entries", "load_plugins", "PLUGINS", "default_threshold",
     "set_default_threshold", "set_tag_merger", "tag_merger", "default_merge", "DEFAULT_THRESHOLD",
 ]
@@ -65,18 +74,34 @@ class Label:
     model: str
 
 
-Analyzer = Callable[["ImageContext", "AnalysisRequest", str], dict[str, Any]]
+#: The function of an analyzer: ``run(ctx, request, name) -> partial upload response``.
+AnalyzerRun = Callable[["ImageContext", "AnalysisRequest", str], dict[str, Any]]
 TagMerger = Callable[[Sequence[Label], float, "ImageContext", "AnalysisRequest"], list[str]]
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """One model-backed analysis as the registry holds it: `kind` (``detection``,
+    ``categorization``, ``ocr``), wire `name` (``coco_v2``), `run(ctx, request, name) -> dict`
+    (see the module docs), `side`: longest side in px it reads (0 = the original),
+    `auto_tag`: runs for a bare `auto_tagging`."""
+
+    kind: str
+    name: str
+    side: int
+    auto_tag: bool
+
+    def run(self, ctx: "ImageContext", request: "AnalysisRequest", name: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One registered analyzer: `kind`, wire `name`, `run`, `side` px it needs (0 = original),
-    `auto_tag` (runs for a bare `auto_tagging`)."""
+    """One registered analyzer (an `Analyzer`): `kind`, wire `name`, `run`, `side` px it
+    needs (0 = original), `auto_tag` (runs for a bare `auto_tagging`)."""
 
     kind: str
     name: str
-    run: Analyzer
+    run: AnalyzerRun
     side: int = 1024
     auto_tag: bool = False
 
@@ -100,13 +125,46 @@ def default_merge(labels: Sequence[Label], threshold: float, ctx: Any = None, re
 _merger: TagMerger = default_merge
 
 
-def register(kind: Kind, name: str, run: Analyzer, *, side: int = 1024, auto_tag: bool = False) -> None:
+def register(kind: Kind, name: str, run: AnalyzerRun, *, side: int = 1024, auto_tag: bool = False) -> None:
     """Make model `name` of `kind` (``detection``, ``categorization``, ``ocr``) available;
     re-registering a name replaces it.  Raises ValueError for an unknown kind."""
     if kind not in KINDS:
         raise ValueError(f"unknown analysis kind {kind!r}")
     with _lock:
         _entries[(kind, name)] = Entry(kind, name, run, side, auto_tag)
+
+
+def register_analyzer(analyzer: Analyzer) -> None:
+    """`register` an `Analyzer` object (its `kind`, `name`, `run`, `side`, `auto_tag`).
+    Raises ValueError for an unknown kind."""
+    register(analyzer.kind, analyzer.name, analyzer.run,  # type: ignore[arg-type]
+             side=int(analyzer.side), auto_tag=bool(analyzer.auto_tag))
+
+
+def load_configured(specs: str, settings: Any = None) -> list[Entry]:
+    """Register the analyzers of the `analyzers` setting: comma-separated
+    `package.module:callable`, each called as `callable(settings)` and returning an `Analyzer`
+    or an iterable of them.  Returns the entries registered, in order.  Raises
+    `edge.seams.SeamError` (a ValueError) naming the spec for an import failure, a missing
+    member or an unknown kind."""
+    added: list[Entry] = []
+    for spec in filter(None, (s.strip() for s in specs.split(","))):
+        made = build(spec, "analyzers", settings)
+        found: Iterable[Any] = [made] if not missing_members(made, Analyzer) else made
+        if isinstance(found, (str, bytes)) or not isinstance(found, Iterable):
+            raise SeamError(f"analyzers: {spec!r} returned a {type(made).__name__}, not an Analyzer "
+                            f"(kind, name, run, side, auto_tag) or an iterable of them")
+        for analyzer in list(found):
+            missing = missing_members(analyzer, Analyzer)
+            if missing:
+                raise SeamError(f"analyzers: {spec!r} gave a {type(analyzer).__name__} without "
+                                f"{', '.join(missing)} (members of Analyzer)")
+            try:
+                register_analyzer(analyzer)
+            except ValueError as exc:
+                raise SeamError(f"analyzers: {spec!r}: {exc}") from exc
+            added.append(lookup(analyzer.kind, analyzer.name))  # type: ignore[arg-type]
+    return added
 
 
 def unregister(kind: Kind, name: str) -> None:

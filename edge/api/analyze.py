@@ -106,7 +106,7 @@ def _v2(endpoint: Endpoint) -> Endpoint:
                 return _error_response(request, AnalyzeError(status, "unavailable" if status == 503 else "not_found",
                                                              str(exc) or "Service unavailable",
                                                              headers={"Retry-After": "5"} if status == 503 else None))
-            if type(exc).__name__ in ("Overloaded", "RenderTimeout"):
+            if type(exc).__name__ in ("Overloaded", "PoolTimeout", "RenderTimeout"):
                 return _error_response(request, AnalyzeError(503, "overloaded", "Edge is busy; retry later",
                                                              headers={"Retry-After": "5"}))
             log.exception("unexpected Analyze API error for %s %s", request.method, request.url.path)
@@ -254,7 +254,7 @@ class AnalyzeApi:
         return copy.deepcopy(await asyncio.shield(fut))
 
     def _focus(self, record: Any) -> Any:
-        factory = getattr(self.ctx.deriver, "focus_factory", None)
+        factory = self.ctx.deriver.focus_factory
         if factory is None:
             return None
         try:
@@ -415,7 +415,8 @@ class AnalyzeApi:
     def _server_loop(self) -> asyncio.AbstractEventLoop:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            loop = self.loop or getattr(self.ctx.extra.get("upload_api"), "loop", None)
+            upload_api = self.ctx.extra.get("upload_api")
+            loop = self.loop or (upload_api.loop if upload_api is not None else None)
             if loop is not None:
                 return loop
             time.sleep(0.05)

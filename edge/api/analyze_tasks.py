@@ -42,7 +42,7 @@ class TaskStore:
     was created.  Thread-safe; every method is blocking (call it off the event loop)."""
 
     def __init__(self, jobs: Any, ttl_s: float) -> None:
-        self.storage = getattr(getattr(jobs, "huey", None), "storage", None)
+        self.storage = jobs.huey.storage if jobs is not None else None
         self.ttl_s = max(1.0, float(ttl_s))
         self._memory: dict[str, bytes] = {}
         self._lock = threading.Lock()

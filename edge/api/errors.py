@@ -85,7 +85,7 @@ def _known_status(exc: BaseException) -> int | None:
     if isinstance(exc, (StorageError, CatalogueError)):
         status = int(getattr(exc, "status", 500))
         return status if status in SDK_STATUSES and status != 500 else None
-    if type(exc).__name__ in ("Overloaded", "RenderTimeout"):
+    if type(exc).__name__ in ("Overloaded", "PoolTimeout", "RenderTimeout"):
         return 503
     return None
 

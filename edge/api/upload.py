@@ -229,7 +229,7 @@ class UploadApi:
         except StorageError as exc:
             raise ApiError(400 if exc.status < 500 else 503, f"Eager transformation failed: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - pool overload / timeout
-            if type(exc).__name__ in ("Overloaded", "RenderTimeout"):
+            if type(exc).__name__ in ("Overloaded", "PoolTimeout", "RenderTimeout"):
                 raise ApiError(503, "Server busy: eager render did not run") from None
             raise
 

@@ -1,4 +1,5 @@
-"""Build the catalogue from the settings' location string (like `edge.storage.factory`)."""
+"""Build the catalogue from the `catalogue` setting: a location string or a
+`package.module:callable` (like `edge.storage.factory`; see `edge.seams`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from pathlib import Path
 
 from edge.assets.catalogue import Catalogue
+from edge.seams import build, is_import_path
 
 __all__ = ["catalogue_from_location", "default_catalogue_location", "sibling_path"]
 
@@ -27,11 +29,17 @@ def sibling_path(location: str, name: str) -> Path | None:
     return Path(db).expanduser().parent / name
 
 
-def catalogue_from_location(location: str, **kwargs: object) -> Catalogue:
+def catalogue_from_location(location: str, *, settings: object = None, **kwargs: object) -> Catalogue:
     """`sqlite:///path.db` or `postgresql://user:pw@host:port/db` -> `SqlCatalogue` (schema
-    migrated on open).  Raises `ValueError` for any other scheme and `CatalogueUnavailable`
-    when the database cannot be reached.  `kwargs` go to `SqlCatalogue` (`busy_timeout_s`,
-    `pool_size`)."""
+    migrated on open); `package.module:callable` -> `callable(settings)`, which must have every
+    member of `Catalogue` (its `location`, a `sqlite:` or `postgresql:` URL, also places the
+    durable job queue: `edge.assets.jobs.jobs_location_for`).
+
+    Raises `ValueError` for any other scheme (`edge.seams.SeamError` for an import path that
+    fails) and `CatalogueUnavailable` when the database cannot be reached.  `kwargs` go to
+    `SqlCatalogue` (`busy_timeout_s`, `pool_size`)."""
+    if is_import_path(location):
+        return build(location, "catalogue", settings, Catalogue)  # type: ignore[no-any-return]
     from edge.assets.sql import SqlCatalogue
 
     return SqlCatalogue(location, **kwargs)  # type: ignore[arg-type]

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
-from edge.storage.source import IMAGE_EXTENSIONS
+from edge.storage.origin import IMAGE_EXTENSIONS
 
 __all__ = [
     "AppUploader", "IngestError", "IngestItem", "IngestReport", "Progress", "discover_paths", "discover_dir", "discover_s3",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from edge.assets.catalogue import Catalogue, DerivedRecord, Removed
-from edge.storage.tiered import DerivedCache
+from edge.storage.derived_cache import DerivedCache
 
 __all__ = ["PurgeResult", "purge_derived", "purge_asset", "purge_removed"]
 
@@ -50,11 +50,10 @@ def purge_derived(cache: DerivedCache | None, records: Iterable[DerivedRecord]) 
     for rec in recs:
         if cache.memory.delete(rec.cache_key):
             mem += 1
-        delete = getattr(cache.backing, "delete", None) if cache.backing is not None else None
-        if delete is None:
+        if cache.backing is None:
             continue
         try:
-            if delete(rec.cache_key):
+            if cache.backing.delete(rec.cache_key):
                 back += 1
         except Exception:  # noqa: BLE001 - a broken tier must not fail the caller
             errors += 1

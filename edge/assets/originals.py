@@ -18,7 +18,7 @@ from edge.assets.catalogue import (
     AssetDraft, AssetRecord, Catalogue, CatalogueUnavailable, Publication, Removed, VersionRecord,
 )
 from edge.storage.errors import StorageError
-from edge.storage.source import Source
+from edge.storage.origin import Source
 from edge.storage.writable import WritableOrigin, original_key
 
 __all__ = ["store_original", "load_original", "remove_originals", "key_of", "sweep_orphans"]

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from edge.api.router import ApiContext
 from edge.api.webhooks import WebhookSender
 from edge.server.settings import Settings
-from edge.storage import DerivedCache, Origin
+from edge.storage import DerivedCache, Origin, WritableDiskOrigin
 
 __all__ = ["catalogue_for", "api_context", "purge_for", "jobs_for", "start_api", "stop_api"]
 
@@ -59,7 +59,8 @@ def _sweep_leftovers(ctx: ApiContext) -> None:
     from edge.assets.originals import sweep_orphans  # noqa: PLC0415
 
     try:
-        temp = ctx.store.sweep_temp() if hasattr(ctx.store, "sweep_temp") else 0
+        # only the disk origin keeps temporary files (an S3 PUT is atomic)
+        temp = ctx.store.sweep_temp() if isinstance(ctx.store, WritableDiskOrigin) else 0
         orphans = sweep_orphans(ctx.store, ctx.catalogue)
         if temp or orphans:
             log.info("swept %d temporary files and %d unreferenced originals", temp, len(orphans))
@@ -82,7 +83,8 @@ async def stop_api(ctx: ApiContext) -> None:
 
 
 def catalogue_for(settings: Settings) -> Any:
-    """The catalogue of `settings.catalogue` (a location string).  Default (the embedded
+    """The catalogue of `settings.catalogue` (a location string or `package.module:callable`,
+    see `edge.assets.factory.catalogue_from_location`).  Default (the embedded
     one, `edge.assets.factory.default_catalogue_location`): a SQLite file in the reserved tree
     of a local origin folder, `<origin>/.edge-originals/catalogue.db` (never served), so the
     originals and the rows that describe them live, move and are backed up together, and
@@ -102,7 +104,7 @@ def catalogue_for(settings: Settings) -> Any:
         else:
             log.warning("no local origin or cache directory: the catalogue lives in memory (set --catalogue)")
             location = "sqlite:///:memory:"
-    return catalogue_from_location(location)
+    return catalogue_from_location(location, settings=settings)
 
 
 def purge_for(catalogue: Any, cache: DerivedCache) -> Callable[[Any], Any]:

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from edge.analysis.registry import load_configured
 from edge.api.router import api_router, unmatched
 from edge.server.api_wiring import api_context, catalogue_for, start_api, stop_api
 from edge.server.delivery import Delivery
@@ -68,13 +69,14 @@ def create_app(
     max_bytes = settings.max_source_mb * 1024 * 1024
     if origin is None:
         origin = origin_from_location(settings.origin, s3_endpoint=settings.s3_endpoint or None,
-                                      max_bytes=max_bytes, s3_client=s3_client)
+                                      max_bytes=max_bytes, s3_client=s3_client, settings=settings)
     if fetch_origin is None:
         fetch_origin = FetchOrigin(settings.fetch_hosts, max_bytes=max_bytes,
                                    allow_private=settings.fetch_allow_private)
     if backing is _UNSET:
         backing = store_from_location(settings.cache, s3_endpoint=settings.s3_endpoint or None,
-                                      s3_client=s3_client)
+                                      s3_client=s3_client, settings=settings)
+    load_configured(settings.analyzers, settings)  # issue 13: analysis plug-ins
     cache = DerivedCache(MemoryStore(settings.memory_cache_mb * 1024 * 1024), backing)
     metrics = Metrics()
     pool = RenderPool(settings.threads, settings.queue, settings.render_timeout_s, metrics)
@@ -84,7 +86,7 @@ def create_app(
     delivery = Delivery(
         settings, origin=origin, fetch_origin=fetch_origin, cache=cache, pool=pool, io=io,
         metrics=metrics, render_fn=render_fn, limits=Limits(max_source_bytes=max_bytes),
-        focus_factory=settings.focus_factory or focus_factory_for(settings.focus, backing),
+        focus_factory=settings.focus_factory or focus_factory_for(settings.focus, backing, settings),
         named=load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name),
         load_layer=LayerLoader(origin, fetch_origin), catalogue=catalogue,
     )
@@ -125,9 +127,8 @@ def create_app(
         pool.shutdown()
         io.shutdown(wait=False)
         metrics.close()
-        close = getattr(fetch_origin, "close", None)
-        if close is not None:
-            close()
+        fetch_origin.close()
+        origin.close()
 
     app = Starlette(
         routes=[

@@ -42,15 +42,17 @@ def serve(args: argparse.Namespace) -> int:
         print(f"edge serve: {exc}", file=sys.stderr)
         return 2
     try:  # fail here, once, not inside every worker process
-        from edge.server.focus import focus_factory_for
+        from edge.seams import load_callable
         from edge.server.named import load_named_transformations
 
         load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name)
-        focus_factory_for(settings.focus)
+        for seam, specs in settings.seam_imports.items():  # issue 13: every plug-in imports
+            for spec in specs:
+                load_callable(spec, seam)
     except ValueError as exc:
         print(f"edge serve: {exc}", file=sys.stderr)
         return 2
-    problem = _origin_problem(settings.origin)
+    problem = None if "origin" in settings.seam_imports else _origin_problem(settings.origin)
     if problem:  # a 503 to every request would tell caches to retry a server that cannot work
         print(f"edge serve: {problem}", file=sys.stderr)
         return 2
@@ -72,7 +74,7 @@ def serve(args: argparse.Namespace) -> int:
 
         try:
             app = create_app(settings)
-        except ValueError as exc:  # named transformations file, focus factory
+        except ValueError as exc:  # named transformations file, a seam's plug-in (edge.seams)
             print(f"edge serve: {exc}", file=sys.stderr)
             return 2
         uvicorn.run(app, **config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from edge.render.errors import RenderError
 from edge.render.focus import FocusError
-from edge.server.pool import Overloaded, RenderTimeout
+from edge.server.pool import Overloaded, PoolTimeout
 from edge.storage.errors import StorageError
 from edge.url.errors import UrlError
 
@@ -24,7 +24,7 @@ def classify(exc: BaseException) -> tuple[int, str, int | None]:
         return int(exc.status), str(exc) or "Storage error", (5 if exc.status == 503 else None)
     if isinstance(exc, Overloaded):
         return 503, "Server busy: render queue full", 1
-    if isinstance(exc, RenderTimeout):
+    if isinstance(exc, PoolTimeout):
         return 503, "Render timed out", 5
     status = getattr(exc, "status", None)
     if isinstance(status, int) and 400 <= status < 500:

@@ -3,7 +3,7 @@
 libvips releases the GIL while it works, so threads give real parallelism for pixel work.
 When `threads + queue` renders are already admitted, new ones are refused at once
 (`Overloaded` -> 503 + Retry-After) instead of piling up latency; each admitted render has a
-deadline (`RenderTimeout` -> 503).  A timed-out render keeps its thread until libvips returns
+deadline (`PoolTimeout` -> 503).  A timed-out render keeps its thread until libvips returns
 (threads cannot be killed), and it still counts against the bound until then.
 
 Render threads get an explicit stack size (`stack_bytes`, see `edge.render.cost.stack_bytes`):
@@ -21,7 +21,7 @@ from typing import Callable, TypeVar
 
 from edge.server.metrics import Metrics
 
-__all__ = ["RenderPool", "Overloaded", "RenderTimeout", "StackedExecutor", "DEFAULT_STACK"]
+__all__ = ["RenderPool", "Overloaded", "PoolTimeout", "StackedExecutor", "DEFAULT_STACK"]
 
 T = TypeVar("T")
 #: render-thread stack when none is given, bytes (`edge.render.cost.MIN_STACK`: covers the
@@ -52,8 +52,10 @@ class Overloaded(Exception):
     """The pool and its queue are full."""
 
 
-class RenderTimeout(Exception):
-    """A render did not finish within the deadline."""
+class PoolTimeout(Exception):
+    """A render admitted to the pool did not finish within `timeout_s` of its admission
+    (queue wait included).  Distinct from `edge.render.RenderTimeout`, which render raises
+    when it kills its own pipeline at the render deadline."""
 
 
 class RenderPool:
@@ -112,7 +114,7 @@ class RenderPool:
         return Reservation(self)
 
     async def run(self, fn: Callable[..., T], *args: object, reservation: "Reservation | None" = None) -> T:
-        """Run `fn(*args)` in the pool; raises Overloaded, RenderTimeout or what `fn` raises.
+        """Run `fn(*args)` in the pool; raises Overloaded, PoolTimeout or what `fn` raises.
         With `reservation` the slot taken by `reserve()` is used instead of a new one."""
         if reservation is None:
             reservation = self.reserve()
@@ -134,7 +136,7 @@ class RenderPool:
         except asyncio.TimeoutError:
             self.metrics.rejected.labels("timeout").inc()
             fut.add_done_callback(_consume)
-            raise RenderTimeout() from None
+            raise PoolTimeout() from None
 
     def _started(self) -> None:
         self._running += 1

@@ -6,8 +6,8 @@ environment variable (flag wins over environment, environment over the default).
 | host | `--host` / `EDGE_HOST` | 127.0.0.1 | listen address |
 | port | `--port` / `EDGE_PORT` | 8080 | listen port |
 | workers | `--workers` / `EDGE_WORKERS` | 1 | uvicorn worker processes (`/metrics` sums them: see `edge.server.metrics`) |
-| origin | `--origin` / `EDGE_ORIGIN` | ./media | originals: a directory or `s3://bucket/prefix` |
-| cache | `--cache` / `EDGE_CACHE` | ./.edge-cache | derived cache tier: directory, `s3://bucket/prefix` or `none` |
+| origin | `--origin` / `EDGE_ORIGIN` | ./media | originals: a directory, `s3://bucket/prefix` or a `module:callable` origin |
+| cache | `--cache` / `EDGE_CACHE` | ./.edge-cache | derived cache tier: directory, `s3://bucket/prefix`, `none` or a `module:callable` byte store |
 | memory_cache_mb | `--memory-cache-mb` / `EDGE_MEMORY_CACHE_MB` | 256 | memory tier size, MiB (per worker) |
 | cloud_name | `--cloud-name` / `EDGE_CLOUD_NAME` | demo | cloud name of cloud-less URLs; other clouds answer 404 |
 | api_key | `--api-key` / `EDGE_API_KEY` | '' | API key (for upload/admin; unused by delivery) |
@@ -31,13 +31,13 @@ environment variable (flag wins over environment, environment over the default).
 | access_log | `--access-log` / `EDGE_ACCESS_LOG` | json | one line per request on stdout: `json`, `text` or `off` |
 | vips_cache_ops | `--vips-cache-ops` / `EDGE_VIPS_CACHE_OPS` | 0 | libvips operation cache per worker (0: off, as imgproxy; see `edge.server.memory`) |
 | malloc_arenas | `--malloc-arenas` / `EDGE_MALLOC_ARENAS` | 2 | glibc malloc arenas per worker (0: glibc's 8 x cores; see `edge.server.memory`) |
-| focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` focus factory |
+| focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` returning a focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 | root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
 | max_components | `--max-components` / `EDGE_MAX_COMPONENTS` | 40 | transformation components per URL after expanding `t_`, `if_` branches and layer bodies included (400 above; Cloudinary publishes no such limit) |
 | max_costly_ops | `--max-costly-ops` / `EDGE_MAX_COSTLY_OPS` | 16 | effects, layers and non-right-angle rotations per URL (400 above) |
 | max_cost_mp | `--max-cost-mp` / `EDGE_MAX_COST_MP` | 64 | megapixel-operations per render (pixels each effect, layer or free rotation works on, summed), estimated from the URL and the source header before decoding, then counted exactly (400 above; the slowest allowed chain takes about 6 s of one core) |
-| catalogue | `--catalogue` / `EDGE_CATALOGUE` | '' | asset catalogue: `sqlite:///path.db` or `postgresql://...`; '' = `sqlite:///<origin>/.edge-originals/catalogue.db` for a local origin folder, else `<cache>/catalogue.db` for a local cache |
+| catalogue | `--catalogue` / `EDGE_CATALOGUE` | '' | asset catalogue: `sqlite:///path.db`, `postgresql://...` or a `module:callable` catalogue; '' = `sqlite:///<origin>/.edge-originals/catalogue.db` for a local origin folder, else `<cache>/catalogue.db` for a local cache |
 | max_upload_mb | `--max-upload-mb` / `EDGE_MAX_UPLOAD_MB` | 100 | largest file the Upload API accepts, MiB (413 above; issue 10) |
 | public_url | `--public-url` / `EDGE_PUBLIC_URL` | '' | base URL of `url`/`secure_url` in API answers (`https://img.example.com`); '' = `http://<host>:<port>` |
 | notification_url | `--notification-url` / `EDGE_NOTIFICATION_URL` | '' | global webhook URL: every upload notification also goes there |
@@ -50,6 +50,12 @@ environment variable (flag wins over environment, environment over the default).
 | analyze_max_megapixels | `--analyze-max-megapixels` / `EDGE_ANALYZE_MAX_MEGAPIXELS` | 100 | largest source decoded, megapixels |
 | analysis_lenient | `--analysis-lenient` / `EDGE_ANALYSIS_LENIENT` | false | an add-on model Edge lacks (`detection=captioning`, ...) is reported as `status: failed` under its key instead of a 400 (upload-spec §7; issue 11) |
 | categorization_aliases | `--categorization-aliases` / `EDGE_CATEGORIZATION_ALIASES` | '' | third-party tagger names answered by Edge's own `edge_tagging`, e.g. `imagga_tagging=edge_tagging,google_tagging=edge_tagging` (the answer names the model used); '' = those names are a 400 |
+| analyzers | `--analyzers` / `EDGE_ANALYZERS` | '' | comma-separated `module:callable` analysis plug-ins added to the built-in models |
+
+Seams (`origin`, `cache`, `focus`, `catalogue`, `analyzers`) take a location string or
+`package.module:callable`, called once at startup as `callable(settings)` with this object
+and checked against the seam's protocol (`edge.seams` has the table); `validate()` refuses a
+value of neither form, `edge serve` one that does not import.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ import os
 from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any, Callable, Mapping
 
+from edge.seams import is_import_path
 from edge.storage.s3util import parse_s3_url
 
 __all__ = ["Settings", "SIGNED_MODES"]
@@ -70,8 +77,8 @@ ACCESS_LOG_MODES = ("json", "text", "off")  # issue 9
 HELP = {
     "host": "listen address", "port": "listen port",
     "workers": "uvicorn worker processes (/metrics sums them)",
-    "origin": "originals: a directory or s3://bucket/prefix",
-    "cache": "derived cache tier: a directory, s3://bucket/prefix or none",
+    "origin": "originals: a directory, s3://bucket/prefix or package.module:callable",
+    "cache": "derived cache tier: a directory, s3://bucket/prefix, none or package.module:callable",
     "memory_cache_mb": "memory tier size per worker, MiB", "cloud_name": "cloud name served",
     "api_key": "API key", "api_secret": "secret delivery signatures are checked against",
     "signed": "which URLs need a signature: none | addons | all",
@@ -84,11 +91,11 @@ HELP = {
     "max_age": "Cache-Control max-age of unversioned URLs, s", "max_source_mb": "largest original, MiB",
     "forwarded_allow_ips": "proxies whose X-Forwarded-* headers are logged",
     "log_level": "log level",
-    "focus": "vision | none | module:callable of a focus factory",
+    "focus": "vision | none | package.module:callable returning a focus factory",
     "named_transformations": "TOML or JSON file of name = transformation string (t_<name>)",
     "root_path": "also serve the root-path form /<transformations>/<public_id> (image/upload of the configured cloud)",
     # issue 10: upload API
-    "catalogue": "asset catalogue: sqlite:///path.db or postgresql://... ('' = <origin>/.edge-originals/catalogue.db, or <cache>/catalogue.db with an S3 origin)",
+    "catalogue": "asset catalogue: sqlite:///path.db, postgresql://... or package.module:callable ('' = <origin>/.edge-originals/catalogue.db, or <cache>/catalogue.db with an S3 origin)",
     "max_upload_mb": "largest file the Upload API accepts, MiB",
     "public_url": "base URL of url/secure_url in API answers ('' = http://host:port)",
     "notification_url": "global webhook URL for upload notifications",
@@ -103,7 +110,12 @@ HELP = {
     # issue 11: semantic data and add-ons
     "analysis_lenient": "report add-on models Edge lacks as status failed instead of a 400",
     "categorization_aliases": "third-party tagger names answered by edge_tagging: imagga_tagging=edge_tagging,...",
+    # issue 13: seams
+    "analyzers": "comma-separated package.module:callable analysis plug-ins (see edge.analysis.registry)",
 }
+
+#: The settings that name a seam (see `edge.seams`).
+SEAMS = ("origin", "cache", "focus", "catalogue", "analyzers")
 
 
 def _cores(cgroup_root: str = "/sys/fs/cgroup") -> int:
@@ -140,7 +152,8 @@ class Settings:
 
     `focus_factory(public_id, version) -> FocusProvider | None` is a Python-only hook (no flag)
     that wins over the `focus` setting (`vision`, `none` or a `module:callable` import path,
-    which also reaches multi-worker processes; see `edge.server.focus`).
+    which also reaches multi-worker processes; see `edge.server.focus`).  The seams
+    (`SEAMS`) take a location or `package.module:callable` (`edge.seams`).
     Raises ValueError from `validate()` for inconsistent values.
     """
 
@@ -196,6 +209,8 @@ class Settings:
     # issue 11: semantic data and add-ons (help texts in HELP)
     analysis_lenient: bool = False
     categorization_aliases: str = ""
+    # issue 13: analysis plug-ins (edge.analysis.registry.load_configured)
+    analyzers: str = ""
     focus_factory: Callable[[str, str], Any] | None = field(default=None, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------------
@@ -208,6 +223,18 @@ class Settings:
             if not (sep and name and model):
                 raise ValueError(f"categorization_aliases: {item!r} is not name=model")
             out[name] = model
+        return out
+
+    @property
+    def seam_imports(self) -> dict[str, list[str]]:
+        """{seam setting: the `package.module:callable` specs it names} for every seam set to
+        import paths (`edge serve` imports each once before starting workers)."""
+        out: dict[str, list[str]] = {}
+        for name in SEAMS:
+            specs = [s.strip() for s in getattr(self, name).split(",")] if name == "analyzers" else [getattr(self, name)]
+            specs = [s for s in specs if is_import_path(s)]
+            if specs:
+                out[name] = specs
         return out
 
     @property
@@ -265,6 +292,12 @@ class Settings:
                     parse_s3_url(location)
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
+        # issue 13: seams take one of their locations or package.module:callable
+        if not (self.focus in ("", "vision", "none") or is_import_path(self.focus)):
+            raise ValueError(f"focus must be vision, none or package.module:callable, not {self.focus!r}")
+        for spec in filter(None, (s.strip() for s in self.analyzers.split(","))):
+            if not is_import_path(spec):
+                raise ValueError(f"analyzers: {spec!r} is not of the form package.module:callable")
         return self
 
     # ---- sources --------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from edge.storage.s3_origin import S3Origin
 from edge.storage.s3_store import S3Store
 from edge.storage.s3util import S3Location, make_s3_client, parse_s3_url
 from edge.storage.singleflight import SingleFlight
-from edge.storage.source import IMAGE_EXTENSIONS, Origin, Source
-from edge.storage.tiered import DerivedCache
+from edge.storage.origin import IMAGE_EXTENSIONS, Origin, Source
+from edge.storage.derived_cache import DerivedCache
 from edge.storage.writable import (
     ORIGINALS_PREFIX, WritableDiskOrigin, WritableOrigin, WritableS3Origin, original_key,
     writable_origin_from_location,

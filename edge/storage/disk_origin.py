@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
-from edge.storage.source import IMAGE_EXTENSIONS, Source
+from edge.storage.origin import IMAGE_EXTENSIONS, Source
 
 __all__ = ["DiskOrigin", "safe_relative", "ORIGINALS_PREFIX"]
 
@@ -101,6 +101,9 @@ class DiskOrigin:
         real = self._real_root()
         if not real.is_dir() or not os.access(real, os.R_OK | os.X_OK):
             raise OriginUnavailable(f"Origin directory unavailable: {self.root}")
+
+    def close(self) -> None:
+        """Nothing to release (files are opened and closed per load)."""
 
 
 def _glob_escape(name: str) -> str:

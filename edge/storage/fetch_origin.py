@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from edge.storage.errors import AssetNotFound, FetchDenied, OriginUnavailable, SourceTooLarge
-from edge.storage.source import Source
+from edge.storage.origin import Source
 
 __all__ = ["FetchOrigin", "is_public_address"]
 

@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from edge.storage.disk_origin import safe_relative
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.s3util import S3Location, is_missing
-from edge.storage.source import IMAGE_EXTENSIONS, Source
+from edge.storage.origin import IMAGE_EXTENSIONS, Source
 
 __all__ = ["S3Origin"]
 
@@ -69,6 +69,9 @@ class S3Origin:
             self.client.head_bucket(Bucket=self.location.bucket)
         except (ClientError, BotoCoreError) as exc:
             raise OriginUnavailable("S3 origin unreachable") from exc
+
+    def close(self) -> None:
+        """Nothing to release: the boto3 client may be shared (it is the caller's)."""
 
 
 @contextmanager

@@ -40,7 +40,7 @@ from edge.storage.disk_origin import ORIGINALS_PREFIX, DiskOrigin
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.s3_origin import S3Origin, _origin_errors
 from edge.storage.s3util import is_missing, make_s3_client, parse_s3_url
-from edge.storage.source import Source
+from edge.storage.origin import Source
 
 __all__ = [
     "ORIGINALS_PREFIX", "original_key", "WritableOrigin", "WritableDiskOrigin",

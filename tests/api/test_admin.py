@@ -433,7 +433,7 @@ def test_update_accepts_semantic_flags_the_sdk_drops(api: Any, sdk: Any) -> None
 def test_delete_by_prefix_in_batches(api: Any, sdk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import cloudinary.api as A
 
-    import edge.api.admin as admin
+    import edge.api.admin_delete as admin
 
     for i in range(3):
         up(sdk, HOPPER, f"adm/batch/{i}")

@@ -9,7 +9,7 @@ from edge.render.errors import LimitError, RenderError
 from edge.server.errors import classify
 from edge.server.negotiate import accept_class, negotiate
 from edge.server.policy import addon_reason, signature_reason
-from edge.server.pool import Overloaded, RenderTimeout
+from edge.server.pool import Overloaded, PoolTimeout
 from edge.server.responses import etag_matches, header_safe
 from edge.storage import AssetNotFound, FetchDenied, OriginUnavailable
 from edge.url import UrlError, parse
@@ -77,7 +77,7 @@ def test_validators_and_header_safety() -> None:
 
 @pytest.mark.parametrize("exc,status", [
     (UrlError("x"), 400), (RenderError("x"), 400), (LimitError("x"), 413), (AssetNotFound("x"), 404),
-    (FetchDenied("x"), 403), (OriginUnavailable("x"), 503), (Overloaded(), 503), (RenderTimeout(), 503),
+    (FetchDenied("x"), 403), (OriginUnavailable("x"), 503), (Overloaded(), 503), (PoolTimeout(), 503),
     (RuntimeError("bug"), 500),
 ])
 def test_classify(exc: Exception, status: int) -> None:

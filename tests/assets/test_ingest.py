@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from api_live import IMAGES, configure_sdk, start_server
-from s3server import s3_server  # noqa: F401  (fixture)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the live-server helpers
+
+from api_live import IMAGES, configure_sdk, start_server  # noqa: E402
+from s3server import s3_server  # noqa: E402,F401  (fixture)
 
 PHOTOS = {  # library path -> photo in tests/images
     "trip/dog.jpg": "dog_bicycle_truck.jpg",

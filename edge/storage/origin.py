@@ -1,4 +1,5 @@
-"""The original asset as an origin returns it."""
+"""Origins: the `Origin` protocol (where originals are read from) and the `Source` it
+returns (the bytes of one original and what identifies its revision)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,12 @@ class Origin(Protocol):
     `load(public_id)` returns the `Source` for a public_id given WITHOUT extension (the exact
     stored name is also accepted); raises `AssetNotFound`, `OriginUnavailable`,
     `SourceTooLarge` (or `FetchDenied` for fetch).  `check()` raises `OriginUnavailable` when
-    the origin is not reachable (used by `/readyz`).
+    the origin is not reachable (used by `/readyz`).  `close()` releases pooled connections
+    at shutdown (a no-op for origins that hold none).
     """
 
     def load(self, public_id: str) -> Source: ...
 
     def check(self) -> None: ...
+
+    def close(self) -> None: ...
