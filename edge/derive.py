@@ -17,7 +17,6 @@ Below both `edge.server` and `edge.api`: imports storage, url and (lazily, throu
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -297,12 +296,7 @@ class Deriver:
             t1 = time.perf_counter()
             rendered = await self.pool.run(self.render, source, req, hints, target.record, reservation=slot)
             render_ms = (time.perf_counter() - t1) * 1000
-        asset = DerivedAsset(
-            data=rendered.data, content_type=rendered.content_type, format=rendered.format,
-            width=rendered.width, height=rendered.height,
-            etag=hashlib.sha1(rendered.data).hexdigest(), attachment=rendered.attachment,
-            vary_accept=rendered.vary_accept, notice=rendered.notice,
-        )
+        asset = DerivedAsset.from_rendered(rendered)
         if placeholder is None:  # a placeholder must not outlive the asset's arrival
             blob = self.cache.put_memory(key, asset)
             if self.cache.backing is not None:

@@ -6,11 +6,27 @@ import hashlib
 import json
 import struct
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
-__all__ = ["DerivedAsset", "derived_key"]
+__all__ = ["DerivedAsset", "EncodedVariant", "derived_key"]
 
 _MAGIC = b"EDG1"
 _HEAD = struct.Struct(">4sI")
+
+
+class EncodedVariant(Protocol):
+    """What a renderer hands over (`edge.render.Rendered` is one; storage never imports
+    render): encoded `data`, its `content_type` and `format`, `width` x `height` px, the
+    `attachment` name, `vary_accept` and the `notice` (meanings as in `DerivedAsset`)."""
+
+    data: bytes
+    content_type: str
+    format: str
+    width: int
+    height: int
+    attachment: str | None
+    vary_accept: bool
+    notice: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +51,16 @@ class DerivedAsset:
     attachment: str | None = None
     vary_accept: bool = False
     notice: str | None = None
+
+    @classmethod
+    def from_rendered(cls, rendered: EncodedVariant) -> "DerivedAsset":
+        """The cache entry of a rendered variant: its fields, and `etag` = SHA-1 hex of its
+        `data` (the one place that copies a render result into a derived asset)."""
+        return cls(
+            data=rendered.data, content_type=rendered.content_type, format=rendered.format,
+            width=rendered.width, height=rendered.height, etag=hashlib.sha1(rendered.data).hexdigest(),
+            attachment=rendered.attachment, vary_accept=rendered.vary_accept, notice=rendered.notice,
+        )
 
     def encode(self) -> bytes:
         """Serialise as `EDG1 | u32 header length | JSON header | data`."""

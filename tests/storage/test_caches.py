@@ -161,3 +161,20 @@ def test_single_flight_survives_a_cancelled_leader() -> None:
         return await follower
 
     assert asyncio.run(main()) == "ok"
+
+
+def test_derived_asset_from_a_render_result(images: Path) -> None:
+    """`DerivedAsset.from_rendered` is the one copy of a render result into a cache entry."""
+    import hashlib
+
+    from edge.render import render
+    from edge.url import parse
+
+    req = parse("/demo/image/upload/c_fill,w_60,h_40,fl_attachment:hop/hopper.webp", cloud_name="demo")
+    rendered = render((images / "tiny_hopper_128.jpg").read_bytes(), req)
+    asset = DerivedAsset.from_rendered(rendered)
+    assert (asset.width, asset.height, asset.format, asset.content_type) == (60, 40, "webp", "image/webp")
+    assert asset.data == rendered.data and asset.etag == hashlib.sha1(rendered.data).hexdigest()
+    assert (asset.attachment, asset.vary_accept, asset.notice) == (rendered.attachment, rendered.vary_accept,
+                                                                   rendered.notice)
+    assert DerivedAsset.decode(asset.encode()) == asset
