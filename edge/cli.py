@@ -85,11 +85,11 @@ def _run_ingest(args: argparse.Namespace) -> int:
             if not os.path.isdir(args.source):
                 raise ValueError(f"not a folder: {args.source}")
             items = list(ingest.discover_dir(args.source, folder=args.folder))
-        if not settings.origin.startswith("s3://"):  # the destination: made, as `cp -r` would
+        if not settings.origin.startswith("s3://") and "origin" not in settings.seam_imports:  # the destination: made, as `cp -r` would
             os.makedirs(settings.origin, exist_ok=True)
         app = create_app(settings)
-        catalogue = getattr(app.state.edge.deriver, "catalogue", None) or catalogue_for(settings)
-        if ":memory:" in str(getattr(catalogue, "location", "")):
+        catalogue = app.state.edge.deriver.catalogue or catalogue_for(settings)
+        if ":memory:" in catalogue.location:
             raise ValueError("no durable catalogue for this origin and cache: set --catalogue")
     except (ValueError, OSError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
