@@ -85,7 +85,8 @@ def _run_ingest(args: argparse.Namespace) -> int:
             if not os.path.isdir(args.source):
                 raise ValueError(f"not a folder: {args.source}")
             items = list(ingest.discover_dir(args.source, folder=args.folder))
-        if not settings.origin.startswith("s3://") and "origin" not in settings.seam_imports:  # the destination: made, as `cp -r` would
+        # the destination folder is made, as `cp -r` would (not for S3 or a plug-in origin)
+        if not settings.origin.startswith("s3://") and "origin" not in settings.seam_imports:
             os.makedirs(settings.origin, exist_ok=True)
         app = create_app(settings)
         catalogue = app.state.edge.deriver.catalogue or catalogue_for(settings)
