@@ -56,6 +56,7 @@ def iso_time(when: datetime | None) -> str | None:
 
 
 def asset_urls(ctx: Any, record: Any, transformation: str = "", fmt: str = "") -> dict[str, str]:
+    """`url` and `secure_url` of the asset (or of one derived asset: `transformation`, `fmt`)."""
     return {"url": delivery_url(ctx.public_url, ctx.cloud_name, record, transformation, fmt),
             "secure_url": delivery_url(ctx.secure_url, ctx.cloud_name, record, transformation, fmt)}
 
@@ -149,6 +150,8 @@ def asset_details(ctx: Any, record: AssetRecord, *, flags: Iterable[str] = (),
 # ---- analysis on stored originals -----------------------------------------------------------
 
 def analysis_request(params: Mapping[str, Any], ctx: ApiContext) -> Any:
+    """The `edge.analysis.AnalysisRequest` of an Admin API call's parameters (the operator's
+    leniency and aliases applied); 400 for malformed values or models Edge lacks."""
     from edge.analysis import AnalysisError, AnalysisRequest
 
     try:
@@ -224,6 +227,8 @@ DETAIL_PARAMS = frozenset(_DETAIL_FLAGS + ("max_results", "derived_next_cursor",
 
 
 def details_sync(ctx: Any, record: AssetRecord, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Blocking: the details answer of `record` for the details `params` (semantic data
+    computed and stored first when asked for and missing; derived assets paged)."""
     flags = [f for f in _DETAIL_FLAGS if flag_param(params, f)]
     missing = _missing_semantic(record, flags)
     if missing:

@@ -145,6 +145,7 @@ def parse_max_results(params: Mapping[str, Any], default: int = DEFAULT_RESULTS,
 
 
 def parse_direction(params: Mapping[str, Any]) -> str:
+    """`direction` as `asc` | `desc` (default; also `1`/`-1`, `ascending`/`descending`); 400 else."""
     raw = text_param(params, "direction").strip().lower()
     if raw in ("", "desc", "-1", "descending"):
         return "desc"
@@ -154,10 +155,13 @@ def parse_direction(params: Mapping[str, Any]) -> str:
 
 
 def flag_param(params: Mapping[str, Any], name: str) -> bool:
+    """Boolean parameter `name` (absent: False); 400 for a value that is not a boolean."""
     return parse_bool(params.get(name), name)
 
 
 def list_param(params: Mapping[str, Any], name: str) -> list[str]:
+    """List parameter `name` (repeated `k[]`, a JSON list or comma-separated text) as stripped
+    strings, each once; 400 for an object or non-string items."""
     value = params.get(name)
     if value is None or value == "":
         return []
@@ -174,6 +178,7 @@ def list_param(params: Mapping[str, Any], name: str) -> list[str]:
 
 
 def path_resource_type(request: Request) -> str:
+    """The path's resource type: `image`; 400 for `video`/`raw` (not stored), 404 for others."""
     rt = request.path_params.get("resource_type", "image")
     if rt != "image":
         if rt in RESOURCE_TYPES:
@@ -183,6 +188,7 @@ def path_resource_type(request: Request) -> str:
 
 
 def path_delivery_type(request: Request) -> str:
+    """The path's delivery type (default `upload`); 400 for one the catalogue does not hold."""
     t = request.path_params.get("type", "upload")
     if t not in DELIVERY_TYPES:
         raise ApiError(400, f"Invalid type - {t[:40]} (one of {', '.join(sorted(DELIVERY_TYPES))})")
