@@ -81,6 +81,14 @@ class FixedFocus:
         self.unknown = unknown
         self.calls: list[str] = []
 
+    def cached(self, target, model=None, *, aspect):  # type: ignore[no-untyped-def]
+        """No detection cache (the FocusProvider protocol's no-cache answer)."""
+        return False
+
+    def uncached(self):  # type: ignore[no-untyped-def]
+        """This stub itself (it caches nothing)."""
+        return self
+
     def find(self, image: Any, target: str, model: str | None = None) -> list[Region]:
         self.calls.append(target)
         if target in self.unknown:
