@@ -13,7 +13,7 @@ from edge.render.effects import EffectContext, lookup
 from edge.render.focus import FocusError, Region
 from edge.url.ast import Color, Component, Effect, Gravity, Length, Param
 
-IMAGES = Path(__file__).resolve().parents[1] / "images"
+IMAGES = Path(__file__).resolve().parents[2] / "images"
 
 
 def load(name: str, max_side: int = 320) -> pyvips.Image:
