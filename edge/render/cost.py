@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from edge.url.ast import AutoWidth, Component, Effect, Length
 
+from .effects import check_arguments
 from .errors import RenderError
 from .limits import Limits
 from .layers.blocks import BLEND_MODES as _LAYER_BLEND_MODES
@@ -186,7 +187,9 @@ def check_chain(components: Sequence[Component], named: Mapping[str, str] | None
     """Refuse (ChainLimitError, 400) a chain with more than `limits.max_components`
     transformation components or more than `limits.max_costly_ops` costly operations, counted
     after expanding `t_` (`named`: name -> stored transformation), with both branches of every
-    `if_` and every layer body included.  Returns the expanded components.  No pixels, no
+    `if_` and every layer body included; then refuse (UrlError, 400) an `e_` whose declared
+    arguments are out of range (`edge.render.effects.check_arguments`).  Returns the expanded
+    components.  No pixels, no
     I/O: safe to call before the origin is read."""
     comps = expanded(components, named, limits)
     if len(comps) > limits.max_components:
@@ -199,6 +202,10 @@ def check_chain(components: Sequence[Component], named: Mapping[str, str] | None
             f"Too many costly operations (effects, layers, rotations): {costly} "
             f"(max {limits.max_costly_ops})"
         )
+    for comp in comps:  # declared effect arguments, every branch and layer body included
+        effect = comp.get("e")
+        if isinstance(effect, Effect):
+            check_arguments(effect)
     return comps
 
 
