@@ -18,12 +18,25 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from edge.url.ast import Effect
+from edge.url.colors import parse_color as parse_url_color
 from edge.url.errors import UrlError
 
 __all__ = [
-    "parse_number", "number", "integer", "choice", "option_number",
+    "parse_color", "parse_number", "number", "integer", "choice", "option_number",
     "Arg", "Number", "Integer", "Choice", "read", "describe",
 ]
+
+
+def parse_color(effect: Effect, text: str) -> tuple[int, int, int, int]:
+    """An effect's colour argument as RGBA 0..255: anything `edge.url.colors.parse_color`
+    accepts (`red`, `rgb:ff0000`, `#f00`, `transparent`) plus the bare hex Cloudinary allows in
+    effect arguments (`e_replace_color:maroon:80:2b38aa`).  Raises UrlError naming the effect.
+    """
+    t = text.strip()
+    if len(t) in (3, 4, 6, 8) and all(c in "0123456789abcdefABCDEF" for c in t):
+        t = "rgb:" + t
+    c = parse_url_color(t, key=f"e_{effect.name}")
+    return (c.r, c.g, c.b, c.a)
 
 
 def parse_number(effect: Effect, text: str, lo: float, hi: float) -> float:

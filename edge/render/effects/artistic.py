@@ -17,7 +17,9 @@ import pyvips
 
 from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_lut, clip01, join_alpha, lut_from, luminance, median, split_alpha, to_uchar
+from edge.render.effects._filters import median
+from edge.render.effects._lut import apply_lut, luminance, lut_from
+from edge.render.effects._pixels import clip01, join_alpha, split_alpha, to_uchar
 from edge.render.effects.args import Number, number
 from edge.url.ast import Effect
 

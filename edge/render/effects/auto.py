@@ -26,7 +26,8 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import LUMA_WEIGHTS, apply_lut, join_alpha, lut_array, lut_image, luminance, mix, split_alpha, to_uchar
+from edge.render.effects._lut import LUMA_WEIGHTS, apply_lut, luminance, lut_array, lut_image
+from edge.render.effects._pixels import join_alpha, mix, split_alpha, to_uchar
 from edge.render.effects.args import Number, number
 from edge.render.effects.chroma import from_lch, to_lch
 from edge.url.ast import Effect

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_in_boxes, region_boxes, to_uchar
+from edge.render.effects._pixels import to_uchar
+from edge.render.effects._regions import apply_in_boxes, region_boxes
 from edge.render.effects.args import Number, number
 from edge.url.ast import Effect
 

@@ -15,7 +15,7 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, split_alpha
+from edge.render.effects._pixels import join_alpha, split_alpha
 from edge.render.effects.args import Integer
 from edge.url.ast import Effect
 

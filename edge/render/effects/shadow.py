@@ -19,7 +19,8 @@ import math
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import check_side, color_layer, component_color, component_offset, split_alpha, to_uchar, with_alpha
+from edge.render.effects._pixels import check_side, color_layer, split_alpha, to_uchar, with_alpha
+from edge.render.effects._regions import component_color, component_offset
 from edge.render.effects.args import Number
 from edge.url.ast import Effect
 

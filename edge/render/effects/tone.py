@@ -14,7 +14,9 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import alpha_of, apply_lut, component_color, join_alpha, lut_from, mix, split_alpha
+from edge.render.effects._lut import apply_lut, lut_from
+from edge.render.effects._pixels import alpha_of, join_alpha, mix, split_alpha
+from edge.render.effects._regions import component_color
 from edge.render.effects.args import Number, number, option_number
 from edge.url.ast import Effect
 from edge.url.errors import UrlError

@@ -16,7 +16,8 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import alpha_of, component_color, join_alpha, length_px, split_alpha
+from edge.render.effects._pixels import alpha_of, join_alpha, split_alpha
+from edge.render.effects._regions import component_color, length_px
 from edge.render.effects.args import Number, number
 from edge.url.ast import Effect
 
