@@ -43,6 +43,7 @@ __all__ = [
     "ChainLimitError",
     "check_chain",
     "check_estimate",
+    "check_effects",
     "estimate",
     "expanded",
     "is_costly",
@@ -187,9 +188,7 @@ def check_chain(components: Sequence[Component], named: Mapping[str, str] | None
     """Refuse (ChainLimitError, 400) a chain with more than `limits.max_components`
     transformation components or more than `limits.max_costly_ops` costly operations, counted
     after expanding `t_` (`named`: name -> stored transformation), with both branches of every
-    `if_` and every layer body included; then refuse (UrlError, 400) an `e_` whose declared
-    arguments are out of range (`edge.render.effects.check_arguments`).  Returns the expanded
-    components.  No pixels, no
+    `if_` and every layer body included.  Returns the expanded components.  No pixels, no
     I/O: safe to call before the origin is read."""
     comps = expanded(components, named, limits)
     if len(comps) > limits.max_components:
@@ -202,10 +201,6 @@ def check_chain(components: Sequence[Component], named: Mapping[str, str] | None
             f"Too many costly operations (effects, layers, rotations): {costly} "
             f"(max {limits.max_costly_ops})"
         )
-    for comp in comps:  # declared effect arguments, every branch and layer body included
-        effect = comp.get("e")
-        if isinstance(effect, Effect):
-            check_arguments(effect)
     return comps
 
 
@@ -321,6 +316,19 @@ def estimate(
             total += costly * w * h
         w, h = _next_size(comp, w, h, float(max_side))
     return total * max(1, frames) / 1e6
+
+
+def check_effects(components: Sequence[Component]) -> None:
+    """Refuse (UrlError, 400, the effect's own message: ``Invalid value for e_sepia: 500
+    (expected 1..100)``) an `e_` whose declared arguments are out of range
+    (`edge.render.effects.check_arguments`), in every component of an expanded chain: both
+    branches of every `if_` and every layer body.  No pixels: the engine calls it before
+    decoding (the server's early `check_chain` does not, so a URL's signature and cache are
+    still looked at first)."""
+    for comp in components:
+        effect = comp.get("e")
+        if isinstance(effect, Effect):
+            check_arguments(effect)
 
 
 def check_estimate(cost_mp: float, limits: Limits) -> None:

@@ -17,7 +17,7 @@ from edge.url.ast import Component, DeliveryRequest, Layer
 
 from . import chain, pipeline, spec
 from .context import Context, Inputs
-from .cost import check_chain, check_estimate, estimate
+from .cost import check_chain, check_effects, check_estimate, estimate
 from .deadline import budget, check
 from .encode import finalize, output_options, writable_extension
 from .errors import RenderError
@@ -102,6 +102,7 @@ def render(
         # decides pg_, a_ignore and the URL-wide flags, so a named transformation behaves
         # exactly as its expansion written out)
         components = check_chain(request.components, named, limits)
+        check_effects(components)  # declared e_ arguments (edge.render.effects.args)
         autorotate = _autorotate(components)
         header = read_header(source, autorotate=autorotate)
         page = _page(components, header.frames)

@@ -15,7 +15,7 @@ Register with ``@register("sepia", args=(Number("level", 80, 1, 100),))`` in a m
 package: the declared arguments (`edge.render.effects.args`) are read and range-checked before
 the effect runs and passed to it as keyword arguments (``def sepia(image, effect, ctx, *,
 level)``); `check_arguments(effect)` refuses bad ones before any pixel work (the render calls
-it on the whole chain, `edge.render.cost.check_chain`), and `table()` lists every effect with
+it on the whole chain, `edge.render.cost.check_effects`), and `table()` lists every effect with
 its arguments (README "What Edge renders").  An effect registered without `args` reads its own
 free-form arguments.  `lookup(name)` imports every module of the package once and returns the
 registered function (``fn(image, effect, ctx)``), or None for an unknown name.

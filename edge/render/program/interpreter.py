@@ -78,11 +78,11 @@ class _Frame:
         return self.parent_active and (not self.taken if self.in_else else self.taken)
 
 
-def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
+def run(items: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
     """Interpret a chain and return the final state (with the variables defined by the chain).
 
-    `steps` are `Component`s, or the output of `edge.render.layers.structure` (Components and
-    `LayerBlock`s).  For each step that runs, `apply(step, variables)` is called and must
+    `items` are `Component`s, or the output of `edge.render.layers.structure` (Components and
+    `LayerBlock`s).  For each item that runs, `apply(item, variables)` is called and must
     return the new `ImageState` (typically ``state.advanced(new_image)``; the callback keeps
     the current state in its closure, since the interpreter only changes it through `apply`).
     `variables` is a read-only mapping `$name` -> value of the variables in scope (to pass to
@@ -111,41 +111,41 @@ def run(steps: Sequence[Any], state: ImageState, apply: Apply) -> ImageState:
     def active() -> bool:
         return stack[-1].active if stack else True
 
-    def execute(step: Any) -> None:
+    def execute(item: Any) -> None:
         nonlocal state
-        if isinstance(step, LayerBlock):
-            opener: Component = step.open
+        if isinstance(item, LayerBlock):
+            opener: Component = item.open
             guard = opener.get("if")
             if guard is not None and guard.kind == "if" and not _condition(guard, state, variables, faces):
                 return
             _define([p for p in opener.params if p.key.startswith("$")], state, variables, faces)
             env = environment(state, variables, faces=faces)
-            if step.apply is not None:
-                step = replace(step, apply=resolve(step.apply, env))
+            if item.apply is not None:
+                item = replace(item, apply=resolve(item.apply, env))
             else:  # legacy one-component form: its x/y place the layer on the base
-                step = replace(step, open=resolve_keys(opener, ("x", "y"), env))
-            state = apply(step, MappingProxyType(dict(variables)))
+                item = replace(item, open=resolve_keys(opener, ("x", "y"), env))
+            state = apply(item, MappingProxyType(dict(variables)))
             return
-        defs = [p for p in step.params if p.key.startswith("$")]
+        defs = [p for p in item.params if p.key.startswith("$")]
         if defs:
             _define(defs, state, variables, faces)
-        rest = tuple(p for p in step.params if not p.key.startswith("$") and p.key != "if")
+        rest = tuple(p for p in item.params if not p.key.startswith("$") and p.key != "if")
         if not rest:
             return
         resolved = resolve(Component(rest), environment(state, variables, faces=faces))
         state = apply(resolved, MappingProxyType(dict(variables)))
 
-    for step in steps:
-        if isinstance(step, LayerBlock):
+    for item in items:
+        if isinstance(item, LayerBlock):
             if active():
-                execute(step)
+                execute(item)
             continue
-        cond = step.get("if")
+        cond = item.get("if")
         if not isinstance(cond, Condition):
             if active():
-                execute(step)
+                execute(item)
             continue
-        others = tuple(p for p in step.params if p.key != "if")
+        others = tuple(p for p in item.params if p.key != "if")
         if cond.kind == "if":
             if not others:
                 parent = active()
