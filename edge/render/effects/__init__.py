@@ -53,6 +53,8 @@ class EffectContext:
     variables: dict[str, Any] | None = None
 
 
+#: a registered effect: ``fn(image, effect, ctx) -> image``, with the attributes `whole_animation`
+#: (bool) and `args` (its declared arguments, or None) set by `register`.
 EffectFn = Callable[[Any, Effect, EffectContext], Any]
 
 _REGISTRY: dict[str, EffectFn] = {}

@@ -34,7 +34,7 @@ def effects(ctx: Context) -> None:
     ctx.charge(ctx.image, WEIGHTS.get(effect.name, 1))  # refused past the budget before it is built
     ctx.settle()  # an earlier costly operation still lazy: compute it first
     ectx = EffectContext(component=ctx.component, focus=ctx.focus_for(ctx.image), variables=ctx.variables or None)
-    if getattr(fn, "whole_animation", False):
+    if fn.whole_animation:  # set by `register` on every effect
         ctx.image = fn(ctx.image, effect, ectx)
     else:
         ctx.image = map_frames(ctx.image, lambda f: fn(f, effect, ectx))
