@@ -66,8 +66,10 @@ SAME_LAYER = frozenset({("vision", "render")})
 
 #: at most this many edge/ files on the path of a plain request (helpers not counted, see (d)).
 MAX_PATH_FILES = 8
-#: at most this many edge/ files whose code runs at all for a plain request, helpers included.
-MAX_ALL_FILES = 13
+#: at most this many edge/ files whose code runs at all for a plain request, helpers included
+#: (13 at issue 13: the 8 on the path + deadline, focus, frames, geometry, spec; one spare for
+#: a new leaf helper such as the object-window placement module).
+MAX_ALL_FILES = 14
 
 
 def _modules() -> dict[str, pathlib.Path]:
