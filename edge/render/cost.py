@@ -15,9 +15,9 @@ materialised input).  Three bounds, all in `Limits`, apply:
 * `estimate(components, named, width, height, frames)`: megapixels x operations of the chain,
   from the AST and the source header (no decode); `check_estimate` refuses it above
   `max_cost_mp`.
-* While rendering, `charge(ctx, image)` adds the real pixels of each costly operation's input
-  (the exact figure, also covering sizes the AST cannot know, such as `w_$var`) and
-  `settle(ctx)` materialises the input of a costly operation when an earlier one is still
+* While rendering, `Context.charge(image)` (edge/render/context.py) adds the real pixels of
+  each costly operation's input (the exact figure, also covering sizes the AST cannot know,
+  such as `w_$var`) and `Context.settle()` materialises the input of a costly operation when an earlier one is still
   lazy, so work stays linear in the number of operations and the lazy pipeline stays shallow.
 
 Costly operations: every `e_` effect (blend-mode qualifiers excepted), every image or text
@@ -33,22 +33,23 @@ from typing import Any, Callable, Mapping, Sequence
 
 from edge.url.ast import AutoWidth, Component, Effect, Length
 
+from .effects import check_arguments
 from .errors import RenderError
 from .limits import Limits
-from .layers import BLEND_MODES as _LAYER_BLEND_MODES
+from .layers.blocks import BLEND_MODES as _LAYER_BLEND_MODES
+from .program.named import expand_named, parse_transformation
 
 __all__ = [
     "ChainLimitError",
     "check_chain",
     "check_estimate",
+    "check_effects",
     "estimate",
     "expanded",
     "is_costly",
     "weight",
     "WEIGHTS",
-    "Meter",
-    "charge",
-    "settle",
+    "BLEND_MODES",
     "stack_bytes",
     "STACK_PER_COMPONENT",
     "MIN_STACK",
@@ -62,8 +63,9 @@ STACK_PER_COMPONENT = 256 * 1024
 #: Smallest render-thread stack, bytes (twice glibc's usual 8 MiB default).
 MIN_STACK = 16 * 1024 * 1024
 
-#: blend-mode `e_` names: qualifiers of a layer's composite, not effects of their own.
-_BLEND_MODES = _LAYER_BLEND_MODES | {"anti_removal"}  # as edge.render.ops.effects.BLEND_MODES
+#: `e_` names that are blend-mode qualifiers of a layer's composite, not effects of their own
+#: (`anti_removal` is the overlay watermark mode Edge accepts but does not distort).
+BLEND_MODES = _LAYER_BLEND_MODES | {"anti_removal"}
 
 
 class ChainLimitError(RenderError):
@@ -118,12 +120,6 @@ def _count(
     return total
 
 
-def _parse_stored(text: str) -> tuple[Component, ...]:
-    from .chain import parse_transformation
-
-    return parse_transformation(text)
-
-
 def expanded(components: Sequence[Component], named: Mapping[str, str] | None, limits: Limits) -> tuple[Component, ...]:
     """`components` with `t_` expanded, after checking that the expansion stays within
     `limits.max_components` (raises ChainLimitError before expanding a chain that would not;
@@ -132,15 +128,13 @@ def expanded(components: Sequence[Component], named: Mapping[str, str] | None, l
     if not any("t" in c for c in comps):
         return comps
     named = named or {}
-    n = _count(comps, named, _parse_stored, {}, limits.max_components)
+    n = _count(comps, named, parse_transformation, {}, limits.max_components)
     if n > limits.max_components:
         raise ChainLimitError(
             f"Too many transformation components: more than {limits.max_components} after "
             f"expanding named transformations"
         )
-    from .program import expand_named
-
-    return expand_named(comps, named, _parse_stored)
+    return expand_named(comps, named, parse_transformation)
 
 
 def _angle_costly(value: Any) -> bool:
@@ -180,7 +174,7 @@ def is_costly(component: Component) -> int:
     a layer (`l_`/`u_` opening a layer), a rotation by a non-right angle."""
     n = 0
     effect = component.get("e")
-    if isinstance(effect, Effect) and effect.name not in _BLEND_MODES:
+    if isinstance(effect, Effect) and effect.name not in BLEND_MODES:
         n += 1
     if component.get("l") is not None or component.get("u") is not None:
         n += 1
@@ -324,6 +318,19 @@ def estimate(
     return total * max(1, frames) / 1e6
 
 
+def check_effects(components: Sequence[Component]) -> None:
+    """Refuse (UrlError, 400, the effect's own message: ``Invalid value for e_sepia: 500
+    (expected 1..100)``) an `e_` whose declared arguments are out of range
+    (`edge.render.effects.check_arguments`), in every component of an expanded chain: both
+    branches of every `if_` and every layer body.  No pixels: the engine calls it before
+    decoding (the server's early `check_chain` does not, so a URL's signature and cache are
+    still looked at first)."""
+    for comp in components:
+        effect = comp.get("e")
+        if isinstance(effect, Effect):
+            check_arguments(effect)
+
+
 def check_estimate(cost_mp: float, limits: Limits) -> None:
     """Refuse (ChainLimitError, 400) an estimate above `limits.max_cost_mp` MP-operations."""
     if cost_mp > limits.max_cost_mp:
@@ -331,45 +338,3 @@ def check_estimate(cost_mp: float, limits: Limits) -> None:
             f"Transformation too costly: about {cost_mp:.0f} megapixel-operations "
             f"(max {limits.max_cost_mp:g})"
         )
-
-
-# --------------------------------------------------------------------------------------------
-# While rendering
-
-
-class Meter:
-    """Megapixel-operations spent by one render (`spent_mp`), shared by the render's context
-    and the sub-contexts of its layers."""
-
-    __slots__ = ("spent_mp",)
-
-    def __init__(self) -> None:
-        self.spent_mp = 0.0
-
-
-def charge(ctx: Any, image: Any, operations: int = 1) -> None:
-    """Add `operations` x the pixels of `image` (all frames) to `ctx.meter` and raise
-    ChainLimitError once the total passes `ctx.limits.max_cost_mp`.  Call it before the costly
-    operation is built, so a refused operation costs nothing."""
-    ctx.meter.spent_mp += operations * image.width * image.height / 1e6
-    if ctx.meter.spent_mp > ctx.limits.max_cost_mp:
-        raise ChainLimitError(
-            f"Transformation too costly: more than {ctx.limits.max_cost_mp:g} megapixel-operations"
-        )
-
-
-def settle(ctx: Any) -> None:
-    """Before a costly operation: when an earlier costly operation is still lazy in
-    `ctx.image`'s pipeline, compute the image into memory first (within the render's
-    deadline), so chained neighbourhood operations never recompute each other's tiles and the
-    pipeline under the next operation is one operation deep.  Counts pending operations in
-    `ctx.lazy_costly`."""
-    from .deadline import guard
-
-    if ctx.lazy_costly >= 1 and ctx.image is not None:
-        image = ctx.image
-        ctx.image = guard(image).copy_memory()
-        ctx.lazy_costly = 0
-        if image is ctx.whole:
-            ctx.whole = ctx.image
-    ctx.lazy_costly += 1

@@ -5,24 +5,35 @@ Format precedence: the last `f_` in the chain > the URL extension > the original
 format; PNG when the image has alpha, so `fl_preserve_transparency` always holds; GIF for an
 animation the browser cannot get as WebP); animations prefer animated WebP (libvips cannot
 write animated AVIF).  The response must then vary on Accept (`vary_accept`).
+
+`finalize(ctx, image, components)` is the end of every render (as imgproxy's
+`finalizePipeline`): the named steps of `FINAL` run in order, output options -> format ->
+getinfo -> encode, and the last one to produce a `Rendered` ends the list.
 """
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import pyvips
 
 from edge.url.ast import Component, DeliveryRequest, Quality
 
 from . import spec
+from .context import Context
 from .deadline import guard
 from .errors import RenderError
-from .ops.frames import frame_height
+from .frames import frame_height
+from .info import getinfo, to_json
 from .quality import auto_quality
+from .rendered import Rendered
 
-__all__ = ["CONTENT_TYPES", "WRITABLE", "OutputOptions", "choose_format", "output_options", "encode", "writable_extension"]
+__all__ = [
+    "CONTENT_TYPES", "WRITABLE", "OutputOptions", "choose_format", "output_options", "encode", "writable_extension",
+    "Output", "FINAL", "finalize", "NOTICE_FIELDS",
+]
 
 CONTENT_TYPES = {
     "jpg": "image/jpeg",
@@ -245,3 +256,109 @@ def encode(
         if fmt == "heic" and "compression" in message.lower():
             raise RenderError("Output format heic is not supported by this server (no HEVC encoder)") from None
         raise
+
+
+# --------------------------------------------------------------------------------------------
+# The final steps of a render
+
+
+@dataclass
+class Output:
+    """What the final steps build, in order: `options` (OutputOptions of the components that
+    ran, plus the URL-wide `fl_getinfo`/`fl_attachment`), `frame_height` (px of one frame),
+    `format` and `vary_accept`, then `rendered` (the result; set by `getinfo` or `encode`)."""
+
+    image: pyvips.Image
+    components: tuple[Component, ...]
+    options: OutputOptions | None = None
+    frame_height: int = 0
+    format: str = ""
+    vary_accept: bool = False
+    rendered: Rendered | None = None
+
+
+def _options(ctx: Context, out: Output) -> None:
+    """The encoder follows the components that ran (not skipped if_ branches; named
+    transformations expanded); `fl_getinfo`/`fl_attachment` may sit anywhere in the URL."""
+    options = output_options(tuple(ctx.ran))
+    url_flags = output_options(out.components).flags
+    for name in ("getinfo", "attachment"):
+        if name in url_flags and name not in options.flags:
+            options.flags[name] = url_flags[name]
+    out.options = options
+
+
+def _format(ctx: Context, out: Output) -> None:
+    """`choose_format` for the final image (alpha and animation decide `f_auto`)."""
+    image = out.image
+    out.frame_height = frame_height(image)
+    animated = image.height // out.frame_height > 1
+    out.format, out.vary_accept = choose_format(
+        out.options, ctx.inputs.request, ctx.header.format, ctx.inputs.accept, alpha=image.hasalpha(), animated=animated
+    )
+
+
+def _getinfo(ctx: Context, out: Output) -> None:
+    """`fl_getinfo`: the JSON document (edge/render/info.py) instead of the image."""
+    if "getinfo" not in out.options.flags:
+        return
+    image, fh = out.image, out.frame_height
+    frames = image.height // fh if out.format in _ANIMATED else 1
+    info = getinfo(ctx, width=image.width, height=fh, fmt=out.format, frames=frames)
+    out.rendered = Rendered(to_json(info), "json", image.width, fh, "application/json", vary_accept=out.vary_accept, info=info)
+
+
+def _encode(ctx: Context, out: Output) -> None:
+    """The encoded bytes (`encode`), the attachment name (`fl_attachment`) and the notices
+    effects left in the image's metadata."""
+    options = out.options
+    data, encoded, quality = encode(out.image, out.format, options, frame_height=out.frame_height)
+    out_fh = frame_height(encoded)
+    attachment = None
+    if "attachment" in options.flags:
+        attachment = options.flags["attachment"] or posixpath.basename(ctx.inputs.request.public_id) or "image"
+    out.rendered = Rendered(
+        data=data,
+        format=out.format,
+        width=encoded.width,
+        height=out_fh,
+        content_type=CONTENT_TYPES[out.format],
+        attachment=attachment,
+        vary_accept=out.vary_accept,
+        frames=encoded.height // out_fh,
+        quality=quality,
+        notice=_notice(out.image),
+    )
+
+
+#: the final steps of every render, in order; the first that sets `Output.rendered` ends it.
+FINAL: tuple[tuple[str, Callable[[Context, Output], None]], ...] = (
+    ("options", _options),
+    ("format", _format),
+    ("getinfo", _getinfo),
+    ("encode", _encode),
+)
+
+
+def finalize(ctx: Context, image: pyvips.Image, components: tuple[Component, ...]) -> Rendered:
+    """The `Rendered` of `image` (the chain's result) through the steps of `FINAL`;
+    `components` is the URL's chain with `t_` expanded.  Raises RenderError (400) for a
+    format Edge cannot write, pyvips.Error for bad pixels (the engine turns it into 400 or,
+    past the deadline, 503)."""
+    out = Output(image, components)
+    for _, step in FINAL:
+        step(ctx, out)
+        if out.rendered is not None:
+            return out.rendered
+    raise RenderError("No output step produced a result")  # unreachable: encode always does
+
+
+#: pyvips metadata fields that effects set to report a departure from the request
+#: (`edge.render.effects.extract.METADATA`), mapped to the notice prefix.
+NOTICE_FIELDS = {"edge-extract": "extract"}
+
+
+def _notice(image: pyvips.Image) -> str | None:
+    """The `Rendered.notice` carried by `image`'s metadata, or None."""
+    notes = [f"{label}: {image.get(name)}" for name, label in NOTICE_FIELDS.items() if image.get_typeof(name)]
+    return "; ".join(notes) or None

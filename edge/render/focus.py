@@ -1,8 +1,12 @@
 """The seam between rendering and vision: what render asks about an image's content.
 
 Render never imports `edge.vision`; the server hands it an object that satisfies
-`FocusProvider` (structural typing).  The default, `SaliencyFocus`, knows only libvips'
-attention-based saliency.
+`FocusProvider` (structural typing: `edge.vision.focus.VisionFocus`, `edge.derive`'s
+`StoredCoordinates`).  The default, `SaliencyFocus` (edge/render/saliency.py), knows only
+libvips' attention-based saliency.  `complete(provider)` is the one place render meets a
+provider: an object with only `find` (a test stand-in, a custom `focus_factory`) is wrapped in
+`FindOnly`, which adds the two cache members with their no-cache meaning, so nothing past the
+render entry point ever asks whether a member exists.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-__all__ = ["Region", "FocusProvider", "FocusError"]
+__all__ = ["Region", "FocusProvider", "FocusError", "FindOnly", "complete"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +53,53 @@ class FocusProvider(Protocol):
     prominence (most prominent first), boxes in the pixels of `image`; an empty list when
     nothing is found.  Raises `FocusError` for a target no model knows.
 
-    Optional: `uncached() -> FocusProvider`, the same provider without its per-asset detection
-    cache.  Render calls it (when present) for any image that is no longer the whole asset (a
-    crop, a layer, a padded canvas), so detections on such an image never stand in the cache
-    for the asset.
+    `uncached() -> FocusProvider`: the same provider without its per-asset detection cache.
+    Render asks it for any image that is no longer the whole asset (a crop, a layer, a padded
+    canvas), so detections on such an image never stand in the cache for the asset
+    (`Context.focus_for`).  A provider without a cache returns itself.
 
-    Optional: `cached(target, model=None, *, aspect) -> bool`, True when `find` on the whole
-    asset (width / height = `aspect`) would be answered from that cache.  Render asks before
+    `cached(target, model=None, *, aspect) -> bool`: True when `find` on the whole asset
+    (width / height = `aspect`) would be answered from that cache.  Render asks before
     decoding: with everything cached it shrinks on load all the way to the output size,
-    otherwise only down to an analysis size (`ops.load.ANALYSIS_SIDE`).
+    otherwise only down to an analysis size (`ops.load.ANALYSIS_SIDE`).  A provider without a
+    cache returns False.  May raise FocusError for an unknown target (render then decodes and
+    lets gravity raise the 400).
     """
 
     def find(self, image: Any, target: str, model: str | None = None) -> Sequence[Region]: ...
+
+    def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool: ...
+
+    def uncached(self) -> "FocusProvider": ...
+
+
+class FindOnly:
+    """A complete `FocusProvider` around an object that only has `find(image, target,
+    model=None)`: no detection cache, so `cached` is always False and `uncached()` is this
+    provider itself (what render did before the protocol declared the two members)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def find(self, image: Any, target: str, model: str | None = None) -> Sequence[Region]:
+        """`inner.find(image, target, model)`."""
+        return self.inner.find(image, target, model)
+
+    def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
+        """Always False: there is no cache."""
+        return False
+
+    def uncached(self) -> "FindOnly":
+        """This provider (it caches nothing)."""
+        return self
+
+
+def complete(provider: Any) -> FocusProvider | None:
+    """`provider` as a complete `FocusProvider`: itself when it has `find`, `cached` and
+    `uncached` (the runtime check of the protocol), `FindOnly(provider)` when it has only
+    `find`, None for None.  Called once, where `render` receives the provider."""
+    if provider is None or isinstance(provider, FocusProvider):
+        return provider
+    return FindOnly(provider)

@@ -19,6 +19,9 @@ work on any provider's Regions, so the vision engine plugs in without changes he
   with the `:center`/`:auto` suffix.  `g_ocr_text`: union of text boxes, none -> centre.
 * compass points and `xy_center` need no provider.
 
+`layer_regions(gravity, image, provider)` is the same choice for placing a layer on regions
+(`l_badge/fl_layer_apply,g_faces`): every region the layer lands on.
+
 A `FocusError` from the provider becomes `RenderError` (400).
 """
 
@@ -33,10 +36,10 @@ from edge.url.gravity import COMPASS
 from .errors import RenderError
 from .focus import FocusError, FocusProvider, Region
 from .geometry import Box
-from .ops.frames import frame_height
+from .frames import frame_height
 from .saliency import SaliencyFocus
 
-__all__ = ["focus_targets", "Decision", "decide", "union", "is_plural", "AUTO_WEIGHTS"]
+__all__ = ["focus_targets", "Decision", "decide", "layer_regions", "union", "is_plural", "AUTO_WEIGHTS"]
 
 #: weight of each kind of region inside `g_auto` (named = objects listed in the URL).
 AUTO_WEIGHTS = {"named": 10.0, "faces": 3.0, "saliency": 1.0, "object": 0.5}
@@ -319,3 +322,27 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
         return Decision(gravity="center (fallback)", compass="center")
     raise RenderError(f"Unsupported gravity: {gravity.text}")
 
+
+
+def layer_regions(gravity: Gravity, image: Any, provider: FocusProvider | None) -> list[Box]:
+    """The boxes (px of `image`) a layer with a non-compass `gravity` is placed on, one layer
+    per box (url-spec §11): `g_face` (and `adv_face`, `custom`) the largest face, `g_faces`
+    every face, `g_<obj>[:<obj>...]` every region of the first object found, anything else
+    (`g_auto`, `g_ocr_text`) the focus box of `decide`; [] when nothing is found.  `provider`
+    defaults to `SaliencyFocus`.  A FocusError of the provider (a name no model knows)
+    propagates for the face/object look-ups (the server answers 400)."""
+    if provider is None:
+        provider = SaliencyFocus()
+    if gravity.kind in {"face", "adv_face", "custom"}:
+        faces = list(provider.find(image, "faces"))
+        return [max(faces, key=lambda r: r.box[2] * r.box[3]).box] if faces else []
+    if gravity.kind in {"faces", "adv_faces"}:
+        return [r.box for r in list(provider.find(image, "faces"))]
+    if gravity.kind == "objects":
+        for obj in gravity.objects:
+            found = list(provider.find(image, obj.name, obj.model))
+            if found:
+                return [r.box for r in found]
+        return []
+    decision = decide(gravity, image, provider)
+    return [decision.focus] if decision.focus else []

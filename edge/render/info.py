@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .context import Context
+
 __all__ = ["getinfo", "to_json"]
 
 
-def getinfo(ctx, *, width: int, height: int, fmt: str, frames: int) -> dict[str, Any]:
+def getinfo(ctx: Context, *, width: int, height: int, fmt: str, frames: int) -> dict[str, Any]:
     """The `fl_getinfo` document.
 
     Shape: ``{"input": {"width", "height", "format", "frames"}, "output": {"width", "height",

@@ -1,153 +1,139 @@
 """The render pipeline: a flat, ordered list of small named steps (as imgproxy does).
 
 Every step has the signature ``step(ctx: Context) -> None`` and reads/writes `ctx.image`.
-`run(ctx)` hands the request's components to `chain.run_chain`, which passes every component
-that runs to `run_component`, which applies every step of `STEPS` (the output of one
-component is the input of the next).  The order inside a component is Cloudinary's fixed
-order, whatever the order of the parameters in the URL:
+`run_component(ctx, component)` applies every step of `STEPS` whose `needed(ctx)` holds (the
+output of one component is the input of the next).  The order inside a component is
+Cloudinary's fixed order, whatever the order of the parameters in the URL:
 
     guard -> load -> plan -> resize -> crop -> pad -> effects -> radius -> border -> rotate
           -> opacity -> check_size
 
-Chain level (chain.py, with `program.py` and `layers.py`): named transformations (`t_`),
-conditionals (`if_`), variables (`$x`) and layers (`l_`/`u_` + `fl_layer_apply`) decide which
-components run and composite layers between them.  `guard.UNSUPPORTED` lists keys still
-refused with RenderError 400 "... not supported yet".
+A step is only entered when its component holds the parameters it acts on (or, for resize,
+crop and pad, when the plan asks for it), so a plain `c_fill,w_400,h_300` runs load, plan,
+resize, crop and check_size and never opens the other step modules.  This module never
+calls up: the chain level (edge/render/chain.py: `t_`, `if_`, `$`, layers) calls it, and
+`run(ctx, components)` is the whole render of a plain chain (`plain(components)`).
+`guard.UNSUPPORTED` lists keys still refused with RenderError 400 "... not supported yet".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import pyvips
 
-from edge.url.ast import Component, DeliveryRequest, Layer
+from edge.url.ast import Component, Expr
 
-from .chain import run_chain
-from .cost import Meter
+from .context import Context
 from .deadline import check
-from .focus import FocusProvider
-from .geometry import Box, Plan
-from .gravity import Decision
-from .limits import Limits
+from .errors import LimitError
+from .frames import frame_height
 from .ops import border, effects, guard, load, opacity, pad, radius, resize, rotate
-from .source import Header
 
-__all__ = ["Context", "Step", "STEPS", "run"]
-
-
-@dataclass
-class Context:
-    """Shared state of one render.
-
-    Inputs: `source` (bytes), `header` (probe result), `request`, `limits`, `focus`
-    (FocusProvider or None), `accept` (Accept header), `dpr_hint` (client-hint DPR),
-    `width_hint` (client-hint width, px).
-    Per component: `component`, `index`, `image` (pyvips.Image, 8-bit sRGB, 3 or 4 bands,
-    animations stacked with `page-height`), `plan` (geometry of this component), `decision`
-    (gravity), `geometry_size` (px the plan is computed in: the header size when the first
-    component was shrunk on load, else the image size).
-    Results for encode/getinfo: `source_box` (first crop window in source px), `decisions`.
-    Vision cache safety: `whole` is the image object that still shows the whole asset (as
-    decoded, or only uniformly resized); a FocusProvider caches per asset, so `focus_for(image)`
-    hands it out only for `whole` and an `uncached()` copy for anything else (a crop, a pad, a
-    rotation, an effect's output, a layer).
-    Chain inputs (chain.py): `named` (name -> stored transformation string), `load_layer`
-    (Layer -> source bytes, for image layers), `tags`, `context`, `metadata` (for `if_`
-    conditions), `variables` (user variables in scope); `meter` (megapixel-operations spent,
-    shared with layer sub-contexts) and `lazy_costly` (costly operations not yet computed in
-    `image`), see `edge.render.cost`; `ran` lists the components that ran
-    (resolved), whose `f_`/`q_`/`fl_`/`b_` drive the encoder.
-    """
-
-    source: bytes
-    header: Header
-    request: DeliveryRequest
-    limits: Limits
-    focus: FocusProvider | None = None
-    accept: str = ""
-    dpr_hint: float | None = None
-    width_hint: int | None = None
-    image: Any = None
-    component: Component | None = None
-    index: int = 0
-    variables: dict[str, Any] = field(default_factory=dict)
-    plan: Plan | None = None
-    decision: Decision | None = None
-    geometry_size: tuple[int, int] | None = None
-    source_box: Box | None = None
-    decisions: list[dict[str, Any]] = field(default_factory=list)
-    autorotate: bool = True
-    page: int | None = None
-    named: Mapping[str, str] | None = None
-    load_layer: Callable[[Layer], bytes] | None = None
-    tags: tuple[str, ...] = ()
-    context: Mapping[str, str] | None = None
-    metadata: Mapping[str, Any] | None = None
-    ran: list[Component] = field(default_factory=list)
-    whole: Any = None
-    meter: Meter = field(default_factory=Meter)
-    lazy_costly: int = 0
-    _uncached: Any = field(default=None, repr=False)
-
-    def mark_whole(self, image: Any) -> None:
-        """Record `image` (just decoded from `source`) as the whole asset, unless it is not
-        the asset's default view: another page (`pg_N`, N > 1) or the stored orientation of
-        an EXIF-rotated original (`a_ignore`)."""
-        if self.page in (None, 0) and (self.autorotate or self.header.orientation <= 1):
-            self.whole = image
-
-    def focus_for(self, image: Any) -> FocusProvider | None:
-        """The provider to ask about `image`: `focus` itself when `image` is `whole` (its
-        per-asset detection cache applies), else `focus.uncached()` when the provider has
-        one (derived pixels must neither read nor poison the asset's cached detections),
-        else `focus` (None when there is none)."""
-        if self.focus is None or image is self.whole:
-            return self.focus
-        uncached = getattr(self.focus, "uncached", None)
-        if not callable(uncached):
-            return self.focus
-        if self._uncached is None:
-            self._uncached = uncached()
-        return self._uncached
+__all__ = ["Step", "STEPS", "run_component", "run", "plain", "check_size"]
 
 
-Step = Callable[[Context], None]
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One named step of a component: `run(ctx)` changes `ctx.image` (or `ctx.plan`), and is
+    called only when `needed(ctx)` is True (its absence must be a no-op of `run`)."""
+
+    name: str
+    run: Callable[[Context], None]
+    needed: Callable[[Context], bool]
 
 
-#: the ordered steps of one component: (name, function).  Edit this list to add a step.
-STEPS: list[tuple[str, Step]] = [
-    ("guard", guard.guard),
-    ("load", load.load),
-    ("plan", resize.plan_step),
-    ("resize", resize.resize),
-    ("crop", resize.crop),
-    ("pad", pad.pad),
-    ("effects", effects.effects),
-    ("radius", radius.radius),
-    ("border", border.border),
-    ("rotate", rotate.rotate),
-    ("opacity", opacity.opacity),
-    ("check_size", guard.check_size),
-]
+def _holds(*keys: str) -> Callable[[Context], bool]:
+    """`needed` of a step that acts on the parameters `keys` of the component."""
+    wanted = frozenset(keys)
+    return lambda ctx: any(p.key in wanted for p in ctx.component.params)
+
+
+def _always(ctx: Context) -> bool:
+    return True
+
+
+def _planned(ctx: Context) -> bool:
+    return ctx.plan is not None
+
+
+def _pads(ctx: Context) -> bool:
+    return ctx.plan is not None and ctx.plan.pads
+
+
+def check_size(ctx: Context) -> None:
+    """LimitError (413) when the component's result (still lazy, nothing computed yet) has a
+    side longer than `limits.max_output_side` (e.g. a huge `bo_` or `r_` on a big image)."""
+    side = max(ctx.image.width, frame_height(ctx.image))
+    limit = ctx.inputs.limits.max_output_side
+    if side > limit:
+        raise LimitError(f"Output too large: {side} px (max {limit})")
+
+
+#: the ordered steps of one component.  Edit this list to add a step.
+STEPS: tuple[Step, ...] = (
+    Step("guard", guard.guard, _holds(*guard.UNSUPPORTED)),
+    Step("load", load.load, lambda ctx: ctx.image is None),
+    Step("plan", resize.plan_step, _always),
+    Step("resize", resize.resize, _planned),
+    Step("crop", resize.crop, _planned),
+    Step("pad", pad.pad, _pads),
+    Step("effects", effects.effects, _holds("e")),
+    Step("radius", radius.radius, _holds("r")),
+    Step("border", border.border, _holds("bo")),
+    Step("rotate", rotate.rotate, _holds("a")),
+    Step("opacity", opacity.opacity, _holds("o")),
+    Step("check_size", check_size, _always),
+)
 
 
 def run_component(ctx: Context, component: Component) -> None:
-    """Run one transformation component through every step of `STEPS` (`ctx.index` counts
-    the components run so far: 0 is the first, which may shrink on load)."""
+    """Run one transformation component through the steps of `STEPS` it needs (`ctx.index`
+    counts the components run so far: 0 is the first, which may shrink on load).  Checks
+    the render's deadline (edge.render.deadline) before every step."""
     ctx.component, ctx.plan, ctx.decision, ctx.geometry_size = component, None, None, None
-    for _, step in STEPS:
-        check()  # the render's deadline (edge.render.deadline): stop between steps
-        step(ctx)
+    for step in STEPS:
+        if step.needed(ctx):
+            check()
+            step.run(ctx)
     ctx.index += 1
     ctx.ran.append(component)
 
 
-def run(ctx: Context) -> pyvips.Image:
-    """Run the chain of `ctx.request` through `chain.run_chain`:
-    named transformations, conditionals, variables and layers decide which components run;
-    each one runs through `STEPS`.  Returns the final image (a chain where nothing runs still
-    loads and normalises the original)."""
-    run_chain(ctx, ctx.request.components, run_component)
+#: keys only the chain level (edge/render/chain.py) understands.
+CHAIN_KEYS = frozenset({"t", "if", "l", "u"})
+
+
+def _expression(value: object) -> bool:
+    """True when a param value holds an expression the interpreter must resolve (the value
+    types `edge.render.program.resolve` rewrites: Expr, or a Length, Quality, Border or tuple
+    holding one)."""
+    if isinstance(value, Expr):
+        return True
+    if isinstance(value, tuple):
+        return any(isinstance(v, Expr) for v in value)
+    return any(isinstance(getattr(value, name, None), Expr) for name in ("value", "level", "width"))
+
+
+def plain(components: Sequence[Component]) -> bool:
+    """True when the chain (named transformations expanded) needs no chain level: no `t_`,
+    `if_`, `l_`/`u_`, no `$` variable (defined, referenced or interpolated) and no expression
+    (`w_iw_div_2`).  Such a chain is run by `run` alone: the interpreter is never entered."""
+    for comp in components:
+        for p in comp.params:
+            if p.key in CHAIN_KEYS or "$" in p.key or "$" in p.text or _expression(p.value):
+                return False
+    return True
+
+
+def run(ctx: Context, components: Sequence[Component]) -> pyvips.Image:
+    """Run a `plain` chain: every non-empty component through `run_component`, in order (as
+    the interpreter does).  Returns the final image (a chain where nothing runs still loads
+    and normalises the original)."""
+    for comp in components:
+        if comp.params:
+            run_component(ctx, comp)
+    if ctx.image is None:
+        run_component(ctx, Component(()))
     return ctx.image

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .focus import Region
-from .ops.frames import frame_height
+from .frames import frame_height
 
 __all__ = ["SaliencyFocus"]
 
@@ -41,3 +41,11 @@ class SaliencyFocus:
         inv = 1.0 / scale
         box = (int(round(x * inv)), int(round(y * inv)), int(round(cw * inv)), int(round(ch * inv)))
         return [Region(label="saliency", score=1.0, box=box, model="libvips")]
+
+    def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
+        """Always False: saliency is computed on the pixels every time (no cache)."""
+        return False
+
+    def uncached(self) -> "SaliencyFocus":
+        """This provider (it caches nothing)."""
+        return self

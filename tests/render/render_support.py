@@ -74,6 +74,14 @@ class StubFocus:
         self.unknown = set(unknown)
         self.calls: list[tuple[str, str | None]] = []
 
+    def cached(self, target, model=None, *, aspect):  # type: ignore[no-untyped-def]
+        """No detection cache (the FocusProvider protocol's no-cache answer)."""
+        return False
+
+    def uncached(self):  # type: ignore[no-untyped-def]
+        """This stub itself (it caches nothing)."""
+        return self
+
     def find(self, image, target, model=None):
         self.calls.append((target, model))
         if target in self.unknown:

@@ -15,7 +15,8 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import LUMA_WEIGHTS, apply_lut, join_alpha, lut_array, lut_image, split_alpha
+from edge.render.effects._lut import LUMA_WEIGHTS, apply_lut, lut_array, lut_image
+from edge.render.effects._pixels import join_alpha, split_alpha
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 

@@ -17,8 +17,10 @@ import pyvips
 
 from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_lut, clip01, join_alpha, lut_from, luminance, median, split_alpha, to_uchar
-from edge.render.effects.args import number
+from edge.render.effects._filters import median
+from edge.render.effects._lut import apply_lut, luminance, lut_from
+from edge.render.effects._pixels import clip01, join_alpha, split_alpha, to_uchar
+from edge.render.effects.args import Number, number
 from edge.url.ast import Effect
 
 __all__ = ["radial_distance", "vignette", "kuwahara", "oil_paint", "cartoonify", "posterize_lut"]
@@ -33,10 +35,9 @@ def radial_distance(width: int, height: int) -> pyvips.Image:
     return ((nx * nx + ny * ny) / 2) ** 0.5
 
 
-@register("vignette")
-def vignette(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("vignette", args=(Number("level", 20, 0, 100),))
+def vignette(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_vignette[:<0..100>]` (20): darken toward the corners."""
-    level = number(effect, 0, 20, 0, 100)
     if level == 0:
         return image
     rgb, alpha = split_alpha(image)
@@ -80,10 +81,9 @@ def kuwahara(rgb: pyvips.Image, radius: int) -> pyvips.Image:
     return best_mean
 
 
-@register("oil_paint")
-def oil_paint(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("oil_paint", args=(Number("level", 30, 0, 100),))
+def oil_paint(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_oil_paint[:<0..100>]` (30): Kuwahara filter, radius 1 + round(level/10) px."""
-    level = number(effect, 0, 30, 0, 100)
     rgb, alpha = split_alpha(image)
     return join_alpha(kuwahara(rgb, 1 + round(level / 10)), alpha)
 

@@ -26,8 +26,9 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import LUMA_WEIGHTS, apply_lut, join_alpha, lut_array, lut_image, luminance, mix, split_alpha, to_uchar
-from edge.render.effects.args import number
+from edge.render.effects._lut import LUMA_WEIGHTS, apply_lut, luminance, lut_array, lut_image
+from edge.render.effects._pixels import join_alpha, mix, split_alpha, to_uchar
+from edge.render.effects.args import Number, number
 from edge.render.effects.chroma import from_lch, to_lch
 from edge.url.ast import Effect
 
@@ -93,6 +94,10 @@ def corrected(rgb: pyvips.Image, steps: Sequence[Correction]) -> pyvips.Image:
     return apply_lut(rgb, lut_image(total))
 
 
+#: the blend argument of the automatic corrections: share (%) of the corrected image.
+BLEND = Number("blend", 100, 0, 100)
+
+
 def _blend(effect: Effect, index: int = 0) -> float:
     return number(effect, index, 100, 0, 100) / 100
 
@@ -103,22 +108,22 @@ def _run(image: pyvips.Image, amount: float, fn: Callable[[pyvips.Image], pyvips
     return join_alpha(mix(rgb, fn(rgb), amount), alpha)
 
 
-@register("auto_brightness")
-def auto_brightness(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("auto_brightness", args=(BLEND,))
+def auto_brightness(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, blend: float) -> pyvips.Image:
     """`e_auto_brightness[:<blend 0..100>]` (100)."""
-    return _run(image, _blend(effect), lambda rgb: corrected(rgb, [gamma_luts]))
+    return _run(image, blend / 100, lambda rgb: corrected(rgb, [gamma_luts]))
 
 
-@register("auto_color")
-def auto_color(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("auto_color", args=(BLEND,))
+def auto_color(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, blend: float) -> pyvips.Image:
     """`e_auto_color[:<blend 0..100>]` (100)."""
-    return _run(image, _blend(effect), lambda rgb: corrected(rgb, [color_luts]))
+    return _run(image, blend / 100, lambda rgb: corrected(rgb, [color_luts]))
 
 
-@register("auto_contrast")
-def auto_contrast(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("auto_contrast", args=(BLEND,))
+def auto_contrast(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, blend: float) -> pyvips.Image:
     """`e_auto_contrast[:<blend 0..100>]` (100)."""
-    return _run(image, _blend(effect), lambda rgb: corrected(rgb, [contrast_luts]))
+    return _run(image, blend / 100, lambda rgb: corrected(rgb, [contrast_luts]))
 
 
 def _improve(rgb: pyvips.Image, indoor: bool) -> pyvips.Image:

@@ -18,7 +18,8 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import grow_box, split_alpha, to_uchar
+from edge.render.effects._pixels import split_alpha, to_uchar
+from edge.render.effects._regions import grow_box
 from edge.render.errors import RenderError
 from edge.url.ast import Effect
 from edge.url.errors import UrlError

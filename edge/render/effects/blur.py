@@ -10,8 +10,9 @@ from __future__ import annotations
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_in_boxes, region_boxes, to_uchar
-from edge.render.effects.args import number
+from edge.render.effects._pixels import to_uchar
+from edge.render.effects._regions import apply_in_boxes, region_boxes
+from edge.render.effects.args import Number, number
 from edge.url.ast import Effect
 
 __all__ = ["gaussian", "strength_sigma", "blur", "blur_region"]
@@ -47,16 +48,20 @@ def strength_sigma(effect: Effect, default: float = 100) -> float:
     return number(effect, 0, default, 1, 2000) / 20
 
 
-@register("blur")
-def blur(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+#: the strength argument of the blurs (1..2000, default 100; sigma = strength / 20 px).
+STRENGTH = Number("strength", 100, 1, 2000)
+
+
+@register("blur", args=(STRENGTH,))
+def blur(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, strength: float) -> pyvips.Image:
     """`e_blur[:<1..2000>]` (100): Gaussian blur of the whole image."""
-    return gaussian(image, strength_sigma(effect))
+    return gaussian(image, strength / 20)
 
 
-@register("blur_region")
-def blur_region(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("blur_region", args=(STRENGTH,))
+def blur_region(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, strength: float) -> pyvips.Image:
     """`e_blur_region[:<1..2000>]` (100) inside the region(s) named by the component
     (`x,y,w,h`, `g_ocr_text`, `g_faces`; the whole image without any)."""
-    sigma = strength_sigma(effect)
+    sigma = strength / 20
     boxes = region_boxes(image, ctx.component, ctx.focus)
     return apply_in_boxes(image, boxes, lambda crop: gaussian(crop, sigma))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, split_alpha
-from edge.render.effects.args import number
+from edge.render.effects._pixels import join_alpha, split_alpha
+from edge.render.effects.args import Number
 from edge.url.ast import Effect
 
 __all__ = ["to_lch", "from_lch", "saturation", "hue", "vibrance"]
@@ -27,19 +27,17 @@ def from_lch(lch: pyvips.Image) -> pyvips.Image:
     return lch.copy(interpretation="lch").colourspace("srgb")
 
 
-@register("saturation")
-def saturation(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("saturation", args=(Number("level", 80, -100, 100),))
+def saturation(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_saturation[:<-100..100>]` (80): chroma scaled by (100 + level)%; -100 is grey."""
-    level = number(effect, 0, 80, -100, 100)
     rgb, alpha = split_alpha(image)
     lch = to_lch(rgb).linear([1, 1 + level / 100, 1], [0, 0, 0])
     return join_alpha(from_lch(lch), alpha)
 
 
-@register("hue")
-def hue(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("hue", args=(Number("level", 80, -100, 100),))
+def hue(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_hue[:<-100..100>]` (80): rotates the hue angle by level * 1.8 degrees (100 = 180°)."""
-    level = number(effect, 0, 80, -100, 100)
     rgb, alpha = split_alpha(image)
     lch = to_lch(rgb)
     h = (lch.extract_band(2) + level * 1.8 + 360) % 360
@@ -47,12 +45,12 @@ def hue(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image
     return join_alpha(from_lch(out), alpha)
 
 
-@register("vibrance")
-def vibrance(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("vibrance", args=(Number("level", 20, -100, 100),))
+def vibrance(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_vibrance[:<-100..100>]` (20): a saturation change weighted toward muted colours:
     C' = C * (1 + level/100 * max(0, 1 - C/100)) (the usual "vibrance" definition: colours
     already saturated (C >= 100) are left alone)."""
-    level = number(effect, 0, 20, -100, 100) / 100
+    level = level / 100
     rgb, alpha = split_alpha(image)
     lch = to_lch(rgb)
     c = lch.extract_band(1)

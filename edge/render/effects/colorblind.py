@@ -15,8 +15,8 @@ from __future__ import annotations
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, split_alpha
-from edge.render.effects.args import choice, number
+from edge.render.effects._pixels import join_alpha, split_alpha
+from edge.render.effects.args import Choice, number
 from edge.url.ast import Effect
 
 __all__ = ["MACHADO", "CONDITIONS", "simulate", "simulate_colorblind", "assist_colorblind"]
@@ -44,10 +44,9 @@ def simulate(rgb: pyvips.Image, condition: str) -> pyvips.Image:
     return out.copy(interpretation="scrgb").colourspace("srgb")
 
 
-@register("simulate_colorblind")
-def simulate_colorblind(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("simulate_colorblind", args=(Choice("condition", "deuteranopia", CONDITIONS),))
+def simulate_colorblind(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, condition: str) -> pyvips.Image:
     """`e_simulate_colorblind[:<condition>]` (deuteranopia)."""
-    condition = choice(effect, 0, "deuteranopia", CONDITIONS)
     rgb, alpha = split_alpha(image)
     return join_alpha(simulate(rgb, condition), alpha)
 

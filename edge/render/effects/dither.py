@@ -15,8 +15,8 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, split_alpha
-from edge.render.effects.args import integer
+from edge.render.effects._pixels import join_alpha, split_alpha
+from edge.render.effects.args import Integer
 from edge.url.ast import Effect
 
 __all__ = ["threshold_map", "ordered_dither"]
@@ -75,10 +75,9 @@ def threshold_map(level: int) -> tuple[tuple[float, ...], ...]:
     return tuple(tuple(float(v) for v in row) for row in t)
 
 
-@register("ordered_dither")
-def ordered_dither(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("ordered_dither", args=(Integer("level", 0, 0, 18),))
+def ordered_dither(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: int) -> pyvips.Image:
     """`e_ordered_dither[:<0..18>]` (0): every colour band becomes 0 or 255."""
-    level = integer(effect, 0, 0, 0, 18)
     rgb, alpha = split_alpha(image)
     t = np.array(threshold_map(level)) * 255
     tile = pyvips.Image.new_from_array(t.tolist())

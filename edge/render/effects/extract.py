@@ -27,7 +27,8 @@ from typing import Any
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import grow_box, to_uchar
+from edge.render.effects._pixels import to_uchar
+from edge.render.effects._regions import grow_box
 from edge.render.effects.background_removal import apply_alpha, region_alpha, saliency_alpha
 from edge.render.errors import RenderError
 from edge.render.focus import FocusError

@@ -16,7 +16,7 @@ from typing import Any
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_in_boxes, grow_box
+from edge.render.effects._regions import apply_in_boxes, grow_box
 from edge.render.effects.blur import gaussian, strength_sigma
 from edge.render.effects.pixelate import block_size, pixelate_image
 from edge.url.ast import Effect

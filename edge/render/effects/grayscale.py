@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, split_alpha
+from edge.render.effects._pixels import join_alpha, split_alpha
 from edge.url.ast import Effect
 
 __all__ = ["grayscale"]

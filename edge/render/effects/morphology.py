@@ -17,7 +17,7 @@ import pyvips
 
 from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, split_alpha, to_uchar
+from edge.render.effects._pixels import join_alpha, split_alpha, to_uchar
 from edge.render.effects.args import option_number
 from edge.url.ast import Effect
 from edge.url.errors import UrlError

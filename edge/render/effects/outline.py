@@ -16,7 +16,9 @@ import math
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import check_side, clip01, color_layer, component_color, distance_to, to_uchar, with_alpha
+from edge.render.effects._filters import distance_to
+from edge.render.effects._pixels import check_side, clip01, color_layer, to_uchar, with_alpha
+from edge.render.effects._regions import component_color
 from edge.render.effects.args import number
 from edge.url.ast import Effect
 

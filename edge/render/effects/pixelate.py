@@ -12,7 +12,8 @@ import math
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import apply_in_boxes, region_boxes, to_uchar
+from edge.render.effects._pixels import to_uchar
+from edge.render.effects._regions import apply_in_boxes, region_boxes
 from edge.render.effects.args import integer
 from edge.url.ast import Effect
 

@@ -12,8 +12,8 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import clip01, join_alpha, parse_color, split_alpha
-from edge.render.effects.args import number
+from edge.render.effects._pixels import clip01, join_alpha, split_alpha
+from edge.render.effects.args import number, parse_color
 from edge.render.effects.auto import stats_array
 from edge.url.ast import Effect
 from edge.url.errors import UrlError

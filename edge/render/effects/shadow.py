@@ -19,8 +19,9 @@ import math
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import check_side, color_layer, component_color, component_offset, split_alpha, to_uchar, with_alpha
-from edge.render.effects.args import number, option_number
+from edge.render.effects._pixels import check_side, color_layer, split_alpha, to_uchar, with_alpha
+from edge.render.effects._regions import component_color, component_offset
+from edge.render.effects.args import Number
 from edge.url.ast import Effect
 
 __all__ = ["silhouette", "shadow", "dropshadow"]
@@ -39,10 +40,10 @@ def _shadow_color(ctx: EffectContext) -> tuple[int, int, int, int]:
     return (r, g, b, a if a < 255 else 153)
 
 
-@register("shadow")
-def shadow(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("shadow", args=(Number("sigma", 40, 0, 100),))
+def shadow(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, sigma: float) -> pyvips.Image:
     """Offset shadow under the image; output RGBA large enough to hold both."""
-    sigma = number(effect, 0, 40, 0, 100) / 10
+    sigma = sigma / 10
     src = with_alpha(image)
     w, h = src.width, src.height
     dx, dy = component_offset(ctx.component, w, h, (10.0, 10.0))
@@ -60,12 +61,9 @@ def shadow(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Im
     return to_uchar(sil.composite2(base, "over")).copy(interpretation="srgb")
 
 
-@register("dropshadow")
-def dropshadow(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("dropshadow", args=(Number("azimuth", 215, 0, 360, option=True), Number("elevation", 45, 0, 90, option=True), Number("spread", 50, 0, 100, option=True)))
+def dropshadow(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, azimuth: float, elevation: float, spread: float) -> pyvips.Image:
     """Light-direction drop shadow for images with transparency; same canvas size."""
-    azimuth = option_number(effect, "azimuth", 215, 0, 360)
-    elevation = option_number(effect, "elevation", 45, 0, 90)
-    spread = option_number(effect, "spread", 50, 0, 100)
     rgb, alpha = split_alpha(image)
     if alpha is None:
         return image

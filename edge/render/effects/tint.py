@@ -14,7 +14,9 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import join_alpha, luminance, lut_image, mix, parse_color, split_alpha, to_uchar
+from edge.render.effects._lut import luminance, lut_image
+from edge.render.effects._pixels import join_alpha, mix, split_alpha, to_uchar
+from edge.render.effects.args import parse_color
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 

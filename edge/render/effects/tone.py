@@ -14,8 +14,10 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import alpha_of, apply_lut, component_color, join_alpha, lut_from, mix, split_alpha
-from edge.render.effects.args import number, option_number
+from edge.render.effects._lut import apply_lut, lut_from
+from edge.render.effects._pixels import alpha_of, join_alpha, mix, split_alpha
+from edge.render.effects._regions import component_color
+from edge.render.effects.args import Number, number, option_number
 from edge.url.ast import Effect
 from edge.url.errors import UrlError
 
@@ -28,22 +30,22 @@ SEPIA_MATRIX = [
 ]
 
 
-@register("blackwhite")
-def blackwhite(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("blackwhite", args=(Number("threshold", 50, 0, 100),))
+def blackwhite(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, threshold: float) -> pyvips.Image:
     """`e_blackwhite[:<threshold 0..100>]` (50): luma above `threshold`% of 255 -> white, else
     black (3 bands kept, alpha kept)."""
-    threshold = number(effect, 0, 50, 0, 100) * 255 / 100
+    threshold = threshold * 255 / 100
     rgb, alpha = split_alpha(image)
     grey = rgb.colourspace("b-w")
     bw = (grey > threshold).cast("uchar")  # 0 / 255
     return join_alpha(bw.bandjoin([bw, bw]), alpha)
 
 
-@register("sepia")
-def sepia(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("sepia", args=(Number("level", 80, 1, 100),))
+def sepia(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_sepia[:<1..100>]` (80): the standard sepia colour matrix, blended with the original
     by level/100 (W3C Filter Effects `sepia(amount)`)."""
-    level = number(effect, 0, 80, 1, 100) / 100
+    level = level / 100
     rgb, alpha = split_alpha(image)
     return join_alpha(mix(rgb, rgb.recomb(SEPIA_MATRIX), level), alpha)
 
@@ -57,21 +59,19 @@ def negate(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Im
     return join_alpha(rgb.invert(), alpha)
 
 
-@register("brightness")
-def brightness(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("brightness", args=(Number("level", 80, -99, 100),))
+def brightness(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_brightness[:<-99..100>]` (80): adds level% of 255 * 0.5 to every colour band
     (an additive brightness shift, as ImageMagick's `-brightness-contrast`)."""
-    level = number(effect, 0, 80, -99, 100)
     rgb, alpha = split_alpha(image)
     return join_alpha(rgb + level * 255 / 200, alpha)
 
 
-@register("brightness_hsb")
-def brightness_hsb(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("brightness_hsb", args=(Number("level", 80, -99, 100),))
+def brightness_hsb(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_brightness_hsb[:<-99..100>]` (80): scales the HSB/HSV value (brightness) channel by
     (100 + level)% (ImageMagick `-modulate <100+level>`); scaling all RGB channels by the same
     factor scales V and keeps hue and HSV saturation."""
-    level = number(effect, 0, 80, -99, 100)
     rgb, alpha = split_alpha(image)
     return join_alpha(rgb * ((100 + level) / 100), alpha)
 
@@ -117,20 +117,18 @@ def contrast(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.
     return join_alpha(apply_lut(rgb, _sigmoid_lut(level)), alpha)
 
 
-@register("gamma")
-def gamma(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("gamma", args=(Number("level", 0, -50, 150),))
+def gamma(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_gamma[:<-50..150>]` (0): gamma g = 1 + level/100 (0.5..2.5), out = 255*(v/255)^(1/g)
     (ImageMagick `-gamma g`: g > 1 brightens mid-tones)."""
-    level = number(effect, 0, 0, -50, 150)
     g = 1 + level / 100
     rgb, alpha = split_alpha(image)
     return join_alpha(apply_lut(rgb, lut_from(lambda x: 255 * (x / 255) ** (1 / g))), alpha)
 
 
 def _channel(index: int):
-    def fn(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+    def fn(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
         """`e_red|green|blue[:<-100..100>]` (0): scales that channel by (100 + level)%."""
-        level = number(effect, 0, 0, -100, 100)
         gains = [1.0, 1.0, 1.0]
         gains[index] = 1 + level / 100
         rgb, alpha = split_alpha(image)
@@ -139,16 +137,17 @@ def _channel(index: int):
     return fn
 
 
-red = register("red")(_channel(0))
-green = register("green")(_channel(1))
-blue = register("blue")(_channel(2))
+_CHANNEL = (Number("level", 0, -100, 100),)
+red = register("red", args=_CHANNEL)(_channel(0))
+green = register("green", args=_CHANNEL)(_channel(1))
+blue = register("blue", args=_CHANNEL)(_channel(2))
 
 
-@register("colorize")
-def colorize(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("colorize", args=(Number("level", 100, 0, 100),))
+def colorize(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_colorize[:<0..100>]` (100) with `co_` (gray): blends every pixel toward the colour by
     level% (ImageMagick `-colorize`)."""
-    level = number(effect, 0, 100, 0, 100) / 100
+    level = level / 100
     r, g, b, _ = component_color(ctx.component, (128, 128, 128, 255))
     rgb, alpha = split_alpha(image)
     return join_alpha(rgb * (1 - level) + [r * level, g * level, b * level], alpha)

@@ -16,8 +16,9 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import alpha_of, component_color, join_alpha, length_px, split_alpha
-from edge.render.effects.args import number
+from edge.render.effects._pixels import alpha_of, join_alpha, split_alpha
+from edge.render.effects._regions import component_color, length_px
+from edge.render.effects.args import Number, number
 from edge.url.ast import Effect
 
 __all__ = ["border_color", "make_transparent", "opacity_threshold", "gradient_fade"]
@@ -32,10 +33,9 @@ def border_color(rgb: pyvips.Image) -> tuple[float, float, float]:
     return (float(med[0]), float(med[1]), float(med[2]))
 
 
-@register("make_transparent")
-def make_transparent(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("make_transparent", args=(Number("tolerance", 10, 0, 100),))
+def make_transparent(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, tolerance: float) -> pyvips.Image:
     """`e_make_transparent[:<tolerance 0..100>]` (10), colour from `co_` or the border."""
-    tolerance = number(effect, 0, 10, 0, 100)
     rgb, alpha = split_alpha(image)
     co = component_color(ctx.component, None)
     bg = co[:3] if co is not None else border_color(rgb)
@@ -47,10 +47,9 @@ def make_transparent(image: pyvips.Image, effect: Effect, ctx: EffectContext) ->
     return join_alpha(rgb, new_alpha)
 
 
-@register("opacity_threshold")
-def opacity_threshold(image: pyvips.Image, effect: Effect, ctx: EffectContext) -> pyvips.Image:
+@register("opacity_threshold", args=(Number("level", 50, 1, 100),))
+def opacity_threshold(image: pyvips.Image, effect: Effect, ctx: EffectContext, *, level: float) -> pyvips.Image:
     """`e_opacity_threshold[:<1..100>]` (50); an opaque image is returned unchanged."""
-    level = number(effect, 0, 50, 1, 100)
     rgb, alpha = split_alpha(image)
     if alpha is None:
         return image

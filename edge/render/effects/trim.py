@@ -11,8 +11,8 @@ from __future__ import annotations
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import parse_color, split_alpha
-from edge.render.effects.args import number
+from edge.render.effects._pixels import split_alpha
+from edge.render.effects.args import number, parse_color
 from edge.url.ast import Effect
 
 __all__ = ["trim_box", "trim"]

@@ -41,19 +41,19 @@ VIDEO_ONLY = (
 """Video (and animation timeline) effects: Edge renders still images."""
 
 
-@register(*GENERATIVE)
+@register(*GENERATIVE, available=False)
 def generative(image, effect: Effect, ctx: EffectContext):
     """Always raises RenderError(400): e_<name> needs generative AI."""
     raise RenderError(f"e_{effect.name} is not available in this Edge: it needs generative AI, which Edge does not run offline")
 
 
-@register(*NOT_IMPLEMENTED)
+@register(*NOT_IMPLEMENTED, available=False)
 def not_implemented(image, effect: Effect, ctx: EffectContext):
     """Always raises RenderError(400): the add-on is not part of Edge."""
     raise RenderError(f"e_{effect.name} is not available in this Edge: an add-on Edge does not implement")
 
 
-@register(*VIDEO_ONLY)
+@register(*VIDEO_ONLY, available=False)
 def video_only(image, effect: Effect, ctx: EffectContext):
     """Always raises RenderError(400): a video effect, and Edge renders images."""
     raise RenderError(f"e_{effect.name} is not available in this Edge: a video effect, and Edge renders images")

@@ -28,7 +28,7 @@ import pyvips
 
 from edge.render.deadline import guard
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import to_uchar
+from edge.render.effects._pixels import to_uchar
 from edge.render.effects.args import option_number, parse_number
 from edge.render.gravity import decide
 from edge.url.ast import Effect

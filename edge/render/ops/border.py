@@ -5,12 +5,13 @@ from __future__ import annotations
 from edge.url.ast import Border
 
 from ..errors import LimitError, RenderError
-from .frames import map_frames
+from ..frames import map_frames
+from ..context import Context
 
 __all__ = ["border"]
 
 
-def border(ctx) -> None:
+def border(ctx: Context) -> None:
     """Grow every frame by `width` px per side, filled with the border colour (an alpha band
     is added for a translucent colour, or kept when the image has one)."""
     value = ctx.component.get("bo")
@@ -21,8 +22,8 @@ def border(ctx) -> None:
     n = int(value.width)
     if n <= 0:
         return
-    if n > ctx.limits.max_output_side:  # before pyvips: a huge width would overflow its int
-        raise LimitError(f"Border too wide: {n} px (max {ctx.limits.max_output_side})")
+    if n > ctx.inputs.limits.max_output_side:  # before pyvips: a huge width would overflow its int
+        raise LimitError(f"Border too wide: {n} px (max {ctx.inputs.limits.max_output_side})")
     c = value.color
     image = ctx.image
     if c.a < 255 and not image.hasalpha():

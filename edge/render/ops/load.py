@@ -6,6 +6,7 @@ from .. import geometry, spec
 from ..gravity import focus_targets
 from ..source import decode
 from .resize import resolve_target
+from ..context import Context
 
 __all__ = ["load"]
 
@@ -16,7 +17,7 @@ __all__ = ["load"]
 #: 133 x 100 px).  1024 px = the largest detector input of edge.vision (FaceBoxes).
 ANALYSIS_SIDE = 1024
 
-def _asks_focus(ctx, mode: str) -> bool:
+def _asks_focus(ctx: Context, mode: str) -> bool:
     """True when the first component's plan asks the FocusProvider (content gravity, or the
     automatic gravity of `c_auto`/`c_auto_pad`/`c_fill_pad`) on a still image (the same rule
     as `resize.plan_step`)."""
@@ -28,24 +29,24 @@ def _asks_focus(ctx, mode: str) -> bool:
     return mode in geometry.AUTO_GRAVITY_MODES
 
 
-def _answered_from_cache(ctx, mode: str) -> bool:
-    """True when the FocusProvider says (optional `cached` method) that every target the first
+def _answered_from_cache(ctx: Context, mode: str) -> bool:
+    """True when the FocusProvider says (`FocusProvider.cached`) that every target the first
     component's gravity may ask for is already in its per-asset detection cache: the
     decision then needs no pixels, so shrink-on-load may go all the way (a second rendition
     costs about what a plain one does)."""
-    cached = getattr(ctx.focus, "cached", None)
-    if cached is None:
+    focus = ctx.inputs.focus
+    if focus is None:
         return False
     default = "auto" if mode in geometry.AUTO_GRAVITY_MODES else "center"
     targets = focus_targets(ctx.component.get("g"), default=default)
     aspect = ctx.header.width / ctx.header.height
     try:
-        return bool(targets) and all(cached(t, m, aspect=aspect) for t, m in targets)
+        return bool(targets) and all(focus.cached(t, m, aspect=aspect) for t, m in targets)
     except Exception:  # noqa: BLE001 - an unknown name fails later, in gravity, with a 400
         return False
 
 
-def _analysis_floor(ctx, size: tuple[int, int]) -> tuple[int, int] | None:
+def _analysis_floor(ctx: Context, size: tuple[int, int]) -> tuple[int, int] | None:
     """`size` (a uniform reduction of the header size) raised so its longer side is at least
     `ANALYSIS_SIDE` px (never above the source), or None when that is the source size."""
     w, h = ctx.header.width, ctx.header.height
@@ -55,7 +56,7 @@ def _analysis_floor(ctx, size: tuple[int, int]) -> tuple[int, int] | None:
     return max(1, round(w * k)), max(1, round(h * k))
 
 
-def _shrink_target(ctx) -> tuple[int, int] | None:
+def _shrink_target(ctx: Context) -> tuple[int, int] | None:
     """Frame size (px) the first component resizes the whole image to, when that is a
     reduction that does not depend on gravity; else None.  When the plan asks the
     FocusProvider, the reduction stops at `ANALYSIS_SIDE` px (the resize step finishes it),
@@ -88,11 +89,11 @@ def _shrink_target(ctx) -> tuple[int, int] | None:
 _STREAMING_KEYS = frozenset({"c", "w", "h", "ar", "dpr", "x", "y", "g", "b", "bo", "q", "f", "fl"})
 
 
-def single_pass(ctx) -> bool:
+def single_pass(ctx: Context) -> bool:
     """True when the whole render reads the decoded pixels once, in order: one component of
     plain resize/crop/pad/border with compass gravity, a fixed quality, no `b_auto`, no
     `fl_getinfo` (the bench case `c_fill,w_400,h_300,q_80`)."""
-    comps = ctx.request.components
+    comps = ctx.inputs.request.components
     if len(comps) != 1:
         return False
     comp = comps[0]
@@ -111,7 +112,7 @@ def single_pass(ctx) -> bool:
     return "getinfo" not in comp.flags
 
 
-def load(ctx) -> None:
+def load(ctx: Context) -> None:
     """Decode `ctx.source` into `ctx.image` (first component only): EXIF orientation unless
     `a_ignore`, `pg_N` frame selection, sRGB 8-bit, and shrink-on-load (then
     `ctx.geometry_size` is kept at the header size so the plan stays in source px); the

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from .. import spec
 from ..errors import RenderError
+from ..context import Context
 
 __all__ = ["opacity"]
 
 
-def opacity(ctx) -> None:
+def opacity(ctx: Context) -> None:
     """Multiply alpha by `o/100` (adding an opaque alpha band first when missing)."""
     value = ctx.component.get("o")
     if value is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from .background import background_rgba
-from .frames import map_frames
+from ..frames import map_frames
+from ..context import Context
 
 __all__ = ["pad"]
 
 
-def pad(ctx) -> None:
+def pad(ctx: Context) -> None:
     """Embed every frame at `ctx.plan.offset` on a `ctx.plan.canvas` canvas; the fill is the
     component's `b_` (colour or `b_auto`), white by default, transparent for alpha images.
     An alpha band is added when the fill is not opaque."""

@@ -6,7 +6,8 @@ import pyvips
 
 from .. import spec
 from ..errors import RenderError
-from .frames import frame_height, map_frames
+from ..frames import frame_height, map_frames
+from ..context import Context
 
 __all__ = ["corner_radii", "rounded_mask", "radius"]
 
@@ -50,7 +51,7 @@ def rounded_mask(width: int, height: int, radii: tuple[float, float, float, floa
     return mask[3]
 
 
-def radius(ctx) -> None:
+def radius(ctx: Context) -> None:
     """Make the corners outside the rounded rectangle transparent (alpha multiplied by the
     mask, rasterised once for all frames); JPEG output later flattens them onto the
     background (white by default)."""

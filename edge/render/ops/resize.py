@@ -11,7 +11,8 @@ from edge.url.ast import AutoWidth, Gravity
 from .. import geometry, spec
 from ..errors import LimitError, RenderError
 from ..gravity import decide
-from .frames import frame_height, map_frames
+from ..frames import frame_height, map_frames
+from ..context import Context
 
 __all__ = ["Target", "resolve_target", "plan_step", "resize", "crop"]
 
@@ -33,25 +34,25 @@ class Target:
     ignore_aspect: bool
 
 
-def _dpr(ctx) -> float:
+def _dpr(ctx: Context) -> float:
     value = ctx.component.get("dpr")
     if value is None:
         return 1.0
     if spec.text(value) == "auto":
-        return geometry.dpr_from_hint(ctx.dpr_hint)
+        return geometry.dpr_from_hint(ctx.inputs.dpr_hint)
     dpr = spec.number(value, "dpr")
     if dpr is None or dpr <= 0:
         raise RenderError(f"Invalid value for dpr: {spec.text(value)}")
     return dpr
 
 
-def _width(ctx, value, width: int) -> float | None:
+def _width(ctx: Context, value, width: int) -> float | None:
     """`w_` in px; `w_auto[:step][:fallback]` rounds the width client hint (device px) up to
     `step` (default 100 px), else uses `fallback` (layout px), else keeps the input width."""
     if isinstance(value, AutoWidth):
-        if ctx.width_hint:
+        if ctx.inputs.width_hint:
             step = value.step or 100
-            return float(-(-int(ctx.width_hint) // step) * step)
+            return float(-(-int(ctx.inputs.width_hint) // step) * step)
         return float(value.fallback) if value.fallback else None
     return spec.length(value, width, "w")
 
@@ -67,7 +68,7 @@ def _region_effect(component) -> bool:
     return bool(effects) and getattr(effects[-1], "name", None) in REGION_EFFECTS
 
 
-def resolve_target(ctx, width: int, height: int) -> Target | None:
+def resolve_target(ctx: Context, width: int, height: int) -> Target | None:
     """The component's geometry request against a `width x height` input, or None when the
     component does not resize or crop.  Relative values (`w_0.5`, `x_0.1`) are fractions of the
     input side; `fl_relative` only changes layer sizing, so it is a no-op here.  Raises
@@ -91,7 +92,7 @@ def resolve_target(ctx, width: int, height: int) -> Target | None:
     # occupy"), so a `w_auto` read from it is not multiplied by the DPR again: `w_auto,dpr_auto`
     # with Sec-CH-Width 720 and Sec-CH-DPR 2 is 800 px (720 up to the 100 px step), not 1600.
     # `w_auto`'s fallback and `h_` are layout (CSS) px and are.
-    from_hint = isinstance(comp.get("w"), AutoWidth) and bool(ctx.width_hint)
+    from_hint = isinstance(comp.get("w"), AutoWidth) and bool(ctx.inputs.width_hint)
     w = w * dpr if w is not None and not from_hint else w
     h = h * dpr if h is not None else None
     mode = mode or "scale"
@@ -105,7 +106,7 @@ def resolve_target(ctx, width: int, height: int) -> Target | None:
     return Target(mode, w, h, ar, zoom, x, y, "ignore_aspect_ratio" in comp.flags)
 
 
-def plan_step(ctx) -> None:
+def plan_step(ctx: Context) -> None:
     """Compute `ctx.plan` and `ctx.decision` for the component (no pixels touched)."""
     width, height = ctx.geometry_size or (ctx.image.width, frame_height(ctx.image))
     ctx.geometry_size = (width, height)
@@ -140,7 +141,7 @@ def plan_step(ctx) -> None:
     else:
         # modes that do not cut only use compass placement (content gravity is meaningless)
         compass_only = gravity is not None and gravity.kind in {"compass", "xy_center"}
-        decision = decide(gravity, ctx.image, ctx.focus) if compass_only else None
+        decision = decide(gravity, ctx.image, ctx.inputs.focus) if compass_only else None
         focus, avoid = None, ()
         compass = decision.compass if decision else None
     xy_center = gravity is not None and gravity.kind == "xy_center"
@@ -157,8 +158,8 @@ def plan_step(ctx) -> None:
     except ValueError as exc:
         raise RenderError(str(exc)) from None
     side = max(*plan.resize, *plan.canvas)
-    if side > ctx.limits.max_output_side:
-        raise LimitError(f"Output too large: {side} px (max {ctx.limits.max_output_side})")
+    if side > ctx.inputs.limits.max_output_side:
+        raise LimitError(f"Output too large: {side} px (max {ctx.inputs.limits.max_output_side})")
     ctx.plan = plan
     ctx.decision = decision
     if ctx.index == 0:
@@ -176,7 +177,7 @@ def plan_step(ctx) -> None:
         ctx.decisions.append(info)
 
 
-def resize(ctx) -> None:
+def resize(ctx: Context) -> None:
     """Resize the whole image to `ctx.plan.resize` (a no-op when shrink-on-load already did);
     a resize that keeps the aspect ratio (1 %) of `ctx.whole` keeps it whole."""
     plan = ctx.plan
@@ -193,7 +194,7 @@ def resize(ctx) -> None:
         ctx.whole = ctx.image
 
 
-def crop(ctx) -> None:
+def crop(ctx: Context) -> None:
     """Cut `ctx.plan.crop` out of the resized image (every frame)."""
     plan = ctx.plan
     if plan is None:

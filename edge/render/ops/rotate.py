@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from .. import spec
-from ..cost import charge
 from .background import background_rgba
-from .frames import frame_height, map_frames
+from ..frames import frame_height, map_frames
+from ..context import Context
 
 __all__ = ["rotate"]
 
@@ -23,7 +23,7 @@ def _rotate(frame, degrees: float, fill):
     return frame.rotate(d, background=background)
 
 
-def rotate(ctx) -> None:
+def rotate(ctx: Context) -> None:
     """Apply the angle steps in URL order to every frame.  Arbitrary angles grow the canvas to
     the rotated bounding box, filled with `b_` (transparent by default, as Cloudinary renders
     rotated PNGs; JPEG output flattens it to white).  `auto_right`/`auto_left` rotate by +/-90
@@ -48,6 +48,6 @@ def rotate(ctx) -> None:
                 image = map_frames(image, lambda f, d=deg: _rotate(f, d, fill))
         elif isinstance(step, float):
             if step % 90:
-                charge(ctx, image)
+                ctx.charge(image)
             image = map_frames(image, lambda f, d=step: _rotate(f, d, fill))
     ctx.image = image

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fx_support import arr, run
-from edge.render.effects.geometry import homography
+from edge.render.effects.distort import homography
 from edge.render.errors import LimitError
 from edge.url.errors import UrlError
 

@@ -1,4 +1,4 @@
-"""Fixtures for the component interpreter and layer tests (tests/program); helpers live in
+"""Fixtures for the component interpreter and layer tests (tests/render/program); helpers live in
 `_program_support.py`."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import numpy as np
 import pyvips
 
 from edge.render.effects import EffectContext, register
-from edge.render.effects._common import check_side, to_uchar, with_alpha
+from edge.render.effects._pixels import check_side, to_uchar, with_alpha
 from edge.render.effects.args import number
 from edge.url.ast import Effect
 from edge.url.errors import UrlError

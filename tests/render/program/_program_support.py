@@ -1,4 +1,4 @@
-"""Helpers for the component interpreter and layer tests (tests/program).
+"""Helpers for the component interpreter and layer tests (tests/render/program).
 
 `MiniPipeline` is a deliberately small stand-in for the render pipeline's per-component step
 (only `c_scale` with `w`/`h`, done with pyvips on real photos); it plugs into `program.run`
@@ -21,7 +21,7 @@ from edge.url import parse
 from edge.url.ast import Component, Layer, Length
 from edge.url.component import parse_component
 
-IMAGES = Path(__file__).resolve().parent.parent / "images"
+IMAGES = Path(__file__).resolve().parents[2] / "images"
 
 
 def load(name: str) -> pyvips.Image:

@@ -75,7 +75,7 @@ def test_fill_light_lifts_shadows_more_than_highlights(concert):
 def test_chained_corrections_compose_into_one_lut(coffee):
     """`corrected` measures each step on the thumbnail as corrected so far and maps the full
     image once; for fixed LUTs that equals applying them one after the other."""
-    from edge.render.effects._common import apply_lut, lut_array, lut_image
+    from edge.render.effects._lut import apply_lut, lut_array, lut_image
     from edge.render.effects.auto import corrected
 
     invert = np.stack([lut_array(lambda x: 255 - x)] * 3)

@@ -13,7 +13,7 @@ from edge.render.effects import EffectContext, lookup
 from edge.render.focus import FocusError, Region
 from edge.url.ast import Color, Component, Effect, Gravity, Length, Param
 
-IMAGES = Path(__file__).resolve().parents[1] / "images"
+IMAGES = Path(__file__).resolve().parents[2] / "images"
 
 
 def load(name: str, max_side: int = 320) -> pyvips.Image:
@@ -80,6 +80,14 @@ class FixedFocus:
         self.masks = masks
         self.unknown = unknown
         self.calls: list[str] = []
+
+    def cached(self, target, model=None, *, aspect):  # type: ignore[no-untyped-def]
+        """No detection cache (the FocusProvider protocol's no-cache answer)."""
+        return False
+
+    def uncached(self):  # type: ignore[no-untyped-def]
+        """This stub itself (it caches nothing)."""
+        return self
 
     def find(self, image: Any, target: str, model: str | None = None) -> list[Region]:
         self.calls.append(target)
