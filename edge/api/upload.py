@@ -89,9 +89,11 @@ class UploadApi:
             raise ApiError(400, f"Edge supports resource_type image only, not {rtype[:20]}")
 
     async def _begin(self, request: Request, *, allow_unsigned: bool = False,
-                     exclude: frozenset[str] = frozenset()) -> tuple[Body, UploadAuth]:
+                     exclude: frozenset[str] = frozenset(),
+                     open_file: Callable[[], Any] | None = None) -> tuple[Body, UploadAuth]:
         self._check_cloud(request)
-        body = await read_body(request, max_bytes=self.ctx.max_upload_bytes)
+        body = await read_body(request, max_bytes=self.ctx.max_upload_bytes, open_file=open_file,
+                               executor=self.ctx.io)
         try:
             if not allow_unsigned and not text_param(body.params, "signature"):
                 if not text_param(body.params, "api_key"):
@@ -270,8 +272,15 @@ class UploadApi:
 
     # -- upload ----------------------------------------------------------------------------
     async def upload(self, request: Request) -> Response:
-        """`POST /v1_1/<cloud>/image/upload` (spec §1)."""
-        body, auth = await self._begin(request, allow_unsigned=True)
+        """`POST /v1_1/<cloud>/image/upload` (spec §1).  The version_id is chosen first: a
+        file part is streamed into the origin's staging file of that version (when the
+        origin has one: a disk origin), so its bytes are written once and published by rename."""
+        from edge.assets.catalogue import new_version_id  # noqa: PLC0415
+
+        version_id = new_version_id()
+        stage = getattr(self.ctx.store, "stage", None)
+        body, auth = await self._begin(request, allow_unsigned=True,
+                                       open_file=(lambda: stage(version_id)) if stage is not None else None)
         try:
             params = self._effective(body, auth)
             check_names(params, KNOWN_UPLOAD_PARAMS)
@@ -285,7 +294,7 @@ class UploadApi:
                     return json_response({"done": False, "upload_id": chunks.upload_id,
                                           "public_id": p.public_id or ""}, request)
             try:
-                result = await self._ingest(request, incoming, p, areq, auth, _jsonable(params))
+                result = await self._ingest(request, incoming, p, areq, auth, _jsonable(params), version_id)
             finally:
                 incoming.file.close()
         finally:
@@ -293,8 +302,8 @@ class UploadApi:
         return json_response(result, request)
 
     async def _ingest(self, request: Request, incoming: Incoming, p: UploadParams, areq: Any,
-                      auth: UploadAuth, params_text: dict[str, Any]) -> dict[str, Any]:
-        from edge.assets.catalogue import AssetDraft, new_version_id  # noqa: PLC0415
+                      auth: UploadAuth, params_text: dict[str, Any], version_id: str) -> dict[str, Any]:
+        from edge.assets.catalogue import AssetDraft  # noqa: PLC0415
 
         ctx = self.ctx
         probe = await self._io(probe_image, incoming, ctx.deriver.limits)
@@ -307,7 +316,6 @@ class UploadApi:
         public_id = self._public_id_for(p, incoming)
         if p.eager:  # syntax checked before anything is stored
             self._eager_requests(_Stub(p.delivery_type, public_id, probe.format), p.eager)
-        version_id = new_version_id()
         analysis: dict[str, Any] = {}
         dedupe = [m for m in p.moderation or () if m["kind"] == "duplicate"]
         hidden = {"phash"} if dedupe and not areq.phash else set()  # compared and stored, not answered
