@@ -2,7 +2,7 @@
 python-multipart's push parser.
 
 Text fields are collected in memory (each at most `max_field_bytes`).  The one file part (field
-`file`) is never held whole: its bytes are gathered in 1 MiB batches and each batch is written,
+`file`) is never held whole: its bytes are gathered in 256 KiB batches and each batch is written,
 off the event loop on `executor`, into the file `open_file()` returns (the upload endpoint
 passes the writable origin's staging file, `edge.storage.writable.WritableDiskOrigin.stage`,
 so an upload is written once, in the origin, and published by rename; the default is a spooled
@@ -34,11 +34,12 @@ except ImportError:  # pragma: no cover - older python-multipart
     from multipart.multipart import MultipartParser, parse_options_header  # type: ignore[no-redef]
 
 from edge.api.errors import ApiError
+from edge.storage.atomic import StagedFile
 
 __all__ = ["FilePart", "read_multipart", "BATCH_BYTES", "SPOOL_BYTES"]
 
 #: Bytes of a file part gathered before one write (one thread hop per batch).
-BATCH_BYTES = 1 << 20
+BATCH_BYTES = 256 * 1024
 #: The default file: in memory up to this size (bytes), then a temporary file on disk.
 SPOOL_BYTES = 1 << 20
 
@@ -90,7 +91,10 @@ class _FileWriter:
         if self.file is None:
             self.file = self.open_file()
         if data:
-            self.file.write(data)
+            if isinstance(self.file, StagedFile):  # in the origin: start its writeback now
+                self.file.write(data, writeback=True)
+            else:
+                self.file.write(data)
             self.md5.update(data)
 
     def feed(self, data: bytes) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import re
 import secrets
@@ -100,11 +101,13 @@ class UploadApi:
                     raise ApiError(400, "Missing required parameter - api_key")
                 raise ApiError(400, "Missing required parameter - signature")
             catalogue = self.ctx.catalogue
-            auth = await self._io(
+            check = functools.partial(
                 authenticate_upload, body.params, api_key=self.ctx.api_key,
                 api_secret=self.ctx.api_secret,
                 lookup_preset=catalogue.get_preset if catalogue is not None else None, exclude=exclude,
             )
+            # a signature check alone is microseconds: only a preset lookup needs a thread
+            auth = await self._io(check) if "upload_preset" in body.params else check()
         except BaseException:
             body.close()
             raise
@@ -286,7 +289,10 @@ class UploadApi:
             check_names(params, KNOWN_UPLOAD_PARAMS)
             p = UploadParams.parse(params, signed=auth.signed)
             areq = self._analysis_request(params)
-            incoming = await self._io(resolve_file, self.ctx, body)
+            if body.file_part is not None:  # already on disk: nothing blocking to do
+                incoming = resolve_file(self.ctx, body)
+            else:
+                incoming = await self._io(resolve_file, self.ctx, body)
             if "content-range" in request.headers:
                 chunks = ChunkedUpload.from_headers(request.headers, self.ctx)
                 incoming = await self._io(chunks.add, incoming)

@@ -188,7 +188,7 @@ class SqlCatalogue:
         """Make the transaction just committed durable before the write returns.
 
         SQLite runs `synchronous=NORMAL` (WAL): a commit appends its frames to the `-wal`
-        file without an fsync while holding the write lock.  The fsync is done here, after
+        file without an fsync while holding the write lock.  The sync (fdatasync) is done here, after
         the lock is released, on the `-wal` file itself: concurrent writers no longer queue
         behind each other's fsync, and their syncs share the file system's journal commits
         (a group commit).  An application crash (kill -9) loses nothing either way (the
@@ -205,7 +205,7 @@ class SqlCatalogue:
         except OSError as exc:
             raise CatalogueUnavailable("Catalogue unavailable: cannot sync its log") from exc
         try:
-            os.fsync(fd)
+            os.fdatasync(fd)  # as SQLite syncs its own files on Linux
         except OSError as exc:
             raise CatalogueUnavailable("Catalogue unavailable: cannot sync its log") from exc
         finally:
