@@ -22,6 +22,7 @@ import asyncio
 import codecs
 import hashlib
 import tempfile
+import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, BinaryIO, Callable, Mapping
@@ -86,8 +87,18 @@ class _FileWriter:
         self.size = 0  # bytes received (also past the limit)
         self.buf = bytearray()
         self.pending: asyncio.Future[None] | None = None
+        # `_put` (worker thread) and `abandon` (event loop) exclude each other: a write still
+        # running when the request is cancelled finds the part abandoned and writes nothing
+        self._lock = threading.Lock()
+        self._abandoned = False
 
     def _put(self, data: bytes) -> None:  # blocking, in a worker thread
+        with self._lock:
+            if self._abandoned:
+                return
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
         if self.file is None:
             self.file = self.open_file()
         if data:
@@ -119,16 +130,14 @@ class _FileWriter:
             await self.pending
             self.pending = None
 
-    async def abandon(self) -> None:
-        """Wait for a write in flight, then close (discard) the file."""
-        if self.pending is not None:
-            try:
-                await self.pending
-            except Exception:  # noqa: BLE001 - the write failed too; we are discarding anyway
-                pass
-            self.pending = None
-        if self.file is not None:
-            self.file.close()
+    def abandon(self) -> None:
+        """Close (discard) the file, now or, when a write is running, as soon as it ends; no
+        later write happens.  Synchronous on purpose: it also runs in a cancelled request,
+        where every await would be cancelled again (waits at most for one batch's write)."""
+        with self._lock:
+            self._abandoned = True
+            if self.file is not None:
+                self.file.close()
 
 
 class _Reader:
@@ -252,7 +261,7 @@ async def read_multipart(
             writer.file.seek(0)
     except BaseException as exc:
         if reader.writer is not None:
-            await reader.writer.abandon()
+            reader.writer.abandon()
         if isinstance(exc, FormParserError):
             raise ApiError(400, "Invalid multipart body: Invalid multipart data.") from None
         raise
