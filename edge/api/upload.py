@@ -1,22 +1,26 @@
-"""The Upload API endpoints (upload-spec §1-§2.2): `POST /v1_1/<cloud>/image/upload`,
-`explicit`, `destroy`, `rename`, `tags`, `context` and `delete_by_token`.
+"""The Upload API endpoints (upload-spec §1-§2.2): `POST /v1_1/<cloud>/image/upload` here;
+`explicit` (`edge.api.explicit`), `destroy`, `rename`, `tags`, `context` and `delete_by_token`
+(`edge.api.manage`), all methods of one `UploadApi` assembled from those modules and
+`edge.api.upload_base` (plumbing), `edge.api.upload_analysis`, `edge.api.eager` and
+`edge.api.background` (jobs and webhooks).
 
-Flow of an upload: body read (streamed, `edge.api.forms`) -> authentication (signature or
-unsigned preset, `edge.api.auth`) -> every parameter checked (a parameter Edge does not honour
-is a 400 naming it, never silently dropped; `eval`/`on_success` are never executed) -> `file`
-resolved (file part, http(s) URL through the fetch origin and its SSRF rules, data URI, bare
-base64; `edge.api.incoming`) -> image validated with pyvips (header, limits, the file's end
-marker or a strict decode: a text file or a truncated image is a 400 and nothing is stored)
--> optional incoming `transformation`
-/ `format` rendered by the delivery renderer -> analysis (`edge.analysis`) -> original written
-under a new version_id key (atomic) -> `Catalogue.publish` -> previous bytes removed (unless
-`backup`) and, with `invalidate`, the old derived cache entries purged -> `eager` renders
-through `edge.derive.Deriver` (the delivery miss path, same cache keys) -> response JSON with
-every §1.4 field.  `async=1` answers `{"status": "pending", ...}` once the original is stored
-and continues (analysis, eager, webhook) in the background; `eager_async` and
-`notification_url` likewise (webhooks: `edge.api.webhooks`).
+Flow of an upload: a new version_id is chosen -> body read (`edge.api.forms`; the file part is
+streamed, `edge.api.multipart`, into the disk origin's staging file of that version, hashed on
+the way: its bytes are written once) -> authentication (signature or unsigned preset,
+`edge.api.auth`) -> every parameter checked (a parameter Edge does not honour is a 400 naming
+it, never silently dropped; `eval`/`on_success` are never executed) -> `file` resolved (file
+part, http(s) URL through the fetch origin and its SSRF rules, data URI, bare base64;
+`edge.api.incoming`) -> image validated with pyvips (header, limits, the file's end marker or
+a strict decode: a text file or a truncated image is a 400 and nothing is stored) -> optional
+incoming `transformation` / `format` rendered by the delivery renderer -> analysis
+(`edge.analysis`) -> original stored under the version_id key (the staged file synced and
+renamed, or an atomic write for other sources and origins) -> `Catalogue.publish` -> previous
+bytes removed (unless `backup`) and, with `invalidate`, the old derived cache entries purged ->
+`eager` renders through `edge.derive.Deriver` (the delivery miss path, same cache keys) ->
+response JSON with every §1.4 field.  `async=1` answers `{"status": "pending", ...}` once the
+original is stored and continues (analysis, eager, webhook) in the background; `eager_async`
+and `notification_url` likewise (webhooks: `edge.api.webhooks`).
 """
-
 from __future__ import annotations
 
 import dataclasses
