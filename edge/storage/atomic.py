@@ -91,8 +91,8 @@ class StagedFile:
             raise ValueError(f"{path} is not in the staging folder {self.folder}")
         try:
             self.file.flush()
-            if fsync:  # the data and what is needed to read it back (size, blocks)
-                os.fdatasync(self.file.fileno())
+            if fsync:
+                os.fsync(self.file.fileno())
             self.file.close()
             os.replace(self.path, path)
         except BaseException:
