@@ -1,8 +1,9 @@
 """Request bodies of the Upload/Admin APIs read into one parameter mapping (upload-spec §0).
 
-Accepted bodies: `multipart/form-data` (what the SDKs send; file parts are streamed into a
-spooled temporary file, in memory up to 1 MiB then on disk, so memory stays flat whatever the
-upload size), `application/x-www-form-urlencoded` and `application/json`.  Repeated `k[]`
+Accepted bodies: `multipart/form-data` (what the SDKs send; read by `edge.api.multipart`: the
+file part is streamed into a file, by default a spooled temporary file, in memory up to 1 MiB
+then on disk, or the origin's staging file the upload endpoint passes, hashed on the way, so
+memory stays flat whatever the upload size), `application/x-www-form-urlencoded` and `application/json`.  Repeated `k[]`
 fields become lists under `k`; JSON values are turned into text as a signer writes them
 (booleans `"true"`/`"false"`, numbers as text, null as absent-empty) except lists and
 objects, kept as lists of strings and dicts.  A NUL or a lone surrogate in any name or value
@@ -14,37 +15,21 @@ refused too: 413 `File size (<n>) exceeds maximum allowed (<m>)` (nothing stored
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, BinaryIO, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping
 
-from starlette.datastructures import UploadFile
-from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+from starlette.formparsers import FormParser, MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
 from edge.api.errors import ApiError
+from edge.api.multipart import FilePart, read_multipart
 
 __all__ = ["FilePart", "Body", "read_body", "parse_bool", "FIELDS_ALLOWANCE", "text_param"]
 
 #: Bytes of a body allowed on top of the largest file (the other form fields).
 FIELDS_ALLOWANCE = 256 * 1024
 MAX_FIELDS = 500
-
-
-@dataclass
-class FilePart:
-    """A `file` sent as a multipart file part: `filename` as sent (the SDK sends the local
-    path, `stream` or `file`), `content_type`, `size` (bytes), `file` (spooled temp file
-    positioned at 0)."""
-
-    filename: str
-    content_type: str
-    size: int
-    file: BinaryIO
-
-    def read(self) -> bytes:
-        """The part's bytes (blocking: call off the event loop for big files)."""
-        self.file.seek(0)
-        return self.file.read()
 
 
 @dataclass
@@ -144,9 +129,11 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-async def read_body(request: Request, *, max_bytes: int) -> Body:
-    """Read `request`'s body (see module docs).  `max_bytes`: the largest file (bytes).
-    Raises ApiError 413 (too large), 400 (malformed multipart/JSON, too many fields, client
+async def read_body(request: Request, *, max_bytes: int, open_file: Callable[[], Any] | None = None,
+                    executor: Executor | None = None) -> Body:
+    """Read `request`'s body (see module docs).  `max_bytes`: the largest file (bytes);
+    `open_file`/`executor`: where a multipart file part is written and which threads write it
+    (see `edge.api.multipart.read_multipart`).  Raises ApiError 413 (too large), 400 (malformed multipart/JSON, too many fields, client
     gone) and 415 never: an unknown content type is read as no body at all (400 later for a
     missing parameter)."""
     limit = max_bytes * 4 // 3 + FIELDS_ALLOWANCE  # a file sent as base64 text is 4/3 larger
@@ -166,22 +153,11 @@ async def read_body(request: Request, *, max_bytes: int) -> Body:
     body = Body()
     try:
         if ctype == "multipart/form-data":
-            parser = MultiPartParser(request.headers, stream(), max_files=4, max_fields=MAX_FIELDS,
-                                     max_part_size=max_bytes * 4 // 3 + 4096)
-            form = await parser.parse()
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    if key != "file" or body.file_part is not None:
-                        await value.close()
-                        raise ApiError(400, f"Unexpected file part - {key[:64]}")
-                    size = value.size if value.size is not None else 0
-                    body.file_part = FilePart(value.filename or "file",
-                                              value.content_type or "application/octet-stream",
-                                              size, value.file)
-                    if size > max_bytes:
-                        raise _too_large(size, max_bytes)
-                else:
-                    _put(body.params, key, value)
+            fields, body.file_part = await read_multipart(
+                request.headers, stream(), max_file_bytes=max_bytes, max_field_bytes=max_bytes * 4 // 3 + 4096,
+                max_fields=MAX_FIELDS, open_file=open_file, executor=executor)
+            for key, value in fields:
+                _put(body.params, key, value)
         elif ctype == "application/x-www-form-urlencoded":
             form = await FormParser(request.headers, stream(), max_part_size=max_bytes * 4 // 3 + 4096).parse()
             for key, value in form.multi_items():

@@ -37,12 +37,14 @@ class Incoming:
     """The uploaded original: `file` (a seekable binary file: the spooled multipart part,
     so a large upload is not held in memory unless analysis or a conversion needs all of
     its bytes), `size` (bytes), `filename` (original name without folders, '' when none),
-    where it came from (`origin`: part, url, data_uri, base64, chunks).  Blocking methods."""
+    where it came from (`origin`: part, url, data_uri, base64, chunks), and `etag` (hex MD5)
+    when it was computed while the bytes arrived ('' otherwise).  Blocking methods."""
 
     file: BinaryIO
     size: int
     filename: str
     origin: str
+    etag: str = ""
 
     @classmethod
     def of_bytes(cls, data: bytes, filename: str, origin: str) -> "Incoming":
@@ -64,7 +66,10 @@ class Incoming:
         return self.file.read()
 
     def md5(self) -> str:
-        """Hex MD5 of the bytes (the `etag`), read in 1 MiB chunks."""
+        """Hex MD5 of the bytes (the `etag`): the one computed on arrival, else read in 1 MiB
+        chunks."""
+        if self.etag:
+            return self.etag
         h = hashlib.md5()
         self.file.seek(0)
         for chunk in iter(lambda: self.file.read(1024 * 1024), b""):
@@ -88,10 +93,8 @@ def resolve_file(ctx: ApiContext, body: Body) -> Incoming:
     (missing, unreadable, remote failure), 413 (too large)."""
     if body.file_part is not None:
         part = body.file_part
-        part.file.seek(0, os.SEEK_END)
-        size = part.file.tell()
         name = part.filename if part.filename not in ("file", "stream", "blob") else ""
-        return Incoming(part.file, size, filename_base(name), "part")
+        return Incoming(part.file, part.size, filename_base(name), "part", part.md5)
     value = body.params.get("file")
     if isinstance(value, list):
         raise ApiError(400, "Invalid file - several values")

@@ -3,7 +3,7 @@
 
 Three steps, each replaceable:
 
-1. *Discovery* turns the command's arguments into `IngestItem`s (public_id, how to open the
+1. *Discovery* (`edge.assets.discover`) turns the command's arguments into `IngestItem`s (public_id, how to open the
    bytes, what is known about them without reading them): `discover_paths` (files and folders
    given to `edge upload`), `discover_dir` (a library folder for `edge import`),
    `discover_s3` (every object under `s3://bucket/prefix`, through boto3's paginator).
@@ -15,7 +15,7 @@ Three steps, each replaceable:
    once, streamed) or, for S3 objects uploaded in one part, from the object's ETag (no
    download at all).
 3. *Upload*: an injected `upload(item, stream) -> dict` callable stores one item.  The CLI
-   passes an `AppUploader`: a signed `POST /v1_1/<cloud>/image/upload` (multipart, as the SDK
+   passes an `AppUploader` (`edge.assets.app_uploader`): a signed `POST /v1_1/<cloud>/image/upload` (multipart, as the SDK
    sends it) into the Edge ASGI app running in this process (httpx's ASGI transport, no
    socket), so every file goes through exactly the Upload API's code path (body parsing,
    signature, validation with pyvips, atomic origin write, catalogue publish) and nothing
@@ -36,17 +36,15 @@ is kept in the report.
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
+from typing import Any, BinaryIO, Callable, Iterable, TextIO
 
-from edge.storage.origin import IMAGE_EXTENSIONS
+from edge.assets.app_uploader import AppUploader, IngestError
+from edge.assets.discover import IngestItem, discover_dir, discover_paths, discover_s3, public_id_for
 
 __all__ = [
     "AppUploader", "IngestError", "IngestItem", "IngestReport", "Progress", "discover_paths", "discover_dir", "discover_s3",
@@ -56,27 +54,6 @@ __all__ = [
 #: Seconds between progress lines when the stream is not a terminal.
 PROGRESS_EVERY_S = 2.0
 _CHUNK = 1024 * 1024
-_EXTENSIONS = frozenset(IMAGE_EXTENSIONS)
-
-
-@dataclass(frozen=True)
-class IngestItem:
-    """One file to ingest.
-
-    * `source`: where it comes from, for messages (a path or `s3://bucket/key`).
-    * `public_id`: the target public_id (no extension); `filename`: the original file name
-      (with extension: the Upload API derives `original_filename` and the format from it).
-    * `size`: bytes when known without reading; `md5`: hex MD5 when known without reading
-      (an S3 single-part ETag), else None.
-    * `opener()`: a new binary stream of the bytes (the caller closes it).
-    """
-
-    source: str
-    public_id: str
-    filename: str
-    opener: Callable[[], BinaryIO] = field(repr=False, compare=False)
-    size: int | None = None
-    md5: str | None = None
 
 
 @dataclass
@@ -97,93 +74,6 @@ class IngestReport:
         return {"total": self.total, "uploaded": self.uploaded, "skipped": self.skipped,
                 "failed": self.failed, "bytes": self.bytes, "seconds": round(self.seconds, 3),
                 "failures": [{"source": s, "message": m} for s, m in self.failures]}
-
-
-def public_id_for(relative: str, folder: str = "") -> str:
-    """`a/b/cat.jpg` under folder `f` -> `f/a/b/cat`: the relative path (POSIX separators)
-    without its last extension, prefixed by `folder` (slashes trimmed).  Raises ValueError for
-    an empty result or `.`/`..` segments."""
-    rel = PurePosixPath(relative.replace(os.sep, "/"))
-    stem = str(rel.with_suffix("")) if rel.suffix else str(rel)
-    parts = [p for p in (folder.strip("/").split("/") if folder.strip("/") else [])] + stem.split("/")
-    if not parts or any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"no valid public_id for {relative!r}")
-    return "/".join(parts)
-
-
-def _is_image_name(name: str) -> bool:
-    suffix = PurePosixPath(name).suffix.lower().lstrip(".")
-    return suffix in _EXTENSIONS
-
-
-def _file_item(path: Path, relative: str, folder: str) -> IngestItem:
-    return IngestItem(source=str(path), public_id=public_id_for(relative, folder), filename=path.name,
-                      opener=lambda p=path: open(p, "rb"), size=path.stat().st_size)
-
-
-def discover_dir(root: str | os.PathLike[str], *, folder: str = "") -> Iterator[IngestItem]:
-    """Every image file under `root` (recursively, sorted, hidden files and folders such as
-    Edge's own `.edge-originals` skipped; symlinks to files followed, to folders not)."""
-    base = Path(root)
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not _is_image_name(name):
-                continue
-            path = Path(dirpath) / name
-            if not path.is_file():
-                continue
-            yield _file_item(path, path.relative_to(base).as_posix(), folder)
-
-
-def discover_paths(paths: Iterable[str | os.PathLike[str]], *, folder: str = "") -> Iterator[IngestItem]:
-    """`edge upload` arguments: a file becomes `folder/<name without extension>` (any
-    extension: the Upload API decides whether it is an image); a folder is walked as
-    `discover_dir` does.  Raises FileNotFoundError for a path that does not exist."""
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            yield from discover_dir(path, folder=folder)
-        elif path.is_file():
-            yield _file_item(path, path.name, folder)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {path}")
-
-
-def discover_s3(client: Any, url: str, *, folder: str = "") -> Iterator[IngestItem]:
-    """Every image object under `s3://bucket/prefix` (boto3 `list_objects_v2` paginator);
-    public ids are the keys relative to the prefix.  A single-part ETag (32 hex) is the MD5 of
-    the object, used for resuming without a download.  Raises OSError when the bucket cannot
-    be listed (unreachable, missing, denied)."""
-    from edge.storage.s3util import parse_s3_url
-
-    loc = parse_s3_url(url)
-    prefix = loc.key("") if loc.prefix else ""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    paginator = client.get_paginator("list_objects_v2")
-    try:
-        pages = list(paginator.paginate(Bucket=loc.bucket, Prefix=prefix))
-    except (BotoCoreError, ClientError) as exc:
-        raise OSError(f"cannot list {url}: {exc}") from None
-    for page in pages:
-        for obj in page.get("Contents", ()):
-            key = obj["Key"]
-            rel = key[len(prefix):].lstrip("/")
-            if not rel or rel.endswith("/") or any(s.startswith(".") for s in rel.split("/")):
-                continue
-            if not _is_image_name(rel):
-                continue
-            etag = str(obj.get("ETag", "")).strip('"').lower()
-            md5 = etag if len(etag) == 32 and all(c in "0123456789abcdef" for c in etag) else None
-
-            def opener(k: str = key) -> BinaryIO:
-                body = client.get_object(Bucket=loc.bucket, Key=k)["Body"]
-                return io.BytesIO(body.read())
-
-            yield IngestItem(source=f"s3://{loc.bucket}/{key}", public_id=public_id_for(rel, folder),
-                             filename=PurePosixPath(rel).name, opener=opener, size=int(obj.get("Size", 0)),
-                             md5=md5)
 
 
 def file_md5(stream: BinaryIO) -> str:
@@ -317,155 +207,3 @@ def ingest(
     if progress is not None:
         progress.update(report, final=True)
     return report
-
-
-
-class IngestError(Exception):
-    """An upload the API refused: `status` (HTTP) and the API's `message`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status} {message}")
-        self.status = status
-        self.message = f"{status} {message}"
-
-
-class _Lifespan:
-    """Drives an ASGI app's lifespan protocol (startup, later shutdown) the way a server does,
-    so the app's start-up work runs and its shutdown drains background work and closes the
-    catalogue.  Raises RuntimeError when the app reports a failed startup/shutdown."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self._to_app: Any = None
-        self._from_app: Any = None
-        self._task: Any = None
-
-    async def startup(self) -> None:
-        import asyncio
-
-        self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-        self._task = asyncio.ensure_future(self.app(scope, self._to_app.get, self._from_app.put))
-        await self._step("startup")
-
-    async def shutdown(self) -> None:
-        if self._task is None:
-            return
-        await self._step("shutdown")
-        await self._task
-
-    async def _step(self, phase: str) -> None:
-        import asyncio
-
-        await self._to_app.put({"type": f"lifespan.{phase}"})
-        get = asyncio.ensure_future(self._from_app.get())
-        done, _ = await asyncio.wait({get, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if get not in done:
-            get.cancel()
-            self._task.result()  # the app raised: re-raise here
-            raise RuntimeError(f"the app ended its lifespan during {phase}")
-        message = get.result()
-        if message["type"] != f"lifespan.{phase}.complete":
-            raise RuntimeError(f"app {phase} failed: {message.get('message', '')}")
-
-
-class AppUploader:
-    """`upload(item, stream)` through an ASGI app's Upload API in this process.
-
-    Each call is a signed multipart `POST /v1_1/<cloud_name>/image/upload` (fields as the
-    Python SDK sends them: `public_id`, `overwrite=1`, `type`, `tags`, `timestamp`,
-    `signature` (SHA-1, signature v2, `edge.url.signing.sign_api_params`), `api_key`, and the
-    file part named after the original file) sent with httpx's `ASGITransport` on one event
-    loop in a background thread; calls from several threads run concurrently on it.  Returns
-    the upload JSON; raises `IngestError` with the API's message for a non-200 answer.  Use as
-    a context manager (or call `close()`)."""
-
-    def __init__(self, app: Any, *, cloud_name: str, api_key: str, api_secret: str,
-                 tags: Sequence[str] = (), type: str = "upload", timeout_s: float = 600.0) -> None:
-        import asyncio
-
-        import httpx
-
-        self.cloud_name = cloud_name
-        self.api_key = api_key
-        self.api_secret = api_secret
-        self.tags = ",".join(tags)
-        self.type = type
-        self.timeout_s = timeout_s
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="edge-ingest-loop", daemon=True)
-        self._thread.start()
-
-        self._lifespan = _Lifespan(app)
-
-        async def make() -> Any:
-            await self._lifespan.startup()
-            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://edge-ingest",
-                                     timeout=timeout_s)
-
-        try:
-            self._client = asyncio.run_coroutine_threadsafe(make(), self._loop).result(timeout=120)
-        except BaseException:
-            self._stop_loop()
-            raise
-
-    def __enter__(self) -> "AppUploader":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the client and stop the loop thread."""
-        import asyncio
-
-        if self._loop.is_closed():
-            return
-
-        async def finish() -> None:
-            await self._client.aclose()
-            await self._lifespan.shutdown()
-
-        try:
-            asyncio.run_coroutine_threadsafe(finish(), self._loop).result(timeout=120)
-        finally:
-            self._stop_loop()
-
-    def _stop_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    def params(self, item: IngestItem) -> dict[str, str]:
-        """The signed form fields of `item`'s upload (without the file)."""
-        from edge.url.signing import sign_api_params
-
-        params = {"public_id": item.public_id, "overwrite": "1", "type": self.type,
-                  "timestamp": str(int(time.time()))}
-        if self.tags:
-            params["tags"] = self.tags
-        params["signature"] = sign_api_params(params, self.api_secret)
-        params["api_key"] = self.api_key
-        return params
-
-    async def _post(self, item: IngestItem, data: bytes) -> dict[str, Any]:
-        import mimetypes
-
-        ctype = mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
-        response = await self._client.post(f"/v1_1/{self.cloud_name}/image/upload", data=self.params(item),
-                                           files={"file": (item.filename, data, ctype)})
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if response.status_code != 200 or "error" in body:
-            message = (body.get("error") or {}).get("message") if isinstance(body, dict) else None
-            raise IngestError(response.status_code, message or response.text[:200])
-        return body
-
-    def __call__(self, item: IngestItem, stream: BinaryIO) -> dict[str, Any]:
-        import asyncio
-
-        data = stream.read()
-        future = asyncio.run_coroutine_threadsafe(self._post(item, data), self._loop)
-        return future.result(timeout=self.timeout_s)

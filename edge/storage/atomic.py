@@ -1,46 +1,137 @@
 """Atomic file writes for the disk tiers: a temp file in the target folder, optional fsync,
 then `os.replace`, so a crash leaves the old file or the new one, never half of it (a killed
-writer leaves only a `.tmp-*` file, which the owners sweep)."""
+writer leaves only a `.tmp-*` file, which the owners sweep).
+
+`StagedFile` is the temp file itself, for a writer that produces the bytes piece by piece (an
+upload streamed off the network): it is written once and published by `commit` (rename), never
+copied.  `atomic_write` is a `StagedFile` filled from a file object."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-__all__ = ["TMP_PREFIX", "atomic_write", "fsync_folder"]
+__all__ = ["TMP_PREFIX", "StagedFile", "atomic_write", "fsync_folder"]
 
 #: Name prefix of in-progress temp files (never a valid key: keys are hex or `.edge-originals/...`).
 TMP_PREFIX = ".tmp-"
 _CHUNK = 1 << 20
+#: `sync_file_range(2)` flag: start writing the range back, do not wait (Linux).
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _load_sync_file_range() -> Any:
+    """libc's `sync_file_range` (Linux), or None where there is none."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        fn = libc.sync_file_range
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_sync_file_range = _load_sync_file_range()
+
+
+def start_writeback(fd: int, offset: int, length: int) -> None:
+    """Ask the kernel to start writing `length` bytes at `offset` of `fd` to disk now, without
+    waiting (`sync_file_range(SYNC_FILE_RANGE_WRITE)`, Linux; a no-op elsewhere): a later
+    fsync then waits only for what is still in flight.  Durability still comes from fsync."""
+    if _sync_file_range is not None and length > 0:
+        _sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+
+
+class StagedFile:
+    """A `.tmp-*` file in `folder` (created, with its parents, at once), readable and
+    writable (`write`, `read`, `seek`, `tell`), that becomes `folder/<name>` atomically with
+    `commit` or disappears with `discard` / `close` (when not committed).  Blocking; one
+    writer.  Raises OSError from the file system."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+        self.folder = folder
+        self.path = Path(tmp)
+        self.file = os.fdopen(fd, "w+b")
+        self.size = 0  # bytes written
+        self.committed: Path | None = None
+
+    def write(self, data: bytes, *, writeback: bool = False) -> int:
+        """Append `data` (bytes); returns its length.  `writeback`: start writing it to disk
+        now (`start_writeback`), for a file filled while more bytes arrive, so `commit`'s
+        fsync waits for less."""
+        self.file.write(data)
+        if writeback:
+            self.file.flush()
+            start_writeback(self.file.fileno(), self.size, len(data))
+        self.size += len(data)
+        return len(data)
+
+    def read(self, n: int = -1) -> bytes:
+        return self.file.read(n)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self.file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def commit(self, path: Path, *, fsync: bool = True, sync_folder: bool = True) -> int:
+        """Publish the bytes as `path` (which must be in `folder`: one rename); with `fsync`
+        the data is on disk before the rename, with `sync_folder` too the rename itself.
+        Returns the size (bytes).  Raises ValueError for a path elsewhere, OSError (the temp
+        file is removed)."""
+        if path.parent != self.folder:
+            raise ValueError(f"{path} is not in the staging folder {self.folder}")
+        try:
+            self.file.flush()
+            if fsync:
+                os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.path, path)
+        except BaseException:
+            self.discard()
+            raise
+        self.committed = path
+        if fsync and sync_folder:
+            fsync_folder(self.folder)
+        return self.size
+
+    def discard(self) -> None:
+        """Close and remove the temp file (nothing published); no-op after `commit`."""
+        try:
+            self.file.close()
+        except OSError:
+            pass
+        if self.committed is None:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """`discard` unless committed (a file object's `close`, for the owners of a body)."""
+        self.discard()
 
 
 def atomic_write(path: Path, fileobj: BinaryIO, *, fsync: bool = True, sync_folder: bool = True) -> int:
     """Copy `fileobj` (read in 1 MiB chunks) into `path` atomically; with `fsync` the data is on
     disk before the rename, and with `sync_folder` too the rename itself (an fsync of the folder).
     Returns the bytes written; raises OSError (the temp file is removed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
-    n = 0
+    staged = StagedFile(path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            while chunk := fileobj.read(_CHUNK):
-                fh.write(chunk)
-                n += len(chunk)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        while chunk := fileobj.read(_CHUNK):
+            staged.write(chunk)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        staged.discard()
         raise
-    if fsync and sync_folder:
-        fsync_folder(path.parent)
-    return n
+    return staged.commit(path, fsync=fsync, sync_folder=sync_folder)
 
 
 def fsync_folder(folder: Path) -> None:

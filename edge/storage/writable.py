@@ -35,7 +35,7 @@ from typing import Any, BinaryIO, Iterator, Protocol, runtime_checkable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from edge.storage.atomic import TMP_PREFIX, fsync_folder, atomic_write
+from edge.storage.atomic import TMP_PREFIX, StagedFile, atomic_write, fsync_folder
 from edge.storage.disk_origin import ORIGINALS_PREFIX, DiskOrigin
 from edge.storage.errors import AssetNotFound, OriginUnavailable, SourceTooLarge
 from edge.storage.s3_origin import S3Origin, _origin_errors
@@ -44,7 +44,7 @@ from edge.storage.origin import Source
 
 __all__ = [
     "ORIGINALS_PREFIX", "original_key", "WritableOrigin", "WritableDiskOrigin",
-    "WritableS3Origin", "atomic_write", "writable_origin_from_location",
+    "WritableS3Origin", "StagedFile", "atomic_write", "writable_origin_from_location",
 ]
 
 _KEY_RE = re.compile(r"^\.edge-originals/[0-9a-f]{2}/[0-9a-f]{32}\.[a-z0-9]{1,8}$")
@@ -118,10 +118,26 @@ class WritableDiskOrigin(DiskOrigin):
     def _path(self, key: str) -> Path:
         return self.root / _check_key(key)
 
-    def put_file(self, key: str, fileobj: BinaryIO, *, content_type: str | None = None) -> int:
-        """See `WritableOrigin.put_file`."""
+    def stage(self, version_id: str) -> StagedFile:
+        """A temp file in the folder of `version_id`'s originals (`.edge-originals/<vid[:2]>/`),
+        for an upload streamed straight into the origin: `put_file` of a key of that version
+        with this file publishes it by rename, so the bytes are written once.  A staged file
+        never committed is removed by its `close()` (or, after a kill, by `sweep_temp`).
+        Raises ValueError for a malformed version_id, `OriginUnavailable`."""
+        folder = self._path(original_key(version_id, "jpg")).parent
         try:
-            return atomic_write(self._path(key), fileobj, fsync=self.fsync)
+            return StagedFile(folder)
+        except OSError as exc:
+            raise OriginUnavailable("Origin write failed") from exc
+
+    def put_file(self, key: str, fileobj: BinaryIO, *, content_type: str | None = None) -> int:
+        """See `WritableOrigin.put_file`; a `StagedFile` of this origin's `stage()` in the key's
+        folder is published by rename (fsync, rename, folder fsync) instead of copied."""
+        path = self._path(key)
+        try:
+            if isinstance(fileobj, StagedFile) and fileobj.folder == path.parent:
+                return fileobj.commit(path, fsync=self.fsync)
+            return atomic_write(path, fileobj, fsync=self.fsync)
         except OSError as exc:
             raise OriginUnavailable("Origin write failed") from exc
 

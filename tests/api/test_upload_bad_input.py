@@ -160,6 +160,28 @@ def test_oversized_body_is_413_memory_flat(small: ApiLive) -> None:
     assert resp.status_code == 200, resp.text
 
 
+def test_client_gone_mid_file_leaves_no_staged_file(api: ApiLive) -> None:
+    """The file part is streamed into a staging file in the origin; a client that goes away
+    after several batches leaves neither an asset nor that file."""
+    before = _stored(api)
+    big = (IMAGES / "large_5312x2988_seeding.jpg").read_bytes()
+
+    def chunks() -> Iterator[bytes]:
+        yield (b'--zzz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+               b"Content-Type: image/jpeg\r\n\r\n")
+        for i in range(0, 900_000, 100_000):
+            yield big[i:i + 100_000]
+        raise RuntimeError("the client went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        api.client.post("/v1_1/demo/image/upload", content=chunks(),
+                        headers={"content-type": "multipart/form-data; boundary=zzz"})
+    deadline = time.monotonic() + 10
+    while _stored(api) != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _stored(api) == before
+
+
 def test_other_methods_get_a_json_405(api: ApiLive) -> None:
     for method in ("GET", "PUT", "DELETE"):
         resp = api.client.request(method, "/v1_1/demo/image/upload")

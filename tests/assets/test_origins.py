@@ -169,6 +169,29 @@ def test_kill_9_mid_write_leaves_old_or_nothing(tmp_path: Path, existing: bool) 
     assert origin.sweep_temp(older_than_s=0) == 1 and not list(folder.glob(".tmp-*"))
 
 
+def test_staged_upload_is_published_by_rename_or_discarded(tmp_path: Path) -> None:
+    """An upload streamed into `stage()` is written once: `put_file` renames that very file
+    (same inode) into the key; a staged file never published leaves nothing behind."""
+    origin = WritableDiskOrigin(tmp_path / "origin")
+    vid = new_version_id()
+    data = PHOTO_A.read_bytes()
+    staged = origin.stage(vid)
+    for i in range(0, len(data), 100_000):
+        staged.write(data[i:i + 100_000], writeback=True)
+    inode = os.stat(staged.path).st_ino
+    key = original_key(vid, "jpg")
+    assert origin.put_file(key, staged) == len(data)
+    assert os.stat(tmp_path / "origin" / key).st_ino == inode  # renamed, not copied
+    assert origin.load_key(key).data == data
+    staged.close()  # after the publish: a no-op
+    assert origin.load_key(key).data == data
+    abandoned = origin.stage(vid)
+    abandoned.write(data[:5000])
+    abandoned.close()
+    folder = (tmp_path / "origin" / key).parent
+    assert not list(folder.glob(".tmp-*")) and [p.name for p in folder.iterdir()] == [f"{vid}.jpg"]
+
+
 def test_disk_write_failure_is_origin_unavailable(tmp_path: Path) -> None:
     root = tmp_path / "origin"
     root.mkdir()
