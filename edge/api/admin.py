@@ -127,7 +127,7 @@ async def by_moderation(request: Request, ctx: Any) -> Response:
     raise ApiError(400, "Edge does not list resources by moderation; use resources with moderations=true")
 
 def admin_routes(ctx: Any) -> list[BaseRoute]:
-    """The Admin API routes for `ctx` (an `edge.api.router.ApiContext`), upload presets
+    """The Admin API routes for `ctx` (an `edge.api.context.ApiContext`), upload presets
     included; more specific paths come first."""
     from edge.api.presets import preset_routes  # noqa: PLC0415 - presets imports this module
 

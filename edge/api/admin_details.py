@@ -20,8 +20,8 @@ from edge.api.admin_request import (
 )
 from edge.api.errors import ApiError, json_response
 from edge.api.forms import text_param
-from edge.api.router import ApiContext
-from edge.api.upload import delivery_url, resource_json
+from edge.api.context import ApiContext
+from edge.api.resources import delivery_url, resource_json
 from edge.assets.catalogue import AssetRecord, DerivedRecord, VersionRecord
 from edge.assets.originals import load_original
 

@@ -82,7 +82,7 @@ STORE_KEY = "_analyze_v2"
 
 
 class AnalyzeApi(AnalyzeJobs):
-    """The Analyze API endpoints over one `edge.api.router.ApiContext` (module docs).
+    """The Analyze API endpoints over one `edge.api.context.ApiContext` (module docs).
     Settings come from ``ctx.extra["analyze"]`` (the `analyze_*` fields of
     `edge.server.settings.Settings`)."""
 

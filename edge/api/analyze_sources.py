@@ -125,7 +125,7 @@ async def _io(ctx: Any, fn: Any, *args: Any) -> Any:
 
 
 async def load(ref: SourceRef, ctx: Any, max_bytes: int, record: Any = None) -> bytes:
-    """The bytes of `ref` (see the module docs) for an `edge.api.router.ApiContext`.
+    """The bytes of `ref` (see the module docs) for an `edge.api.context.ApiContext`.
     `record`: the catalogue record of an ``asset`` ref when already looked up.  Raises
     `AnalyzeError`: 404 unknown asset or missing original, 403 refused uri, 400 unreachable
     or malformed uri, 413 above `max_bytes`."""

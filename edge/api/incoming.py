@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from edge.api.errors import ApiError
 from edge.api.forms import Body
 from edge.api.params import STORABLE_FORMATS
-from edge.api.router import ApiContext
+from edge.api.context import ApiContext
 from edge.storage import AssetNotFound, FetchDenied, OriginUnavailable, SourceTooLarge
 
 __all__ = ["Incoming", "ChunkedUpload", "Probe", "probe_image", "resolve_file", "filename_base"]

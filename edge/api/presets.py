@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from edge.api.admin import admin_endpoint, parse_max_results, read_params, run_blocking
+from edge.api.admin_request import admin_endpoint, parse_max_results, read_params, run_blocking
 from edge.api.errors import ApiError, json_response
 from edge.api.forms import parse_bool, text_param
 from edge.api.params import AUTH_PARAMS, KNOWN_UPLOAD_PARAMS, REFUSED_PARAMS, UploadParams, preset_params

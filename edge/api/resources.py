@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from edge.api.auth import response_signature
 from edge.api.errors import ApiError
-from edge.api.router import ApiContext
+from edge.api.context import ApiContext
 
 __all__ = ["resource_json", "delivery_url", "make_delete_token", "read_delete_token", "DELETE_TOKEN_TTL_S"]
 

@@ -43,7 +43,7 @@ from edge.api.params import (
     KNOWN_UPLOAD_PARAMS, UploadParams, check_names, check_public_id, parse_context, random_public_id,
 )
 from edge.api.resources import delivery_url, make_delete_token, resource_json
-from edge.api.router import ApiContext
+from edge.api.context import ApiContext
 from edge.api.upload_analysis import AnalysisSteps, moderate_duplicates
 from edge.api.upload_base import ApiBase, jsonable, quiet_purge, request_id_of
 from edge.derive import FixedHints

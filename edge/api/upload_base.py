@@ -18,7 +18,7 @@ from edge.api.auth import UploadAuth, authenticate_upload
 from edge.api.errors import ApiError
 from edge.api.forms import Body, read_body, text_param
 from edge.api.params import preset_params
-from edge.api.router import ApiContext
+from edge.api.context import ApiContext
 
 __all__ = ["ApiBase", "quiet_purge", "jsonable", "request_id_of", "update_record"]
 

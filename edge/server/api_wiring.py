@@ -1,5 +1,5 @@
 """issue 10: the API's collaborators built from the settings (kept out of `edge.server.app`):
-the catalogue (which delivery reads too), the `ApiContext` of `edge.api.router` (writable
+the catalogue (which delivery reads too), the `ApiContext` of `edge.api.context` (writable
 origin, fetch origin, derivation, purge, durable job queue, webhook sender, public URL,
 upload limits), and the start/stop of its background work in the server lifespan.
 """
@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
-from edge.api.router import ApiContext
+from edge.api.context import ApiContext
 from edge.api.webhooks import WebhookSender
 from edge.server.settings import Settings
 from edge.storage import DerivedCache, Origin, WritableDiskOrigin
