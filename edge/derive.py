@@ -129,7 +129,9 @@ class StoredCoordinates:
     `find` receives; anything else, and every derived image (`uncached()`), goes to `inner`."""
 
     def __init__(self, inner: Any, *, faces: Any, custom: Any, size: tuple[int, int], prefer_custom: bool) -> None:
-        self.inner = inner
+        from edge.render.focus import complete  # noqa: PLC0415 - render loads pyvips
+
+        self.inner = complete(inner)  # a complete FocusProvider (render's protocol) or None
         self.boxes = [tuple(int(v) for v in b) for b in ((custom if prefer_custom and custom else faces) or ())]
         self.label = "custom" if prefer_custom and custom else "face"
         self.size = size
@@ -151,12 +153,10 @@ class StoredCoordinates:
     def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
         if target == "faces" and self.boxes:
             return True
-        cached = getattr(self.inner, "cached", None)
-        return bool(cached(target, model, aspect=aspect)) if cached is not None else False
+        return self.inner is not None and bool(self.inner.cached(target, model, aspect=aspect))
 
     def uncached(self) -> Any:
-        uncached = getattr(self.inner, "uncached", None)
-        return uncached() if callable(uncached) else self.inner
+        return self.inner.uncached() if self.inner is not None else None
 
 
 def _asks_custom(req: DeliveryRequest) -> bool:

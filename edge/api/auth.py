@@ -138,10 +138,11 @@ def _stale_message(ts: int, now: float) -> str:
 
 
 def _preset_fields(preset: Any) -> tuple[bool, dict[str, Any]]:
-    """(unsigned, settings) of a preset given as an object or a mapping."""
+    """(unsigned, settings) of a preset given as an `edge.assets.catalogue.UploadPreset` or a
+    mapping with the same keys."""
     if isinstance(preset, Mapping):
         return bool(preset.get("unsigned")), dict(preset.get("settings") or {})
-    return bool(getattr(preset, "unsigned", False)), dict(getattr(preset, "settings", {}) or {})
+    return bool(preset.unsigned), dict(preset.settings or {})
 
 
 def authenticate_upload(

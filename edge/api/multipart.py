@@ -99,8 +99,8 @@ class _FileWriter:
             self._write(data)
 
     def _write(self, data: bytes) -> None:
-        if self.file is None:
-            self.file = self.open_file()
+        if self.file is None:  # an origin without local staging (S3) answers None: spool it
+            self.file = self.open_file() or _spooled()
         if data:
             if isinstance(self.file, StagedFile):  # in the origin: start its writeback now
                 self.file.write(data, writeback=True)
@@ -229,7 +229,7 @@ async def read_multipart(
 ) -> tuple[list[tuple[str, str]], FilePart | None]:
     """Read a multipart body from `stream` (see the module docs): `(fields in order, the file
     part or None)`.  `open_file()` (blocking, called in a worker thread) makes the file the
-    part is written to (default: a spooled temporary file); `executor` runs the writes (None:
+    part is written to (default, or when it returns None: a spooled temporary file); `executor` runs the writes (None:
     the loop's default).  Raises ApiError 400/413; the stream's own exceptions propagate
     (the file part, if any, closed first)."""
     _, params = parse_options_header(headers.get("content-type", ""))

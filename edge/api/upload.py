@@ -100,9 +100,9 @@ class UploadApi(ManageEndpoints, ExplicitEndpoint, BackgroundJobs, EagerSteps, A
         from edge.assets.catalogue import new_version_id  # noqa: PLC0415
 
         version_id = new_version_id()
-        stage = getattr(self.ctx.store, "stage", None)
+        store = self.ctx.store
         body, auth = await self._begin(request, allow_unsigned=True,
-                                       open_file=(lambda: stage(version_id)) if stage is not None else None)
+                                       open_file=lambda: store.stage(version_id))
         try:
             params = self._effective(body, auth)
             check_names(params, KNOWN_UPLOAD_PARAMS)

@@ -40,7 +40,7 @@ class AnalysisSteps:
         from edge.analysis import AnalysisError, analyze  # noqa: PLC0415
 
         focus = None
-        factory = getattr(self.ctx.deriver, "focus_factory", None)
+        factory = self.ctx.deriver.focus_factory if self.ctx.deriver is not None else None
         if factory is not None:
             try:
                 focus = factory(public_id, version_id)

@@ -78,6 +78,11 @@ class WritableOrigin(Protocol):
     `max_bytes`).
     """
 
+    def stage(self, version_id: str) -> StagedFile | None:
+        """A local temp file to stream an upload of `version_id` into, published by
+        `put_file` with a rename (bytes written once), or None when the origin has no local
+        staging (S3: bytes go through `put_file`'s managed transfer)."""
+
     def put_file(self, key: str, fileobj: BinaryIO, *, content_type: str | None = None) -> int:
         """Store the whole of `fileobj` (read from its current position to EOF, in chunks:
         a spooled upload is never read whole into memory) under `key` atomically: readers
@@ -246,6 +251,10 @@ class WritableS3Origin(S3Origin):
 
     def _s3key(self, key: str) -> str:
         return self.location.key(_check_key(key))
+
+    def stage(self, version_id: str) -> None:
+        """None: an S3 origin has no local staging (see `WritableOrigin.stage`)."""
+        return None
 
     def put_file(self, key: str, fileobj: BinaryIO, *, content_type: str | None = None) -> int:
         """See `WritableOrigin.put_file`."""
