@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.render.placement import best_window, window_value
+from edge.render.placement import POWER, best_window, window_value
 
 
 def _brute(width, height, cw, ch, boxes, weights, step=1.0):
@@ -13,9 +13,9 @@ def _brute(width, height, cw, ch, boxes, weights, step=1.0):
     xs = np.arange(0, max(0, width - cw) + 1e-9, step)[:, None, None]
     ys = np.arange(0, max(0, height - ch) + 1e-9, step)[None, :, None]
     b, w = np.asarray(boxes, float), np.asarray(weights, float)
-    ox = np.clip(np.minimum(xs + cw, b[:, 0] + b[:, 2]) - np.maximum(xs, b[:, 0]), 0, None)
-    oy = np.clip(np.minimum(ys + ch, b[:, 1] + b[:, 3]) - np.maximum(ys, b[:, 1]), 0, None)
-    return float((ox * oy * w).sum(-1).max())
+    ox = np.clip(np.minimum(xs + cw, b[:, 0] + b[:, 2]) - np.maximum(xs, b[:, 0]), 0, None) / b[:, 2]
+    oy = np.clip(np.minimum(ys + ch, b[:, 1] + b[:, 3]) - np.maximum(ys, b[:, 1]), 0, None) / b[:, 3]
+    return float(((ox * oy) ** POWER * w * b[:, 2] * b[:, 3]).sum(-1).max())
 
 
 def test_two_people_at_the_ends_keep_the_larger_one_whole():
