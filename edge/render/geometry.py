@@ -186,7 +186,8 @@ def place_window(width: int, height: int, cw: int, ch: int, anchor: Anchor, scal
         x = fx + fw / 2 - cw / 2
         y = fy + fh / 2 - ch / 2
         if anchor.parts and (fw > cw + 0.5 or fh > ch + 0.5):  # the named boxes do not all fit
-            x, y = best_window(width, height, cw, ch, [[v * scale for v in b] for b, _ in anchor.parts], [w for _, w in anchor.parts])
+            boxes = [[v * scale for v in b] for b, _ in anchor.parts]
+            x, y = best_window(width, height, cw, ch, boxes, [w for _, w in anchor.parts])
     elif anchor.xy_center:
         x = (anchor.x or 0) * scale - cw / 2
         y = (anchor.y or 0) * scale - ch / 2

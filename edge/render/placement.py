@@ -16,11 +16,11 @@ would each lose half.  This keeps the heaviest part whole instead.
 Algorithm (exact, no search grid): the overlap of a window [x, x + cw) with a box
 [bx, bx + bw) along one axis is a piecewise-linear function of x with slope changes only at
 x = bx - cw, bx, bx + bw - cw and bx + bw, and `value` is a sum of products of one such function
-per axis.  For a fixed y, `value` is therefore piecewise linear in x and takes its maximum at one
-of those break points or at an end of the free range [0, width - cw] (with `POWER` > 1 each
-term is a power >= 1 of a linear function between break points, so convex there, and a convex
-function's maximum on an interval is at an end); the same holds in y for a fixed x, so the maximum over the plane is reached on the grid (break points in x) x (break points
-in y).  The grid has at most (4n + 2)² points for n boxes and is evaluated with one matrix
+per axis, each raised to `POWER`.  For a fixed y, every term is then a power >= 1 of a linear
+function of x between two break points, so convex there, and a convex function's maximum on an
+interval is at one of its ends: `value` takes its maximum at a break point or at an end of the
+free range [0, width - cw].  The same holds in y for a fixed x, so the maximum over the plane is
+reached on the grid (break points in x) x (break points in y).  The grid has at most (4n + 2)² points for n boxes and is evaluated with one matrix
 product: value = (Kx * w * area) @ Ky.T, where Kx[j, i] = (x-overlap of candidate j with box i /
 box i's width) ** POWER, and Ky likewise.
 
