@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+from .placement import best_window
+
 __all__ = [
     "Box",
     "Anchor",
@@ -78,6 +80,7 @@ class Anchor:
     xy_center: bool = False
     focus: Box | None = None
     avoid: tuple[Box, ...] = ()
+    parts: tuple[tuple[Box, float], ...] = ()  # (box, weight) named inside `focus`: placement.best_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,9 @@ def place_window(width: int, height: int, cw: int, ch: int, anchor: Anchor, scal
         fx, fy, fw, fh = (v * scale for v in anchor.focus)
         x = fx + fw / 2 - cw / 2
         y = fy + fh / 2 - ch / 2
+        if anchor.parts and (fw > cw + 0.5 or fh > ch + 0.5):  # the named boxes do not all fit
+            boxes = [[v * scale for v in b] for b, _ in anchor.parts]
+            x, y = best_window(width, height, cw, ch, boxes, [w for _, w in anchor.parts])
     elif anchor.xy_center:
         x = (anchor.x or 0) * scale - cw / 2
         y = (anchor.y or 0) * scale - ch / 2

@@ -74,6 +74,7 @@ class Decision:
     focus: Box | None = None
     avoid: tuple[Box, ...] = ()
     regions: list[Region] = field(default_factory=list)
+    parts: tuple[tuple[Box, float], ...] = ()  # (box, score) of what `focus` unites (edge/render/placement.py)
 
     def as_dict(self) -> dict[str, Any]:
         """The decision as the JSON-ready `fl_getinfo` entry: `gravity`, `focus` and `avoid`
@@ -206,6 +207,7 @@ def _auto(gravity: Gravity | None, image: Any, provider: FocusProvider) -> Decis
         focus=focus,
         avoid=tuple(r.box for r in avoid),
         regions=used + avoid,
+        parts=tuple((r.box, float(r.score)) for r, w in zip(named, weights) if w == max(weights)),
     )
 
 
@@ -287,7 +289,8 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
                 if kind == "adv_eyes":
                     best = eye_region(best)
                 return Decision(gravity=kind, compass=None, focus=best.box, regions=[best])
-            return Decision(gravity=kind, compass=None, focus=union([r.box for r in faces]), regions=faces)
+            return Decision(gravity=kind, compass=None, focus=union([r.box for r in faces]), regions=faces,
+                            parts=tuple((r.box, float(r.score)) for r in faces))
         fallback = gravity.fallback or "north"
         if fallback == "auto":
             d = _auto(None, image, provider)
@@ -312,7 +315,8 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
             regions = found[i]
             if regions:
                 if is_plural(obj.name):
-                    return Decision(gravity=obj.text, compass=None, focus=union([r.box for r in regions]), regions=regions)
+                    return Decision(gravity=obj.text, compass=None, focus=union([r.box for r in regions]), regions=regions,
+                                    parts=tuple((r.box, float(r.score)) for r in regions))
                 best = max(regions, key=lambda r: _prominence(r, width, height))
                 return Decision(gravity=obj.text, compass=None, focus=best.box, regions=[best])
         if gravity.fallback_auto:

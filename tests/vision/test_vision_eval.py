@@ -70,3 +70,25 @@ def test_the_engine_beats_attention_on_these_photos(data):
     total = ve.summary(chs)
     for kind in ("fill", "crop", "avoid"):
         assert total[kind]["edge"] > total[kind]["attention"], kind
+
+
+def test_people_marked_faceless_are_no_face_challenge(tmp_path):
+    """`faces` asks only for the heads of people whose face can be seen (vision_faces.json);
+    `faces_all` keeps every big person (the three women of COCO 000536, exact COCO boxes; the
+    third is given an id from the by-eye list, so it stands for a person seen from behind)."""
+    name = "people_three_women_coco_000536.jpg"
+    (tmp_path / "images").mkdir()
+    shutil.copy(IMAGES / name, tmp_path / "images" / name)
+    faceless = min(ve.FACELESS)
+    people = [(731, (292.9, 133.9, 155.1, 198.3)), (732, (169.4, 79.5, 108.4, 255.6)), (faceless, (88.3, 68.6, 98.2, 263.5))]
+    (tmp_path / "instances.json").write_text(json.dumps({
+        "images": [{"file_name": name, "id": 536, "width": 448, "height": 336}],
+        "annotations": [{"id": i, "image_id": 536, "category_id": 0, "bbox": list(b), "iscrowd": 0} for i, b in people],
+        "categories": [{"id": 0, "name": "person"}]}))
+    chs = ve.challenges(tmp_path)
+    faces = {c["aspect"]: c["boxes"] for c in chs if c["kind"] == "faces"}
+    every = {c["aspect"]: c["boxes"] for c in chs if c["kind"] == "faces_all"}
+    head = ve._head(people[2][1])
+    assert head in every["landscape"] and head not in faces["landscape"]  # the union fits 16:9
+    assert len(faces["landscape"]) == 2 and len(every["landscape"]) == 3
+    assert faces["portrait"] == [ve._head(people[0][1])]  # too wide together: the largest only

@@ -149,7 +149,8 @@ def plan_step(ctx: Context) -> None:
         compass = "center"
     if gravity is None and target.mode != "crop":
         compass = "center"
-    anchor = geometry.Anchor(compass, target.x, target.y, xy_center, focus, avoid)
+    parts = tuple((scale(b), w) for b, w in decision.parts) if needs_focus else ()
+    anchor = geometry.Anchor(compass, target.x, target.y, xy_center, focus, avoid, parts)
     try:
         plan = geometry.plan(
             target.mode, width, height, target.w, target.h,
