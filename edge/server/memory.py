@@ -1,5 +1,6 @@
-"""Per-worker memory settings, applied when a worker builds its app (before its thread pools
-start): libvips' operation cache and glibc's malloc arenas.
+"""Per-worker memory and thread settings, applied when a worker builds its app (before its
+thread pools start): libvips' operation cache and threads per pipeline, glibc's malloc arenas,
+and the idle trim of freed render memory.
 
 * libvips keeps an operation cache per process (by default up to 100 operations, 100 MB and
   100 open files: https://www.libvips.org/API/current/VipsOperation.html#vips-cache-set-max).
@@ -32,15 +33,20 @@ import asyncio
 import ctypes
 import ctypes.util
 import logging
+import os
 from concurrent.futures import Executor
 from typing import Callable
 
-__all__ = ["configure_libvips", "limit_malloc_arenas", "set_mmap_threshold", "malloc_stats", "trim_heap", "IdleTrimmer", "VIPS_CACHE_MAX_MEM"]
+__all__ = ["VIPS_THREADS", "configure_libvips", "limit_malloc_arenas", "set_mmap_threshold", "malloc_stats", "trim_heap", "IdleTrimmer", "VIPS_CACHE_MAX_MEM"]
 
 log = logging.getLogger("edge.server")
 
 #: Memory bound of the operation cache when `vips_cache_ops` > 0, bytes (libvips' default).
 VIPS_CACHE_MAX_MEM = 100 * 1024 * 1024
+#: libvips worker threads per pipeline: renders run in parallel on the render threads (one per
+#: core), so more threads per pipeline only oversubscribe the cores (`edge serve` and the
+#: Dockerfile also set VIPS_CONCURRENCY=1; the app sets it for any other launcher).
+VIPS_THREADS = 1
 #: glibc's mallopt parameter numbers of M_ARENA_MAX and M_MMAP_THRESHOLD (malloc.h).
 _M_ARENA_MAX = -8
 _M_MMAP_THRESHOLD = -3
@@ -51,9 +57,12 @@ MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
 def configure_libvips(cache_ops: int = 0) -> None:
     """Bound libvips' operation cache of this process: `cache_ops` operations (0: off; then
     also no cached memory and no cached open files), at most `VIPS_CACHE_MAX_MEM` bytes and
-    `cache_ops` open files.  Imports pyvips (loads libvips)."""
+    `cache_ops` open files; and, unless the VIPS_CONCURRENCY variable says otherwise, one
+    libvips worker thread per pipeline (`VIPS_THREADS`).  Imports pyvips (loads libvips)."""
     import pyvips
 
+    if not os.environ.get("VIPS_CONCURRENCY"):
+        pyvips.concurrency_set(VIPS_THREADS)
     pyvips.cache_set_max(cache_ops)
     pyvips.cache_set_max_mem(VIPS_CACHE_MAX_MEM if cache_ops else 0)
     pyvips.cache_set_max_files(cache_ops)

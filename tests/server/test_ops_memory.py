@@ -75,3 +75,16 @@ def test_the_idle_trimmer_trims_after_renders_once_idle_and_never_while_busy(tmp
     assert IdleTrimmer(lambda: True, min_free_bytes=1).should_trim() is False  # renders admitted: keep
     idle_little_free = IdleTrimmer(lambda: False, min_free_bytes=1 << 50)
     assert asyncio.run(idle_little_free.trim_if_due()) is False and idle_little_free.trims == 0
+
+
+def test_the_app_runs_one_libvips_thread_per_pipeline_unless_vips_concurrency_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = pyvips.concurrency_get()
+    monkeypatch.delenv("VIPS_CONCURRENCY", raising=False)
+    pyvips.concurrency_set(4)
+    create_app(_settings(tmp_path))
+    assert pyvips.concurrency_get() == 1  # renders are parallel across render threads instead
+    monkeypatch.setenv("VIPS_CONCURRENCY", "3")
+    pyvips.concurrency_set(3)
+    create_app(_settings(tmp_path / "again"))
+    assert pyvips.concurrency_get() == 3  # an explicit VIPS_CONCURRENCY is left alone
+    pyvips.concurrency_set(before)
