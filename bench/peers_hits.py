@@ -39,13 +39,17 @@ def _thumbor_result_conf(path: Path, root: Path, results: Path) -> None:
                  "RESULT_STORAGE_STORES_UNSAFE = True\nRESULT_STORAGE_EXPIRATION_SECONDS = 0\n")
 
 
-def _hit_run(port: int, paths: list[str], clients: int, seconds: float, cores: int) -> dict[str, object]:
+def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, cores: int) -> dict[str, object]:
     """Warm `paths` (each fetched 4 x cores times on fresh connections, so every worker has
-    it in its memory tier), then `clients` keep-alive clients cycle them for `seconds`."""
+    it in its memory tier), then `clients` keep-alive clients cycle them for `seconds`; adds
+    `cpu_s`, the server's CPU seconds of the timed part alone."""
     from serve import _load as raw_load, _run  # noqa: PLC0415  (bench/serve.py: minimal asyncio client)
 
-    _run(raw_load(port, paths * 4 * cores, clients, fresh=True))
-    return _run(raw_load(port, paths, clients, fresh=False, seconds=seconds))
+    _run(raw_load(proc.port, paths * 4 * cores, clients, fresh=True))
+    c0 = proc.cpu_s()
+    out = _run(raw_load(proc.port, paths, clients, fresh=False, seconds=seconds))
+    out["cpu_s"] = proc.cpu_s() - c0
+    return out
 
 
 def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds: float, rounds: int,
@@ -77,10 +81,9 @@ def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds
         names = list(servers)
         for rnd in range(rounds):
             for name in names[rnd % len(names):] + names[:rnd % len(names)]:
-                proc = servers[name]
-                c0 = proc.cpu_s()
-                runs.setdefault(name, []).append(_hit_run(proc.port, paths[name], clients, seconds, cores))
-                cpu[name] = cpu.get(name, 0.0) + proc.cpu_s() - c0
+                run = _hit_run(servers[name], paths[name], clients, seconds, cores)
+                runs.setdefault(name, []).append(run)
+                cpu[name] = cpu.get(name, 0.0) + float(run["cpu_s"])
         out: dict[str, object] = {"clients": clients, "urls": HIT_URLS, "seconds_per_round": seconds, "rounds": rounds}
         for name, rs in runs.items():
             n = sum(int(r["n"]) for r in rs)
