@@ -32,12 +32,16 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 from concurrent.futures import Executor
 from typing import Callable
 
-__all__ = ["VIPS_THREADS", "configure_libvips", "limit_malloc_arenas", "set_mmap_threshold", "malloc_stats", "trim_heap", "IdleTrimmer", "VIPS_CACHE_MAX_MEM"]
+__all__ = [
+    "VIPS_THREADS", "VIPS_CACHE_MAX_MEM", "configure_libvips", "limit_malloc_arenas", "set_mmap_threshold",
+    "malloc_stats", "trim_heap", "IdleTrimmer",
+]
 
 log = logging.getLogger("edge.server")
 
@@ -68,6 +72,7 @@ def configure_libvips(cache_ops: int = 0) -> None:
     pyvips.cache_set_max_files(cache_ops)
 
 
+@functools.lru_cache(maxsize=1)
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
 
@@ -123,7 +128,7 @@ def malloc_stats() -> dict[str, int] | None:
 
 def trim_heap() -> bool:
     """Hand the free pages of every malloc arena back to the kernel (glibc `malloc_trim(0)`;
-    the chunks stay free in the arenas, their pages are dropped).  Costs ~1 ms per 4 MB of free
+    the chunks stay free in the arenas, their pages are dropped).  Costs ~1 ms per 2 MB of free
     memory on the development machine.  Returns False on a libc without `malloc_trim`."""
     try:
         _libc().malloc_trim(0)
@@ -143,10 +148,10 @@ class IdleTrimmer:
     Edge keeps glibc's reuse while renders run and trims when none has run for a while.
 
     `busy()` tells whether renders are admitted now; every `interval_s` seconds `run()` looks
-    (`malloc_stats`, microseconds) and, when the worker is idle, something was allocated or
-    freed since the last trim and at least `min_free_bytes` are free in the arenas, runs
-    `trim_heap` on `executor` (a thread: a trim of 150 MB free takes ~75 ms).  Does nothing on
-    a libc without `mallinfo2`."""
+    (`malloc_stats`, microseconds) and, when no render was admitted at this look and the one
+    before, something was allocated or freed since the last trim and at least
+    `min_free_bytes` are free in the arenas, runs `trim_heap` on `executor` (a thread: a trim
+    of 150 MB free takes ~75 ms).  Does nothing on a libc without `mallinfo2`."""
 
     def __init__(self, busy: Callable[[], bool], executor: Executor | None = None, *,
                  interval_s: float = 2.0, min_free_bytes: int = 16 * 1024 * 1024) -> None:
@@ -156,10 +161,16 @@ class IdleTrimmer:
         self.min_free_bytes = min_free_bytes
         self.trims = 0
         self._last: tuple[int, int] | None = None
+        self._idle_looks = 0
 
     def should_trim(self) -> bool:
-        """Whether a trim is due now (idle, activity since the last trim, enough free)."""
+        """Whether a trim is due now (idle at this look and the previous one, activity since
+        the last trim, enough free)."""
         if self.busy():
+            self._idle_looks = 0
+            return False
+        self._idle_looks += 1
+        if self._idle_looks < 2:
             return False
         stats = malloc_stats()
         if stats is None or stats["free"] < self.min_free_bytes:
