@@ -15,15 +15,16 @@ a fixed, repeating order from:
 - `layers` (15 %): an image overlay (`l_bench:logo`) and a text overlay (`l_text`) on a fill
   crop of its own size.
 
-Before the clock starts, each vision photo and overlay is requested a few times, one at a time
-(`prime_paths`), so the model sessions are loaded.  Every `--sample-s` (5) seconds it reads VmRSS of each worker (/proc, the uvicorn children
-that run Edge, not the supervisor or multiprocessing's resource tracker).  The growth is the
-least-squares slope of the workers' summed RSS over the samples after the warm-up (the first
-`--warmup` fraction of the run, default 0.25: the memory tier fills, glibc's arenas reach their
-working set), in MB per minute, with its standard error; the run passes when no answer was a 5xx and the
-slope minus two standard errors is below `--max-slope` (5 MB/min), i.e. growth above the
-bound is not established (a 10-minute run: ~90 samples, standard error ~2 MB/min).  After the run it waits for the idle trim
-(`edge.server.memory.IdleTrimmer`) and reports the RSS again.
+Before the clock starts, each vision photo and overlay is requested a few times, one at a
+time (`prime_paths`), so the model sessions are loaded.  Every `--sample-s` (5) seconds it
+reads VmRSS of each worker (/proc, the uvicorn children that run Edge, not the supervisor or
+multiprocessing's resource tracker).  The growth is the least-squares slope of the workers'
+summed RSS over the samples after the warm-up (the first `--warmup` fraction of the run,
+default 0.25: the memory tier fills, glibc's arenas reach their working set), in MB per
+minute, with its standard error; the run passes when no answer was a 5xx and the slope minus
+two standard errors is below `--max-slope` (5 MB/min), i.e. growth above the bound is not
+established (a 10-minute run: ~90 samples, standard error ~2 MB/min).  After the run it waits
+for the idle trim (`edge.server.memory.IdleTrimmer`) and reports the RSS again.
 
 Prints one JSON line (figures, samples, `ok`); exits 1 when the slope or a 5xx fails it.
 Usage: ``python bench/soak.py [--minutes 10 | --seconds 60] [--workers 2] [--clients 8]``.
