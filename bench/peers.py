@@ -23,11 +23,18 @@ What it measures (in ONE run, so the ratios are what counts on a shared, noisy m
   rounds are summed.
 - report: one JSON line (per format and server: req/s, p50/p99 ms, median output bytes, status
   counts, server CPU ms per render (user+system of the process tree, /proc/<pid>/stat), RSS of
-  the process tree after the run, MB) and, on stderr, one Markdown table with the ratios
+  the process tree after the run, MB; for Edge also of its worker processes alone) and, on stderr, one Markdown table with the ratios
   Edge/sharp, Edge/raw loop and Edge/thumbor (req/s) and sharp/Edge (CPU per render).
 
+``--hits`` measures cached answers instead (issue 16): ``HIT_URLS`` (16) of those URLs, warmed,
+then ``--hit-clients`` (16) keep-alive clients cycling them for ``--hit-seconds`` per round
+(a minimal asyncio HTTP/1.1 client, bench/serve.py's), against Edge's memory tier (256 MiB per
+worker, disk tier behind it), Edge's disk tier alone (``EDGE_MEMORY_CACHE_MB=0``) and thumbor
+with its file result storage (``RESULT_STORAGE_STORES_UNSAFE``, no expiry); it reports hits/s,
+p50/p99, CPU per hit and the ratios memory/thumbor and disk/memory.
+
 Usage: ``python bench/peers.py [--requests 60] [--clients 8] [--rounds 2] [--formats jpg,webp]
-[--thumbor-venv DIR] [--sharp-dir DIR] [--skip thumbor,sharp]`` (``--thumbor-venv`` /
+[--thumbor-venv DIR] [--sharp-dir DIR] [--skip thumbor,sharp] [--hits]`` (``--thumbor-venv`` /
 ``--sharp-dir`` reuse an existing install).  Takes 2-5 minutes (installs included).
 Reference numbers for thumbor on this class of machine: docs/peers.md, Part B2.
 """
@@ -144,6 +151,13 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 class Process:
     """A server subprocess in its own session, answering HTTP on 127.0.0.1:`port`.
 
@@ -182,10 +196,15 @@ class Process:
                 pass
         return total
 
-    def rss_mb(self) -> float:
-        """Resident memory of the server process tree, MB."""
+    def rss_mb(self, workers_only: bool = False) -> float:
+        """Resident memory of the server process tree, MB; `workers_only`: of the descendants
+        alone (uvicorn's worker processes, not its supervisor nor multiprocessing's resource
+        tracker)."""
         total = 0
-        for pid in [self.proc.pid, *_descendants(self.proc.pid)]:
+        pids = [self.proc.pid, *_descendants(self.proc.pid)]
+        if workers_only:
+            pids = [p for p in pids[1:] if b"resource_tracker" not in _cmdline(p)]
+        for pid in pids:
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
@@ -379,6 +398,8 @@ def _bench(servers: dict[str, tuple[Process, UrlFn]], formats: list[str], reques
         block: dict[str, object] = {}
         for name, (proc, _url) in servers.items():
             block[name] = {**_summary(runs[(name, fmt)], cpu[(name, fmt)]), "rss_mb_after": proc.rss_mb()}
+            if name == "edge":  # issue 16 target: the workers' RSS after the cold run
+                block[name]["rss_mb_workers_after"] = proc.rss_mb(workers_only=True)
         raws = raw_runs[fmt]
         block["raw_loop"] = {
             "req_per_s": round(statistics.median(r["req_per_s"] for r in raws), 2),  # type: ignore[misc]
@@ -422,8 +443,15 @@ def markdown(result: dict[str, object], formats: list[str]) -> str:
             ratio = round(edge["req_per_s"] / r["req_per_s"], 2) if r.get("req_per_s") else "-"
             cpu = round(r["server_cpu_ms_per_req"] / edge["server_cpu_ms_per_req"], 2) if edge["server_cpu_ms_per_req"] else "-"
             lines.append(f"| {fmt} | {name} | {r['req_per_s']} | {r['server_cpu_ms_per_req']} | {r.get('p99_ms', '-')} | "
-                         f"{r.get('out_bytes_median', '-')} | {r.get('rss_mb_after', '-')} | {ratio} | {cpu} |")
+                         f"{r.get('out_bytes_median', '-')} | {_rss_cell(r)} | {ratio} | {cpu} |")
     return "\n".join(lines)
+
+
+def _rss_cell(row: dict[str, object]) -> str:
+    """RSS after the run: the tree, and the workers alone when measured (Edge)."""
+    tree = row.get("rss_mb_after", "-")
+    workers = row.get("rss_mb_workers_after")
+    return f"{tree} (workers {workers})" if workers is not None else str(tree)
 
 
 def main() -> int:
@@ -438,6 +466,9 @@ def main() -> int:
     ap.add_argument("--thumbor-venv", type=Path, default=None, help="reuse this venv instead of installing")
     ap.add_argument("--sharp-dir", type=Path, default=None, help="reuse this npm folder (holding node_modules/sharp)")
     ap.add_argument("--skip", default="", help="peers to leave out, comma-separated (thumbor, sharp)")
+    ap.add_argument("--hits", action="store_true", help="cached answers instead: Edge memory and disk tier, thumbor result storage")
+    ap.add_argument("--hit-clients", type=int, default=16, help="keep-alive clients of --hits")
+    ap.add_argument("--hit-seconds", type=float, default=5.0, help="seconds per --hits round")
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     skip = set(args.skip.split(","))
@@ -452,6 +483,18 @@ def main() -> int:
         media = tmp / "media"
         media.mkdir()
         shutil.copyfile(PHOTO, media / PHOTO.name)
+        if args.hits:
+            exe = None
+            if "thumbor" not in skip:
+                exe, version = _thumbor_in(args.thumbor_venv) if args.thumbor_venv else _install_thumbor(tmp)
+                head["thumbor_version" if exe else "thumbor_skipped"] = version
+            from peers_hits import hits, hits_markdown  # noqa: PLC0415  (bench/peers_hits.py)
+
+            result = {**head, "bench": "peers-hits",
+                      **hits(tmp, media, exe, args.hit_clients, args.hit_seconds, args.rounds, cores)}
+            print(json.dumps(result))
+            print(hits_markdown(result), file=sys.stderr)
+            return 0
         e_port = _free_port()
         env = {**os.environ, "EDGE_ORIGIN": str(media), "EDGE_CACHE": "none", "EDGE_WORKERS": str(cores),
                "EDGE_MEMORY_CACHE_MB": "0",

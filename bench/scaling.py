@@ -13,13 +13,14 @@ Rows:
   RSS is its own): `ms` = median wall time of `--repeat` renders (one thread), `cpu_ms` =
   process CPU per render (libvips threads included), `peak_mb` = peak RSS (VmHWM) minus
   the RSS after imports and reading the source bytes, i.e. what one render adds.
-- `concurrency`: 1, 4 and 16 client threads rendering 400x300 from the 12 MP and the 50 MP
+- `concurrency`: 1, 4, 16 and 64 client threads rendering 400x300 from the 12 MP and the 50 MP
   source (each request a distinct size, as a cold server sees), `--seconds` each, in a fresh
   subprocess: renders/s, p50 and p99 latency (ms), peak RSS added (MB).
 
 Prints one JSON line with every row, then a Markdown table (for the README) on stderr.
-Usage: ``python bench/scaling.py [--repeat 3] [--seconds 4] [--json-only]``.  Takes about
-1-3 minutes on a 2-core machine.
+Usage: ``python bench/scaling.py [--repeat 3] [--seconds 4] [--json-only] [--clients 1,4,16,64]
+[--no-size]`` (``--no-size``: only the concurrency rows).  Takes about 1-3 minutes on a 2-core
+machine.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 PHOTO = REPO / "tests" / "images" / "landscape_aitzgorri.jpg"
 SOURCE_MP = (0.3, 3, 12, 24, 50)
 OUTPUT_WIDTHS = (100, 400, 1000, 2000)
-CONCURRENCY = (1, 4, 16)
+CONCURRENCY = (1, 4, 16, 64)
 CONCURRENCY_SOURCES = (12, 50)
 MAX_PIXELS = 50_000_000
 
@@ -139,21 +140,24 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="renders per (source, output) case")
     ap.add_argument("--seconds", type=float, default=4.0, help="measuring time per concurrency case, s")
     ap.add_argument("--json-only", action="store_true", help="no Markdown table on stderr")
+    ap.add_argument("--clients", default=",".join(map(str, CONCURRENCY)), help="client threads of the concurrency rows, comma-separated")
+    ap.add_argument("--no-size", action="store_true", help="only the concurrency rows")
     args = ap.parse_args()
+    clients_list = [int(c) for c in args.clients.split(",") if c]
     result: dict[str, object] = {"bench": "scaling", "cores": len(os.sched_getaffinity(0)),
                                  "load_avg": os.getloadavg()[0], "size": [], "concurrency": []}
     with tempfile.TemporaryDirectory(prefix="edge-scaling-") as tmp:
         sources = make_sources(Path(tmp))
         for mp, (path, w, h) in sources.items():
             label = f"{mp} MP ({w}x{h}, {path.stat().st_size // 1024} KB)"
-            for width in OUTPUT_WIDTHS:
+            for width in () if args.no_size else OUTPUT_WIDTHS:
                 if width > w or width * 3 // 4 > h:
                     continue
                 row = _child("size", path, width, args.repeat, 0)
                 result["size"].append({"source": label, "output": f"{width}x{width * 3 // 4}", **row})  # type: ignore[union-attr]
         for mp in CONCURRENCY_SOURCES:
             path, w, h = sources[mp]
-            for clients in CONCURRENCY:
+            for clients in clients_list:
                 row = _child("concurrency", path, clients, 0, args.seconds)
                 result["concurrency"].append({"source": f"{mp} MP", "clients": clients, **row})  # type: ignore[union-attr]
     print(json.dumps(result))

@@ -29,7 +29,7 @@ from edge.server.pool import RenderPool
 from edge.server.responses import error_response
 from edge.server.focus import focus_factory_for
 from edge.server.layers import LayerLoader
-from edge.server.memory import configure_libvips, limit_malloc_arenas
+from edge.server.memory import IdleTrimmer, configure_libvips, limit_malloc_arenas, set_mmap_threshold
 from edge.server.named import load_named_transformations
 from edge.server.settings import Settings
 from edge.storage import (
@@ -64,6 +64,7 @@ def create_app(
     from edge.render.limits import Limits
 
     limit_malloc_arenas(settings.malloc_arenas)  # issue 9: bounded per-worker memory
+    set_mmap_threshold(settings.malloc_mmap_threshold_kb * 1024)  # issue 16 (0: glibc's dynamic threshold)
     configure_libvips(settings.vips_cache_ops)
 
     max_bytes = settings.max_source_mb * 1024 * 1024
@@ -90,6 +91,7 @@ def create_app(
         named=load_named_transformations(settings.named_transformations, cloud_name=settings.cloud_name),
         load_layer=LayerLoader(origin, fetch_origin), catalogue=catalogue,
     )
+    trimmer = IdleTrimmer(lambda: pool.admitted > 0, io)
     api_ctx = api_context(
         settings, catalogue=catalogue, origin=origin, fetch_origin=fetch_origin, cache=cache,
         deriver=delivery.deriver, io=io,
@@ -121,7 +123,9 @@ def create_app(
             except OSError:
                 log.warning("cannot sweep cache temp files in %s", backing.root)
         start_api(api_ctx)  # issue 10: API background jobs run on this loop
+        trim = asyncio.create_task(trimmer.run())  # issue 16: freed render memory back when idle
         yield
+        trim.cancel()
         await stop_api(api_ctx)  # issue 10 (closes the job queue and the catalogue)
         await delivery.drain()
         pool.shutdown()
@@ -141,6 +145,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.edge = delivery
+    app.state.trimmer = trimmer
     # issue 9: a path with %0A (multi-line l_text) matches no route; API paths answer JSON 404
     app.router.default = unmatched(delivery.unrouted)
     app.add_middleware(TrafficMetrics, metrics=metrics)  # issue 9: metrics, then the access log

@@ -31,6 +31,7 @@ environment variable (flag wins over environment, environment over the default).
 | access_log | `--access-log` / `EDGE_ACCESS_LOG` | json | one line per request on stdout: `json`, `text` or `off` |
 | vips_cache_ops | `--vips-cache-ops` / `EDGE_VIPS_CACHE_OPS` | 0 | libvips operation cache per worker (0: off, as imgproxy; see `edge.server.memory`) |
 | malloc_arenas | `--malloc-arenas` / `EDGE_MALLOC_ARENAS` | 2 | glibc malloc arenas per worker (0: glibc's 8 x cores; see `edge.server.memory`) |
+| malloc_mmap_threshold_kb | `--malloc-mmap-threshold-kb` / `EDGE_MALLOC_MMAP_THRESHOLD_KB` | 0 | allocations of at least this many KiB get their own mmap, returned on free (0: glibc's dynamic threshold; see `edge.server.memory`) |
 | focus | `--focus` / `EDGE_FOCUS` | vision | `vision` (ONNX models: objects, faces, text, saliency), `none` (libvips saliency only) or a `module:callable` returning a focus factory |
 | named_transformations | `--named-transformations` / `EDGE_NAMED_TRANSFORMATIONS` | '' | TOML or JSON file of `name = "transformation"` for `t_<name>` |
 | root_path | `--root-path` / `EDGE_ROOT_PATH` | false | also serve the SDK's `use_root_path` form, `/<components>/<public_id>` (image/upload of the configured cloud; for a host dedicated to it, as a private CDN is) |
@@ -186,6 +187,7 @@ class Settings:
     access_log: str = field(default="json", metadata={"help": "access log lines on stdout: json | text | off"})
     vips_cache_ops: int = field(default=0, metadata={"help": "libvips operation cache entries per worker (0: off)"})
     malloc_arenas: int = field(default=2, metadata={"help": "glibc malloc arenas per worker (0: glibc's default)"})
+    malloc_mmap_threshold_kb: int = field(default=0, metadata={"help": "allocations of at least this many KiB get their own mmap, returned on free (0: glibc's dynamic threshold)"})  # issue 16
     focus: str = "vision"
     named_transformations: str = ""
     root_path: bool = False
@@ -280,7 +282,7 @@ class Settings:
             raise ValueError("render_timeout_s must be > 0")
         # issue 9: HTTP limits and logs
         for name in ("max_header_bytes", "max_header_line_bytes", "max_headers", "header_timeout_s", "max_connections",
-                     "vips_cache_ops", "malloc_arenas"):
+                     "vips_cache_ops", "malloc_arenas", "malloc_mmap_threshold_kb"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if self.access_log not in ACCESS_LOG_MODES:

@@ -1,0 +1,116 @@
+"""`bench/peers.py --hits`: cached answers of Edge and thumbor, side by side in one run (issue 16).
+
+The 16 first URLs of peers.py's cold workload (`c_fill` ~400x300 q80 of
+tests/images/landscape_aitzgorri.jpg), warmed (each fetched 4 x cores times on fresh
+connections, so every worker holds it), then `clients` keep-alive clients cycle them with
+bench/serve.py's minimal asyncio HTTP/1.1 client, in `rounds` rotating rounds:
+
+- `edge_memory`: Edge's memory tier (256 MiB per worker; the disk tier behind it);
+- `edge_disk`: the same disk cache with the memory tier off (`EDGE_MEMORY_CACHE_MB=0`);
+- `thumbor_result_storage`: thumbor 7 with `thumbor.result_storages.file_storage`
+  (`RESULT_STORAGE_STORES_UNSAFE = True`, no expiry), one process per core.
+
+Targets: memory-tier hits >= 4 x thumbor's result storage with p99 < 5 ms; disk-tier hits
+>= 0.5 x memory-tier hits.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from peers import Process, _free_port, _thumbor_conf, edge_path, thumbor_path
+
+__all__ = ["hits", "hits_markdown", "HIT_URLS"]
+
+#: Distinct hit URLs of `--hits` (request i of the cold sizes, i < HIT_URLS).
+HIT_URLS = 16
+
+
+def _thumbor_result_conf(path: Path, root: Path, results: Path) -> None:
+    """thumbor with its file result storage (stores unsafe URLs too, never expires)."""
+    _thumbor_conf(path, root)
+    with path.open("a") as fh:
+        fh.write("RESULT_STORAGE = 'thumbor.result_storages.file_storage'\n"
+                 f"RESULT_STORAGE_FILE_STORAGE_ROOT_PATH = {str(results)!r}\n"
+                 "RESULT_STORAGE_STORES_UNSAFE = True\nRESULT_STORAGE_EXPIRATION_SECONDS = 0\n")
+
+
+def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, cores: int) -> dict[str, object]:
+    """Warm `paths` (each fetched 4 x cores times on fresh connections, so every worker has
+    it in its memory tier), then `clients` keep-alive clients cycle them for `seconds`; adds
+    `cpu_s`, the server's CPU seconds of the timed part alone."""
+    from serve import _load as raw_load, _run  # noqa: PLC0415  (bench/serve.py: minimal asyncio client)
+
+    _run(raw_load(proc.port, paths * 4 * cores, clients, fresh=True))
+    c0 = proc.cpu_s()
+    out = _run(raw_load(proc.port, paths, clients, fresh=False, seconds=seconds))
+    out["cpu_s"] = proc.cpu_s() - c0
+    return out
+
+
+def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds: float, rounds: int,
+         cores: int) -> dict[str, object]:
+    """`--hits`: cached answers at `clients` keep-alive clients, in one run: Edge's memory tier
+    (disk tier behind it), Edge's disk tier alone (memory tier 0), thumbor's file result
+    storage (when installed); `rounds` alternating rounds of `seconds` each, summed."""
+    paths = {"edge_memory": [edge_path(i) for i in range(HIT_URLS)],
+             "edge_disk": [edge_path(i) for i in range(HIT_URLS)],
+             "thumbor_result_storage": [thumbor_path(i) for i in range(HIT_URLS)]}
+    base = {**os.environ, "EDGE_ORIGIN": str(media), "EDGE_WORKERS": str(cores), "EDGE_FOCUS": "none",
+            "EDGE_LOG_LEVEL": "warning", "EDGE_CACHE": str(tmp / "edge-cache")}
+    servers: dict[str, Process] = {}
+    try:
+        for name, mb in (("edge_memory", "256"), ("edge_disk", "0")):
+            port = _free_port()
+            servers[name] = Process(name, [sys.executable, "-m", "edge.cli", "serve", "--port", str(port)], port,
+                                    {**base, "EDGE_MEMORY_CACHE_MB": mb}, "/healthz", log=tmp / f"{name}.log")
+        if thumbor_exe is not None:
+            conf = tmp / "thumbor-results.conf"
+            _thumbor_result_conf(conf, media, tmp / "thumbor-results")
+            port = _free_port()
+            servers["thumbor_result_storage"] = Process(
+                "thumbor", [str(thumbor_exe), "-p", str(port), "-i", "127.0.0.1", "-c", str(conf), "-l", "warning",
+                            "--processes", str(cores)], port, {**os.environ}, "/healthcheck", log=tmp / "thumbor-hits.log")
+        time.sleep(1.0)
+        runs: dict[str, list[dict[str, object]]] = {}
+        cpu: dict[str, float] = {}
+        names = list(servers)
+        for rnd in range(rounds):
+            for name in names[rnd % len(names):] + names[:rnd % len(names)]:
+                run = _hit_run(servers[name], paths[name], clients, seconds, cores)
+                runs.setdefault(name, []).append(run)
+                cpu[name] = cpu.get(name, 0.0) + float(run["cpu_s"])
+        out: dict[str, object] = {"clients": clients, "urls": HIT_URLS, "seconds_per_round": seconds, "rounds": rounds}
+        for name, rs in runs.items():
+            n = sum(int(r["n"]) for r in rs)
+            out[name] = {
+                "per_s": round(statistics.fmean(float(r["per_s"]) for r in rs), 1),
+                "p50_ms": round(statistics.median(float(r["p50_ms"]) for r in rs), 2),
+                "p99_ms": round(max(float(r["p99_ms"]) for r in rs), 2),
+                "server_cpu_ms_per_req": round(cpu[name] * 1000 / max(1, n), 3),
+                "statuses": {str(k): sum(int(r["statuses"].get(k, 0)) for r in rs) for k in rs[0]["statuses"]},
+                "tiers": rs[-1]["tiers"], "rss_mb_after": servers[name].rss_mb(),
+            }
+        mem = out["edge_memory"]
+        if "thumbor_result_storage" in out:
+            out["edge_memory_over_thumbor_result_storage"] = round(mem["per_s"] / out["thumbor_result_storage"]["per_s"], 2)
+        out["edge_disk_over_edge_memory"] = round(out["edge_disk"]["per_s"] / mem["per_s"], 2)
+        return out
+    finally:
+        for proc in servers.values():
+            proc.stop()
+
+
+def hits_markdown(result: dict[str, object]) -> str:
+    """The `--hits` rows as a Markdown table."""
+    lines = ["| server | hits/s | p50 (ms) | p99 (ms) | server CPU per hit (ms) | RSS after (MB) |", "|---|---|---|---|---|---|"]
+    for name in ("edge_memory", "edge_disk", "thumbor_result_storage"):
+        r = result.get(name)
+        if r:
+            lines.append(f"| {name} | {r['per_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['server_cpu_ms_per_req']} | {r['rss_mb_after']} |")
+    return "\n".join(lines)
+
