@@ -137,15 +137,8 @@ class ManageEndpoints:
     async def tags(self, request: Request) -> Response:
         """`POST /v1_1/<cloud>/image/tags`: `command` add | remove | replace | remove_all |
         set_exclusive; `{"public_ids": [...]}` of the assets found."""
-        body, _auth = await self._begin(request, exclude=NON_SIGNABLE_TAG_PARAMS)
-        body.close()
-        params = body.params
-        check_names(params, TAGS_PARAMS)
-        notify_url = url_param(params, "notification_url")
-        command = text_param(params, "command").strip()
-        if command not in TAG_COMMANDS:
-            raise ApiError(400, f"Invalid command - {command[:40]} (add, remove, replace, remove_all, set_exclusive)")
-        ids = _public_ids(params)
+        params, command, ids, notify_url = await self._bulk_command(
+            request, TAGS_PARAMS, TAG_COMMANDS, "add, remove, replace, remove_all, set_exclusive")
         tags = parse_tags(params.get("tag"))
         if command != "remove_all" and not tags:
             raise ApiError(400, "Missing required parameter - tag")
@@ -163,25 +156,13 @@ class ManageEndpoints:
             if len(tags) != 1:
                 raise ApiError(400, "set_exclusive takes exactly one tag")
             res = await self._io(_set_exclusive, cat, type_, ids, tags[0])
-        for pid in res.public_ids:  # tags and context feed if_ conditions: new keys at once
-            self.ctx.deriver.forget(type_, pid)
-        if notify_url:
-            self._notify(notify_url, {"notification_type": "tags", "command": command,
-                               "public_ids": list(res.public_ids), "request_id": request_id_of(request)})
-        return json_response({"public_ids": list(res.public_ids)}, request)
+        return self._bulk_answer(request, "tags", command, type_, res.public_ids, notify_url)
 
     async def context(self, request: Request) -> Response:
         """`POST /v1_1/<cloud>/image/context`: `command` add | remove_all (| remove with
         `context` listing keys); `{"public_ids": [...]}`."""
-        body, _auth = await self._begin(request, exclude=NON_SIGNABLE_TAG_PARAMS)
-        body.close()
-        params = body.params
-        check_names(params, CONTEXT_PARAMS)
-        notify_url = url_param(params, "notification_url")
-        command = text_param(params, "command").strip()
-        if command not in CONTEXT_COMMANDS:
-            raise ApiError(400, f"Invalid command - {command[:40]} (add, remove_all)")
-        ids = _public_ids(params)
+        params, command, ids, notify_url = await self._bulk_command(
+            request, CONTEXT_PARAMS, CONTEXT_COMMANDS, "add, remove_all")
         type_ = delivery_type_param(params)
         cat = self.ctx.catalogue
         if command == "add":
@@ -196,12 +177,35 @@ class ManageEndpoints:
             res = await self._io(cat.remove_context, type_, ids, keys)
         else:
             res = await self._io(cat.remove_context, type_, ids, None)
-        for pid in res.public_ids:  # tags and context feed if_ conditions: new keys at once
+        return self._bulk_answer(request, "context", command, type_, res.public_ids, notify_url)
+
+    async def _bulk_command(self, request: Request, names: Any, commands: Any,
+                            listed: str) -> tuple[Mapping[str, Any], str, list[str], str]:
+        """The shared start of the tags and context endpoints: signed parameters (400 for an
+        unknown name), `(params, command, public_ids, notification_url or '')`; ApiError 400
+        for a command outside `commands` (`listed` names them in the message) or missing /
+        too many public_ids (max 1000)."""
+        body, _auth = await self._begin(request, exclude=NON_SIGNABLE_TAG_PARAMS)
+        body.close()
+        params = body.params
+        check_names(params, names)
+        notify_url = url_param(params, "notification_url")
+        command = text_param(params, "command").strip()
+        if command not in commands:
+            raise ApiError(400, f"Invalid command - {command[:40]} ({listed})")
+        return params, command, _public_ids(params), notify_url
+
+    def _bulk_answer(self, request: Request, kind: str, command: str, type_: str,
+                     public_ids: Any, notify_url: str) -> Response:
+        """The shared end of the tags and context endpoints: forget the delivery lookups of the
+        changed assets (tags and context feed `if_` conditions at once), send the `kind`
+        webhook when asked, answer `{"public_ids": [...]}`."""
+        for pid in public_ids:
             self.ctx.deriver.forget(type_, pid)
         if notify_url:
-            self._notify(notify_url, {"notification_type": "context", "command": command,
-                               "public_ids": list(res.public_ids), "request_id": request_id_of(request)})
-        return json_response({"public_ids": list(res.public_ids)}, request)
+            self._notify(notify_url, {"notification_type": kind, "command": command,
+                                      "public_ids": list(public_ids), "request_id": request_id_of(request)})
+        return json_response({"public_ids": list(public_ids)}, request)
 
 
 def _public_ids(params: Mapping[str, Any]) -> list[str]:
