@@ -104,9 +104,23 @@ def _cache_version(record: Any) -> str:
     return str(getattr(record, "cache_version", None) or record.version_id)
 
 
-def default_image(req: DeliveryRequest) -> str | None:
-    """The public_id of the request's `d_` default image, or None."""
-    for comp in req.components:
+def default_image(req: DeliveryRequest, named: Mapping[str, str] | None = None) -> str | None:
+    """The public_id of the request's `d_` default image, or None.
+
+    A `d_` inside a named transformation (`t_<name>` whose stored string holds `d_...`) counts
+    too: the chain is expanded with `named` first (name -> stored transformation string).  A
+    chain that cannot be expanded (unknown name, cycle) has no default image here; the render
+    raises its UrlError."""
+    components = req.components
+    if named and any("t" in c for c in components):
+        from edge.render.program.named import expand_named, parse_transformation  # noqa: PLC0415
+        from edge.url import UrlError  # noqa: PLC0415
+
+        try:
+            components = expand_named(components, named, parse_transformation)
+        except UrlError:
+            return None
+    for comp in components:
         value = comp.get("d")
         if value:
             return str(getattr(value, "public_id", value))
@@ -287,7 +301,7 @@ class Deriver:
                 else:
                     source = await self._io(origin.load, req.public_id)
             except AssetNotFound as exc:
-                default = default_image(req)
+                default = default_image(req, self.named)
                 if default is None:
                     raise
                 source = await self._io(self.origin.load, default)

@@ -131,8 +131,8 @@ def test_classifier_model_top1_and_latency(image_bytes):
     top = classify(frame, 3)
     assert top[0].label == "running shoe" and top[0].score > 0.5
     ms = []
-    for _ in range(5):
-        t0 = time.perf_counter()
+    for _ in range(5):  # CPU ms of the process (every onnxruntime thread): steady under load
+        t0 = time.process_time()
         classify(frame, 1)
-        ms.append((time.perf_counter() - t0) * 1000)
-    assert np.median(ms) < 250  # ~15-40 ms on 2 shared cores; a loose bound against regressions
+        ms.append((time.process_time() - t0) * 1000)
+    assert np.median(ms) < 250  # ~15-40 ms wall on 2 quiet cores; a loose bound against regressions
