@@ -2,8 +2,11 @@
 
 The 16 first URLs of peers.py's cold workload (`c_fill` ~400x300 q80 of
 tests/images/landscape_aitzgorri.jpg), warmed (each fetched 4 x cores times on fresh
-connections, so every worker holds it), then `clients` keep-alive clients cycle them with
-bench/serve.py's minimal asyncio HTTP/1.1 client, in `rounds` rotating rounds:
+connections, so every worker holds it), then `clients` keep-alive clients cycle them, in
+`rounds` rotating rounds.  The load generator is `wrk` (one thread, a Lua script handing out
+the 16 paths in turn; Debian/Ubuntu package `wrk`) when it is on PATH: it needs a fraction of
+a core, where bench/serve.py's asyncio client (the fallback) saturated before Edge did on two
+shared cores, so both Edge tiers gave the same rate.  Servers:
 
 - `edge_memory`: Edge's memory tier (256 MiB per worker; the disk tier behind it);
 - `edge_disk`: the same disk cache with the memory tier off (`EDGE_MEMORY_CACHE_MB=0`);

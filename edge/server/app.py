@@ -127,7 +127,7 @@ def create_app(
                 log.warning("cannot sweep cache temp files in %s", backing.root)
         start_api(api_ctx)  # issue 10: API background jobs run on this loop
         trim = asyncio.create_task(trimmer.run())  # issue 16: freed render memory back when idle
-        freeze_startup_objects()  # issue 16: no 100+ ms full collections over the startup heap
+        freeze_startup_objects()  # issue 16: full collections never rescan the startup heap
         yield
         trim.cancel()
         await stop_api(api_ctx)  # issue 10 (closes the job queue and the catalogue)

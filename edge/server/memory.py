@@ -25,12 +25,14 @@ and the idle trim of freed render memory.
   it cost 18 % more CPU per render (page faults of fresh pages on every render), so it is off
   by default.
 * CPython's cyclic garbage collector walks every tracked object of the generations it
-  collects; a worker starts with a few hundred thousand of them (Starlette, SQLAlchemy,
-  onnxruntime, pyvips bindings), so a full collection during traffic stopped the event loop
-  for 120-140 ms and the middle one took 3-4 ms (bench/peers.py --hits, issue 16: the p99 of
-  cached answers).  `freeze_startup_objects` moves everything alive at startup to the
-  permanent generation (`gc.freeze`, https://docs.python.org/3/library/gc.html#gc.freeze):
-  those objects are never scanned again, and cycles made later are still collected.
+  collects; a worker starts with ~110,000 of them (Starlette, SQLAlchemy, onnxruntime, the
+  pyvips bindings), and one full collection of that heap took 60-140 ms of wall time in a
+  worker (gc callbacks, issue 16), a stall of every request on its event loop whenever
+  traffic makes the collector run one.  `freeze_startup_objects` moves everything alive at
+  startup to the permanent generation (`gc.freeze`,
+  https://docs.python.org/3/library/gc.html#gc.freeze): later collections scan only what
+  was made since (~3,000 objects in a worker serving cached answers), and cycles made later
+  are still collected.
 Measured by `python bench/serve.py --rss` and `bench/soak.py` (figures in the README).
 """
 
