@@ -28,7 +28,7 @@ What it measures (in ONE run, so the ratios are what counts on a shared, noisy m
 
 ``--hits`` measures cached answers instead (issue 16): ``HIT_URLS`` (16) of those URLs, warmed,
 then ``--hit-clients`` (16) keep-alive clients cycling them for ``--hit-seconds`` per round
-(a minimal asyncio HTTP/1.1 client, bench/serve.py's), against Edge's memory tier (256 MiB per
+(``wrk`` with a Lua script when it is on PATH, else bench/serve.py's asyncio client), against Edge's memory tier (256 MiB per
 worker, disk tier behind it), Edge's disk tier alone (``EDGE_MEMORY_CACHE_MB=0``) and thumbor
 with its file result storage (``RESULT_STORAGE_STORES_UNSAFE``, no expiry); it reports hits/s,
 p50/p99, CPU per hit and the ratios memory/thumbor and disk/memory.

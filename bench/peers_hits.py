@@ -2,8 +2,11 @@
 
 The 16 first URLs of peers.py's cold workload (`c_fill` ~400x300 q80 of
 tests/images/landscape_aitzgorri.jpg), warmed (each fetched 4 x cores times on fresh
-connections, so every worker holds it), then `clients` keep-alive clients cycle them with
-bench/serve.py's minimal asyncio HTTP/1.1 client, in `rounds` rotating rounds:
+connections, so every worker holds it), then `clients` keep-alive clients cycle them, in
+`rounds` rotating rounds.  The load generator is `wrk` (one thread, a Lua script handing out
+the 16 paths in turn; Debian/Ubuntu package `wrk`) when it is on PATH: it needs a fraction of
+a core, where bench/serve.py's asyncio client (the fallback) saturated before Edge did on two
+shared cores, so both Edge tiers gave the same rate.  Servers:
 
 - `edge_memory`: Edge's memory tier (256 MiB per worker; the disk tier behind it);
 - `edge_disk`: the same disk cache with the memory tier off (`EDGE_MEMORY_CACHE_MB=0`);
@@ -16,8 +19,11 @@ Targets: memory-tier hits >= 4 x thumbor's result storage with p99 < 5 ms; disk-
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,16 +45,61 @@ def _thumbor_result_conf(path: Path, root: Path, results: Path) -> None:
                  "RESULT_STORAGE_STORES_UNSAFE = True\nRESULT_STORAGE_EXPIRATION_SECONDS = 0\n")
 
 
-def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, cores: int) -> dict[str, object]:
+#: wrk's Lua script: each request takes the next of the warmed paths (shared by the thread's
+#: connections); `done` prints one JSON line with the totals and the latency percentiles (us).
+_WRK_LUA = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"n": %%d, "us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
+    '"non_2xx": %%d, "errors": %%d}\\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _wrk_load(port: int, paths: list[str], clients: int, seconds: float, tmp: Path) -> dict[str, object]:
+    """`clients` keep-alive connections of `wrk` (one thread: it needs a fraction of a core)
+    cycling `paths` for `seconds`; returns n, per_s, p50_ms, p99_ms, statuses (200 and
+    "other": wrk counts the answers outside 2xx/3xx and the socket errors)."""
+    script = tmp / "hits.lua"
+    script.write_text(_WRK_LUA % ", ".join(json.dumps(p) for p in paths))
+    out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
+                          "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
+                         timeout=seconds + 60, check=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRKJSON "))
+    r = json.loads(line[len("WRKJSON "):])
+    bad = int(r["non_2xx"]) + int(r["errors"])
+    return {"n": r["n"], "per_s": round(r["n"] / (r["us"] / 1e6), 1), "p50_ms": round(r["p50_us"] / 1000, 2),
+            "p99_ms": round(r["p99_us"] / 1000, 2), "statuses": {"200": int(r["n"]) - bad, "other": bad}}
+
+
+def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, cores: int,
+             tmp: Path) -> dict[str, object]:
     """Warm `paths` (each fetched 4 x cores times on fresh connections, so every worker has
-    it in its memory tier), then `clients` keep-alive clients cycle them for `seconds`; adds
-    `cpu_s`, the server's CPU seconds of the timed part alone."""
+    it in its memory tier), then `clients` keep-alive clients cycle them for `seconds` (with
+    `wrk` when it is on PATH, else bench/serve.py's asyncio client); adds `cpu_s`, the
+    server's CPU seconds of the timed part alone, `loader` and `tiers` (X-Edge-Cache of one
+    more pass over `paths`)."""
     from serve import _load as raw_load, _run  # noqa: PLC0415  (bench/serve.py: minimal asyncio client)
 
     _run(raw_load(proc.port, paths * 4 * cores, clients, fresh=True))
     c0 = proc.cpu_s()
+    if shutil.which("wrk"):
+        out = _wrk_load(proc.port, paths, clients, seconds, tmp)
+        out["cpu_s"] = proc.cpu_s() - c0
+        out["tiers"] = _run(raw_load(proc.port, paths, clients, fresh=False))["tiers"]
+        out["loader"] = "wrk"
+        return out
     out = _run(raw_load(proc.port, paths, clients, fresh=False, seconds=seconds))
     out["cpu_s"] = proc.cpu_s() - c0
+    out["statuses"] = {str(k): v for k, v in out["statuses"].items()}
+    out["loader"] = "asyncio"
     return out
 
 
@@ -81,7 +132,7 @@ def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds
         names = list(servers)
         for rnd in range(rounds):
             for name in names[rnd % len(names):] + names[:rnd % len(names)]:
-                run = _hit_run(servers[name], paths[name], clients, seconds, cores)
+                run = _hit_run(servers[name], paths[name], clients, seconds, cores, tmp)
                 runs.setdefault(name, []).append(run)
                 cpu[name] = cpu.get(name, 0.0) + float(run["cpu_s"])
         out: dict[str, object] = {"clients": clients, "urls": HIT_URLS, "seconds_per_round": seconds, "rounds": rounds}
@@ -92,7 +143,8 @@ def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds
                 "p50_ms": round(statistics.median(float(r["p50_ms"]) for r in rs), 2),
                 "p99_ms": round(max(float(r["p99_ms"]) for r in rs), 2),
                 "server_cpu_ms_per_req": round(cpu[name] * 1000 / max(1, n), 3),
-                "statuses": {str(k): sum(int(r["statuses"].get(k, 0)) for r in rs) for k in rs[0]["statuses"]},
+                "statuses": {k: sum(int(r["statuses"].get(k, 0)) for r in rs) for k in rs[0]["statuses"]},
+                "loader": rs[0]["loader"],
                 "tiers": rs[-1]["tiers"], "rss_mb_after": servers[name].rss_mb(),
             }
         mem = out["edge_memory"]
