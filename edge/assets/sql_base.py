@@ -116,7 +116,8 @@ class SqlBase:
         generation committed when its sync started, and the writers that committed meanwhile
         wait for it instead of syncing again: while a sync is in flight, the commits that
         arrive queue for the next one, so N concurrent publishes cost about two fsyncs, not N
-        (the group commit of database logs: Gray & Reuter, *Transaction Processing*, 9.4.7).
+        (the group commit of database logs, as in Gray & Reuter, *Transaction Processing:
+        Concepts and Techniques*, 1993).
         A writer returns only once a sync that started after its own commit has finished, so
         the row is still on disk before the answer.  An application crash (kill -9) loses
         nothing either way (the frames are in the OS page cache); after the sync a power cut
