@@ -155,3 +155,16 @@ def test_malformed_access_control_is_a_400(api: ApiLive, rules: list, message: s
     resp = _call(api, "explicit", public_id="acc/kept", type="upload", access_mode="hidden")
     assert resp.status_code == 400 and "Invalid access_mode" in resp.json()["error"]["message"]
     assert _update_mode(api, "acc/kept", "hidden").status_code == 400
+
+
+def test_a_new_version_keeps_the_restriction(api: ApiLive) -> None:
+    """Overwriting the asset without the parameters keeps its access_mode and rules (a new
+    version never makes a restricted asset public by omission)."""
+    import cloudinary.uploader as up
+
+    assert _call(api, "upload", public_id="acc/versions", access_mode="authenticated").status_code == 200
+    up.upload(str(PHOTO), public_id="acc/versions", access_control=[{"access_type": "token"}])
+    again = up.upload(str(PHOTO), public_id="acc/versions", tags="second")
+    assert again["access_mode"] == "authenticated" and again["access_control"] == [{"access_type": "token"}]
+    assert "access_mode authenticated" in _refused(api, _url("acc/versions", signed=False))
+    assert _width(api, _url("acc/versions", signed=True, width=90, crop="scale")) == 90
