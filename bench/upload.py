@@ -37,7 +37,8 @@ against the in-process raw write are kept as `*_vs_in_process_raw`.
 The three are interleaved over `--rounds` rounds (the machine may be shared; each figure is
 the median over rounds, each ratio the median of the per-round ratios).  Prints one JSON line:
 rates (uploads/s, writes/s), p50/p99/mean latency (ms) of each, server RSS (MB, current and
-peak per worker), the ratios.  Usage: ``python bench/upload.py [--n 12] [--rounds 6]``.
+peak per worker), the server-side CPU per request of Edge and of the sink (ms, user + system
+of the server processes: a figure the machine's load barely moves), the ratios.  Usage: ``python bench/upload.py [--n 12] [--rounds 6]``.
 """
 
 from __future__ import annotations
@@ -171,6 +172,19 @@ class Sink:
                 time.sleep(0.1)
         time.sleep(1.0)
 
+    def cpu_s(self) -> float:
+        """User + system CPU seconds used so far by the sink and its workers (as `Server.cpu_s`)."""
+        from serve import _children
+
+        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except OSError:
+                pass
+        return total
+
     def stop(self) -> None:
         import signal
 
@@ -236,6 +250,8 @@ def main() -> None:
             return call
 
         rounds: list[dict[str, dict[str, float]]] = []
+        cpu = {"upload": 0.0, "http_raw_write": 0.0}  # server-side CPU seconds of each phase
+        servers = {"upload": server, "http_raw_write": sink}
         try:
             cloudinary.reset_config()
             cloudinary.config(cloud_name="demo", api_key=KEY, api_secret=SECRET)
@@ -243,8 +259,13 @@ def main() -> None:
             for fn in (raw, http_raw, edge_up):  # warm-up
                 timed_pool(fn, 2, 1)
             for _ in range(args.rounds):
-                rounds.append({name: summary(*timed_pool(fn, args.n, args.clients))
-                               for name, fn in (("raw_write", raw), ("http_raw_write", http_raw), ("upload", edge_up))})
+                one_round = {}
+                for name, fn in (("raw_write", raw), ("http_raw_write", http_raw), ("upload", edge_up)):
+                    before = servers[name].cpu_s() if name in servers else 0.0
+                    one_round[name] = summary(*timed_pool(fn, args.n, args.clients))
+                    if name in servers:
+                        cpu[name] += servers[name].cpu_s() - before
+                rounds.append(one_round)
             memory = worker_memory_mb(server)
         finally:
             server.stop()
@@ -278,6 +299,8 @@ def main() -> None:
         "rate_ratio_vs_in_process_raw": ratio("per_s", "upload", "raw_write"),
         "ingest": {"per_s": round(report["uploaded"] / max(report["seconds"], 1e-9), 2)},
         "in_process_ms": {"validate": round(probe_ms, 1), "md5": round(md5_ms, 1)},
+        # user + system CPU of the server processes per request (barely moves with the load)
+        "server_cpu_ms_per_request": {k: round(v / (args.n * args.rounds) * 1000, 1) for k, v in cpu.items()},
         "server_memory": memory,
         "targets": {"upload_time_ratio": "<=1.2 (vs the HTTP raw write)"},
     }

@@ -78,6 +78,8 @@ def asset_summary(ctx: Any, record: AssetRecord, *, tags: bool = False, context:
         "access_mode": record.access_mode,
         **asset_urls(ctx, record),
     }
+    if (record.extra or {}).get("access_control"):
+        out["access_control"] = [dict(r) for r in record.extra["access_control"]]
     want = set(fields) if fields else None
     if tags or (want and "tags" in want):
         out["tags"] = list(record.tags)

@@ -1,5 +1,5 @@
 """The Admin API `update` call: tags, context, metadata, coordinates, display name, folder,
-moderation and access mode of one asset, and re-running analyses on its stored original
+moderation, access mode and access control of one asset, and re-running analyses on its stored original
 (models Edge lacks: 400, `edge.analysis.AnalysisRequest`).
 """
 
@@ -16,7 +16,7 @@ from edge.api.admin_request import (
 )
 from edge.api.errors import ApiError, json_response
 from edge.api.forms import text_param
-from edge.api.params import REFUSED_PARAMS, parse_context, parse_tags
+from edge.api.params import REFUSED_PARAMS, access_control_param, access_mode_param, parse_context, parse_tags
 from edge.assets.catalogue import AssetRecord
 
 __all__ = ["update_resource"]
@@ -27,12 +27,13 @@ _UPDATE_PARAMS = frozenset({
     "tags", "context", "metadata", "face_coordinates", "custom_coordinates", "regions",
     "display_name", "asset_folder", "unique_display_name", "clear_invalid", "moderation_status",
     "notification_url", "batch_id", "access_mode",
+    "access_control",
     # refused with a reason (below), never silently dropped:
-    "access_control", "quality_override", "background_removal", "raw_convert", "similarity_search",
+    "quality_override", "background_removal", "raw_convert", "similarity_search",
     "visual_search",
 }) | _ANALYSIS_UPDATE
 _UPDATE_REFUSED = {
-    **{k: REFUSED_PARAMS[k] for k in ("access_control", "quality_override", "background_removal", "raw_convert",
+    **{k: REFUSED_PARAMS[k] for k in ("quality_override", "background_removal", "raw_convert",
                                       "similarity_search", "visual_search")},
     "notification_url": "Edge runs update synchronously; notification_url is not supported here",
     "batch_id": "Edge runs update synchronously; batch_id is not supported here",
@@ -95,14 +96,10 @@ def _update_fields(params: Mapping[str, Any], record: AssetRecord) -> dict[str, 
     if flag_param(params, "unique_display_name"):
         raise ApiError(400, "Edge does not support unique_display_name")
     flag_param(params, "clear_invalid")  # metadata is opaque in Edge: nothing is ever invalid
-    if "access_mode" in params:
-        mode = text_param(params, "access_mode")
-        if mode == "authenticated":  # as on upload: a promise delivery would not keep
-            raise ApiError(400, "access_mode=authenticated is not enforced by Edge's delivery; "
-                                "use type=authenticated (signed delivery URLs) instead")
-        if mode != "public":
-            raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public)")
-        fields["access_mode"] = mode
+    if "access_mode" in params:  # delivery enforces it at once (edge.assets.access)
+        fields["access_mode"] = access_mode_param(params)
+    if "access_control" in params:  # an empty list clears the rules
+        fields.setdefault("extra", {})["access_control"] = access_control_param(params)
     if "moderation_status" in params:
         status = text_param(params, "moderation_status")
         if status not in _MODERATION_STATUSES:

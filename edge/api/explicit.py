@@ -64,6 +64,8 @@ class ExplicitEndpoint:
             fields["asset_folder"] = p.asset_folder
         if p.access_mode is not None:
             fields["access_mode"] = p.access_mode
+        if "access_control" in p.extra:  # None clears the rules
+            fields["extra"] = {"access_control": p.extra["access_control"]}
         if fields:
             record = await self._io(update_record, ctx.catalogue, record, fields)
         analysis = None

@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 
 from edge.api.errors import ApiError
 from edge.api.forms import parse_bool, text_param
+from edge.assets.access import ACCESS_MODES, parse_access_control
 
 __all__ = [
     "UploadParams", "EagerSpec", "parse_context", "parse_eager", "parse_tags", "split_list",
     "random_public_id", "check_public_id", "check_names", "delivery_type_param", "url_param",
+    "access_mode_param", "access_control_param",
     "preset_params", "parse_moderation", "DEFAULT_DUPLICATE_SIMILARITY", "STORABLE_FORMATS", "KNOWN_UPLOAD_PARAMS", "REFUSED_PARAMS",
     "AUTH_PARAMS", "ANALYSIS_PARAMS", "EXPLICIT_EXTRA", "DESTROY_PARAMS", "RENAME_PARAMS",
     "TAGS_PARAMS", "CONTEXT_PARAMS", "TAG_COMMANDS", "CONTEXT_COMMANDS",
@@ -46,7 +48,7 @@ KNOWN_UPLOAD_PARAMS = AUTH_PARAMS | ANALYSIS_PARAMS | frozenset({
     "use_filename", "unique_filename", "filename_override", "discard_original_filename",
     "overwrite", "type", "tags", "context", "metadata", "regions", "eager", "eager_async",
     "eager_notification_url", "transformation", "format", "allowed_formats", "notification_url",
-    "async", "moderation", "return_delete_token", "backup", "invalidate", "access_mode",
+    "async", "moderation", "return_delete_token", "backup", "invalidate", "access_mode", "access_control",
 })
 #: Parameters answered with a 400 (reason given): Edge cannot honour them.
 REFUSED_PARAMS = {
@@ -67,7 +69,6 @@ REFUSED_PARAMS = {
     "template": "template is not supported by Edge",
     "template_vars": "template_vars is not supported by Edge",
     # not enforced by Edge's delivery: accepting them would promise what is not done
-    "access_control": "access_control is not enforced by Edge's delivery; use type=authenticated",
     "headers": "headers (custom delivery response headers) are not supported by Edge",
     "quality_override": "quality_override is not supported by Edge (q_auto picks the quality)",
 }
@@ -322,18 +323,31 @@ class UploadParams:
         p.backup = b("backup")
         p.invalidate = b("invalidate")
         if "access_mode" in params:
-            mode = text_param(params, "access_mode").strip()
-            if mode == "authenticated":
-                raise ApiError(400, "access_mode=authenticated is not enforced by Edge's delivery; "
-                                    "upload with type=authenticated (signed delivery URLs) instead")
-            if mode not in ("public", "authenticated"):
-                raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public or authenticated)")
-            p.access_mode = mode
+            p.access_mode = access_mode_param(params)
+        if "access_control" in params:  # stored in extra, enforced by delivery (edge.assets.access)
+            p.extra["access_control"] = access_control_param(params)
         for key in ("regions",):  # opaque: stored and returned by the Admin API
             if key in params:
                 p.extra[key] = params[key]
         p.batch_id = text_param(params, "batch_id").strip()[:128]
         return p
+
+
+def access_mode_param(params: Mapping[str, Any]) -> str:
+    """`access_mode`: `public` or `authenticated` (`edge.assets.access`); ApiError 400 otherwise."""
+    mode = text_param(params, "access_mode").strip()
+    if mode not in ACCESS_MODES:
+        raise ApiError(400, f"Invalid access_mode - {mode[:40]} (public or authenticated)")
+    return mode
+
+
+def access_control_param(params: Mapping[str, Any]) -> list[dict[str, str]] | None:
+    """`access_control` rules, normalised (`edge.assets.access.parse_access_control`); None
+    for an empty value (no rules: public); ApiError 400 naming the problem."""
+    try:
+        return parse_access_control(params.get("access_control")) or None
+    except ValueError as exc:
+        raise ApiError(400, f"Invalid access_control - {exc}") from None
 
 
 def url_param(params: Mapping[str, Any], name: str) -> str:

@@ -58,8 +58,9 @@ def resource_json(ctx: ApiContext, record: Any, *, api_key: str | None = None,
         "asset_folder": record.asset_folder or "",
         "display_name": record.display_name or record.public_id.rsplit("/", 1)[-1],
     }
-    if record.access_mode and record.access_mode != "public":
-        out["access_mode"] = record.access_mode
+    out["access_mode"] = record.access_mode or "public"
+    if (record.extra or {}).get("access_control"):
+        out["access_control"] = [dict(r) for r in record.extra["access_control"]]
     if record.original_filename is not None:
         out["original_filename"] = record.original_filename
     if api_key:

@@ -149,6 +149,9 @@ class AssetStatements:
                          .values(kept=bool(keep_previous)))
             prev = conn.execute(sa.select(asset_versions).where(asset_versions.c.version_id == row.version_id)).first()
             values = update_row_values(draft, now, version)
+            if "extra" in values:  # merged: a re-upload keeps the stored access_control it does not send
+                merged = {**(row.extra or {}), **values["extra"]}
+                values["extra"] = {k: v for k, v in merged.items() if v is not None}
             conn.execute(assets.update().where(assets.c.id == row.id).values(revision=assets.c.revision + 1, **values))
             if draft.tags is not None:
                 self._set_tags(conn, row.id, draft.tags)

@@ -52,7 +52,8 @@ def make_engine(location: str, *, busy_timeout_s: float, pool_size: int) -> sa.E
             # NORMAL, plus an fsync of the -wal file after each write commit, outside the
             # write lock (`SqlCatalogue._durable`): a commit is still on disk before publish
             # returns (so the replaced version's bytes are never deleted for a commit a power
-            # cut could undo), but writers do not wait for each other's fsync
+            # cut could undo), but writers do not queue behind each other's fsync under the
+            # lock, and the concurrent commits of a process share one (a group commit)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA case_sensitive_like=ON")  # prefixes match as on PostgreSQL

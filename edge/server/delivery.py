@@ -22,6 +22,7 @@ from edge.derive import Deriver, Produced as _Produced
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
 from edge.server.negotiate import negotiate
+from edge.assets.access import restriction
 from edge.server.policy import signature_reason
 from edge.server.pool import RenderPool
 from edge.server.responses import asset_response, error_response
@@ -148,6 +149,7 @@ class Delivery:
         self._check_signature(req, path, chain)
         hints = negotiate(req, request.headers, chain)
         target = await self.deriver.target(req, hints)
+        self._check_access(req, target.record)  # before any cache: the row decides, not the cache
         key = target.key
         asset = self.cache.get_memory(key)
         if asset is not None:
@@ -216,6 +218,16 @@ class Delivery:
             return
         if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
+
+    def _check_access(self, req: DeliveryRequest, record: Any) -> None:
+        """SignatureError (401) for an `upload`-type catalogue asset whose `access_mode` or
+        `access_control` restricts it now (`edge.assets.access.restriction`) when the URL
+        carries no signature (a present one was verified by `_check_signature`)."""
+        if record is None or req.delivery_type != "upload":
+            return
+        reason = restriction(record)
+        if reason and (req.signature is None or not self.settings.api_secret):
+            raise SignatureError(f"Signature required: {reason}")
 
     async def drain(self) -> None:
         """Wait for background cache writes (shutdown, tests)."""

@@ -483,7 +483,9 @@ def test_details_options_fields_moderations_usage_date(api: Any, sdk: Any) -> No
     path = f"/v1_1/{CLOUD}/resources/image/upload/adm/opts/dog"
     h = {"Authorization": BASIC, "Content-Type": "application/json"}
     r = api.client.post(path, headers=h, content=json.dumps({"access_mode": "authenticated"}))  # the SDK drops it
-    assert r.status_code == 400 and "not enforced" in r.json()["error"]["message"]
+    assert r.status_code == 200 and r.json()["access_mode"] == "authenticated"
+    r = api.client.post(path, headers=h, content=json.dumps({"access_mode": "secret"}))
+    assert r.status_code == 400 and "Invalid access_mode" in r.json()["error"]["message"]
     assert api.client.post(path, headers=h, content=json.dumps({"access_mode": "public"})).status_code == 200
     with pytest.raises(BadRequest, match="unique_display_name"):
         A.update("adm/opts/dog", display_name="x", unique_display_name=True)

@@ -100,7 +100,7 @@ def test_preset_list_paginates_and_names(api: Any, sdk: Any) -> None:
     {"name": "bad_9", "notification_url": "ftp://example.com/hook"},
     {"name": "bad_10", "auto_tagging": "1.5"},
     {"name": "bad_11", "public_id": "fixed"},  # per request, not a setting
-    {"name": "bad_12", "access_control": [{"access_type": "token"}]},
+    {"name": "bad_12", "access_control": [{"access_type": "sometimes"}]},
 ])
 def test_bad_preset_bodies_are_400(api: Any, body: dict[str, Any]) -> None:
     r = api.client.post(f"/v1_1/{CLOUD}/upload_presets", headers={"Authorization": BASIC,

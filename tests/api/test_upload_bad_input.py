@@ -78,8 +78,11 @@ def test_bad_files_store_nothing(api: ApiLive, name: str, file: Any, status: int
     ({"public_id": "bad/formats", "allowed_formats": "png"}, "File format not allowed"),
     ({"public_id": "bad/moderation", "moderation": "aws_rek"}, "moderation"),
     ({"public_id": "bad/ssrf", "file": "http://10.1.2.3/a.jpg"}, "Error in loading"),
-    ({"public_id": "bad/acl", "access_control": '[{"access_type":"token"}]'}, "not enforced"),
-    ({"public_id": "bad/mode", "access_mode": "authenticated"}, "not enforced"),
+    ({"public_id": "bad/acl", "access_control": '[{"access_type":"sometimes"}]'}, "Invalid access_control"),
+    ({"public_id": "bad/acljson", "access_control": '[{"access_type":'}, "Invalid access_control"),
+    ({"public_id": "bad/acldate", "access_control": '[{"access_type":"anonymous","start":"soon"}]'},
+     "Invalid access_control"),
+    ({"public_id": "bad/mode", "access_mode": "secret"}, "Invalid access_mode"),
     ({"public_id": "bad/headers", "headers": "X-Robots-Tag: noindex"}, "not supported"),
     ({"public_id": "bad/proxy", "proxy": "http://proxy:3128"}, "proxy"),
 ])

@@ -20,7 +20,7 @@ import hashlib
 
 NAMES = ["public_id", "folder", "asset_folder", "tags", "context", "metadata", "eager", "type", "overwrite",
          "use_filename", "unique_filename", "transformation", "format", "allowed_formats", "colors", "phash",
-         "face_coordinates", "custom_coordinates", "auto_tagging", "detection", "moderation", "access_mode",
+         "face_coordinates", "custom_coordinates", "auto_tagging", "detection", "moderation", "access_mode", "access_control",
          "display_name", "filename_override", "notification_url", "invalidate", "backup", "public_id_prefix",
          "from_public_id", "to_public_id", "tag", "public_ids", "command", "to_type", "token", "eval", "x"]
 TEXT = st.one_of(

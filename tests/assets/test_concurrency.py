@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from edge.assets.catalogue import AssetDraft, new_version_id
 from edge.assets.factory import catalogue_from_location
@@ -65,3 +68,53 @@ def test_concurrent_create_without_overwrite_has_one_winner(catalogue_location: 
 def test_fresh_catalogue_opened_by_several_processes_migrates_once(catalogue_location: str) -> None:
     outs = run_workers(catalogue_location, [("create", str(i), 1) for i in range(3)])
     assert sorted(o[0] for o in outs) == ["created", "existing", "existing"]
+
+
+def test_concurrent_publishes_share_one_log_sync(tmp_path: Path, monkeypatch: Any) -> None:
+    """The group commit of the SQLite `-wal` sync: publishes of one process that commit while
+    a sync is running share the next one, and each returns only after a sync that started
+    after its own commit (its row is on disk before the answer)."""
+    import edge.assets.sql_base as sql_base
+
+    cat = catalogue_from_location(f"sqlite:///{tmp_path / 'catalogue.db'}")
+    real = os.fdatasync
+    syncs: list[tuple[float, float]] = []  # (start, end) of each sync of the -wal file
+    lock = threading.Lock()
+
+    def slow_sync(fd: int) -> None:  # a disk whose flush takes 30 ms, so commits overlap it
+        start = time.monotonic()
+        real(fd)
+        time.sleep(0.03)
+        with lock:
+            syncs.append((start, time.monotonic()))
+
+    monkeypatch.setattr(sql_base.os, "fdatasync", slow_sync)
+    committed: dict[str, float] = {}
+    real_durable = cat._durable
+
+    def durable() -> None:  # the moment each commit landed, just before its sync wait
+        committed[threading.current_thread().name] = time.monotonic()
+        real_durable()
+
+    monkeypatch.setattr(cat, "_durable", durable)
+    answered: dict[str, float] = {}
+    barrier = threading.Barrier(12)
+
+    def one(i: int) -> None:
+        threading.current_thread().name = f"w{i}"
+        barrier.wait()
+        cat.publish(AssetDraft(type="upload", public_id=f"g/{i}", version_id=new_version_id(), format="jpg",
+                               width=1, height=1, bytes=1, etag="0" * 32))
+        answered[f"w{i}"] = time.monotonic()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(answered) == 12
+    assert 1 <= len(syncs) <= 6, f"{len(syncs)} syncs for 12 concurrent publishes: no group commit"
+    for name, at in answered.items():  # a sync that began after the commit ended before the answer
+        assert any(start >= committed[name] and end <= at for start, end in syncs), name
+    assert all(cat.get("upload", f"g/{i}") is not None for i in range(12))
+    cat.close()
