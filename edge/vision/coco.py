@@ -16,9 +16,18 @@ section 1).  Both passes are merged with per-class NMS.
 (`edge.vision.ssd`) by weighted box fusion (`edge.vision.fusion.wbf`, Solovyev et al. 2019) and
 keeps fused boxes scoring >= `FUSED_MIN` (issue 15: measured on the vision-dev set with
 bench/vision_eval.py).  `VERSION` names this recipe in the detection cache key.
+
+Latency (issue 15): the first `g_person` render of a close-up cost +610 ms over a plain fill on
+the 2-core machine, NanoDet running twice and SSD five times.  Now SSD's full pass runs on a
+pool thread beside NanoDet's full pass, and the extra passes (SSD's tiles, NanoDet's zoomed-out
+letterbox) run only when neither full pass saw a close-up (`_close_up`: one detection scoring
+>= `CLOSE_UP_SCORE` over >= `CLOSE_UP_AREA` of the photo), for which they have nothing left
+to find; bench/vision.py and bench/vision_eval.py figures are in the README.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -27,7 +36,7 @@ from edge.vision.fusion import wbf
 from edge.vision.labels import COCO80
 from edge.vision.prep import Frame, nms, resize
 from edge.vision.registry import REGISTRY
-from edge.vision.ssd import detect_ssd
+from edge.vision.ssd import detect_ssd, ssd_tiles
 
 __all__ = ["detect_coco", "detect_nanodet", "SIZE", "ZOOM_OUT", "MIN_SCORE", "FUSED_MIN", "VERSION"]
 
@@ -40,11 +49,14 @@ FUSED_MIN = 0.15  # fused score an "object" (any class) needs (a box one detecto
 FLOOR = 0.05  # fused score below which a box is not even kept for named-class look-ups (edge.vision.focus)
 CELL_MIN = 0.15  # NanoDet class score below which a cell is ignored, inside detect_coco
 WEIGHTS = (1.0, 1.0)  # NanoDet, SSD
-VERSION = "v2.ssd1.wbf1"  # the recipe, in the cache key (bump when it changes; [A-Za-z0-9._-])
+CLOSE_UP_SCORE = 0.5  # a detection this confident ...
+CLOSE_UP_AREA = 0.5  # ... covering this share of the image makes a close-up (`_close_up`; issue 15, vision-dev)
+VERSION = "v3.ssd2.wbf1"  # the recipe, in the cache key (bump when it changes; [A-Za-z0-9._-])
 _MEAN = np.array([103.53, 116.28, 123.675], np.float32)
 _STD = np.array([57.375, 57.12, 58.395], np.float32)
 _STRIDES = (8, 16, 32)
 _BINS = 11
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="edge-coco")  # the SSD passes
 
 
 def _letterbox(frame: Frame, fill: float) -> tuple[np.ndarray, float, int, int]:
@@ -84,24 +96,23 @@ def _decode(outputs: list[np.ndarray], min_score: float) -> tuple[np.ndarray, np
     return np.concatenate(boxes), np.concatenate(scores), np.concatenate(classes)
 
 
-def detect_nanodet(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
-    """Every COCO-80 object NanoDet finds in `frame` with score >= `min_score`, boxes
-    normalised to the image, best score first.  Runs NanoDet twice (full and zoomed-out
-    letterbox)."""
+def _nanodet_pass(frame: Frame, fill: float, min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One NanoDet run on the letterbox filling `fill` of the input: (boxes x0 y0 x1 y1 in
+    original px, scores, class ids)."""
     session = REGISTRY.session("coco")
-    input_name = session.get_inputs()[0].name
-    all_boxes, all_scores, all_classes = [], [], []
-    for fill in PASSES:
-        x, k, ox, oy = _letterbox(frame, fill)
-        boxes, scores, classes = _decode(session.run(None, {input_name: x}), min_score)
-        if boxes.size:
-            boxes = (boxes - np.array([ox, oy, ox, oy], np.float32)) / k  # -> original px
-            all_boxes.append(boxes)
-            all_scores.append(scores)
-            all_classes.append(classes)
-    if not all_boxes:
+    x, k, ox, oy = _letterbox(frame, fill)
+    boxes, scores, classes = _decode(session.run(None, {session.get_inputs()[0].name: x}), min_score)
+    if boxes.size:
+        boxes = (boxes - np.array([ox, oy, ox, oy], np.float32)) / k
+    return boxes, scores, classes
+
+
+def _merge(frame: Frame, passes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Found]:
+    """NanoDet passes -> normalised `Found`s, per-class NMS, best first."""
+    passes = [p for p in passes if p[0].size]
+    if not passes:
         return []
-    boxes, scores, classes = np.concatenate(all_boxes), np.concatenate(all_scores), np.concatenate(all_classes)
+    boxes, scores, classes = (np.concatenate([p[i] for p in passes]) for i in range(3))
     w, h = frame.width, frame.height
     boxes = np.clip(boxes, 0, [w, h, w, h])
     out: list[Found] = []
@@ -117,10 +128,36 @@ def detect_nanodet(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
     return out
 
 
+def detect_nanodet(frame: Frame, min_score: float = MIN_SCORE) -> list[Found]:
+    """Every COCO-80 object NanoDet finds in `frame` with score >= `min_score`, boxes
+    normalised to the image, best score first.  Runs NanoDet twice (full and zoomed-out
+    letterbox)."""
+    return _merge(frame, [_nanodet_pass(frame, fill, min_score) for fill in PASSES])
+
+
+def _close_up(found: list[Found]) -> bool:
+    """True when one detection covers >= `CLOSE_UP_AREA` of the image at score >=
+    `CLOSE_UP_SCORE`: a subject that fills the photo, for which the extra passes (SSD's tiles for
+    small objects, NanoDet's zoomed-out pass for frame-filling subjects the full pass missed)
+    have nothing left to find."""
+    return any(f.score >= CLOSE_UP_SCORE and f.box[2] * f.box[3] >= CLOSE_UP_AREA for f in found)
+
+
 def detect_coco(frame: Frame) -> list[Found]:
     """Every COCO-80 object in `frame`: NanoDet and SSD-MobileNet-v2 fused by weighted box
     fusion, fused score >= `FLOOR`, normalised boxes, best score first (model ``coco``).  Look-ups
     by class name accept weak boxes when nothing better is found; everything else asks for
-    `FUSED_MIN` (edge.vision.focus, edge.vision.detector.detect)."""
-    fused = wbf([detect_nanodet(frame, CELL_MIN), detect_ssd(frame)], WEIGHTS, model="coco")
+    `FUSED_MIN` (edge.vision.focus, edge.vision.detector.detect).
+
+    Latency (issue 15): SSD's full pass runs on a second thread while NanoDet's full pass runs
+    here (two cores: the two sessions overlap); the extra passes (SSD tiles, NanoDet zoomed out)
+    run only when neither full pass found a close-up (`_close_up`)."""
+    ssd_full = _POOL.submit(detect_ssd, frame, tiles=False)
+    passes = [_nanodet_pass(frame, 1.0, CELL_MIN)]
+    found_ssd = ssd_full.result()
+    if not _close_up(found_ssd) and not _close_up(_merge(frame, passes)):
+        tiled = _POOL.submit(ssd_tiles, frame, found_ssd)
+        passes += [_nanodet_pass(frame, fill, CELL_MIN) for fill in PASSES[1:]]
+        found_ssd = tiled.result()
+    fused = wbf([_merge(frame, passes), found_ssd], WEIGHTS, model="coco")
     return [f for f in fused if f.score >= FLOOR]
