@@ -27,9 +27,11 @@ with a longer URL or user agent may), and the cost stays about 20 us a request, 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,6 +53,24 @@ def write_stdout(data: bytes) -> None:
 _REQUEST_FIELDS = {b"x-request-id": "rid", b"user-agent": "user_agent", b"referer": "referer"}
 _RESPONSE_FIELDS = {b"x-edge-cache": "cache", b"x-cld-error": "error"}
 _ENCODE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """`record` (str, int, float or None values) as compact ASCII JSON, the text
+    `json.dumps(record, separators=(",", ":"))` gives, in a third of its time (issue 16):
+    strings through json's own C escaper, numbers by `repr`."""
+    parts = []
+    for k, v in record.items():
+        if v is None:
+            text = "null"
+        elif isinstance(v, str):
+            text = _quote(v)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            text = repr(v) if math.isfinite(v) else _ENCODE(v)
+        else:
+            text = _ENCODE(v)
+        parts.append(f'"{k}":{text}')
+    return "{" + ",".join(parts) + "}"
 
 
 def _pick(headers: Any, wanted: dict[bytes, str]) -> dict[str, str]:
@@ -75,6 +95,8 @@ class AccessLog:
         self.fmt = fmt
         self.sink = None if fmt == "off" else sink
         self.pid = os.getpid()
+        self._second = -1
+        self._second_text = ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,11 +113,18 @@ class AccessLog:
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0] != b"x-request-id"]
+                headers = []
+                for h in message.get("headers", ()):  # one pass: drop the app's id, note the fields
+                    name = h[0]
+                    if name == b"x-request-id":
+                        continue
+                    field = _RESPONSE_FIELDS.get(name)
+                    if field is not None and field not in seen:
+                        seen[field] = h[1].decode("latin-1")
+                    headers.append(h)
                 headers.append(rid_header)
                 message = {**message, "headers": headers}
                 seen["status"] = message["status"]
-                seen.update(_pick(headers, _RESPONSE_FIELDS))
             elif message["type"] == "http.response.body":
                 seen["bytes"] += len(message.get("body", b""))
             await send(message)
@@ -110,8 +139,11 @@ class AccessLog:
              asked: dict[str, str]) -> None:
         raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
         client = scope.get("client")
+        second = int(arrived)
+        if second != self._second:  # issue 16: one strftime a second, not one a request
+            self._second, self._second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         record = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(arrived)) + f".{int(arrived * 1000) % 1000:03d}Z",
+            "ts": self._second_text + f".{int(arrived * 1000) % 1000:03d}Z",
             "request_id": rid,
             "method": scope.get("method"),
             "path": raw.decode("latin-1"),
@@ -127,7 +159,7 @@ class AccessLog:
             "worker": self.pid,
         }
         if self.fmt == "json":
-            line = _ENCODE(record)
+            line = _json_line(record)
         else:
             line = _text_line(record, arrived, scope.get("http_version", "1.1"))
         try:
