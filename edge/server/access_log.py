@@ -27,7 +27,6 @@ with a longer URL or user agent may), and the cost stays about 20 us a request, 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import time
@@ -55,22 +54,20 @@ _RESPONSE_FIELDS = {b"x-edge-cache": "cache", b"x-cld-error": "error"}
 _ENCODE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 
-def _json_line(record: dict[str, Any]) -> str:
-    """`record` (str, int, float or None values) as compact ASCII JSON, the text
-    `json.dumps(record, separators=(",", ":"))` gives, in a third of its time (issue 16):
-    strings through json's own C escaper, numbers by `repr`."""
-    parts = []
-    for k, v in record.items():
-        if v is None:
-            text = "null"
-        elif isinstance(v, str):
-            text = _quote(v)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            text = repr(v) if math.isfinite(v) else _ENCODE(v)
-        else:
-            text = _ENCODE(v)
-        parts.append(f'"{k}":{text}')
-    return "{" + ",".join(parts) + "}"
+def _text_or_null(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _json_line(r: dict[str, Any]) -> str:
+    """An access-log record (the fields of the module docs, in that order) as compact ASCII
+    JSON: the text `json.dumps(r, separators=(",", ":"))` gives, in a fraction of its time
+    (issue 16): strings through json's own C escaper, the numbers by `repr`."""
+    return (f'{{"ts":{_quote(r["ts"])},"request_id":{_quote(r["request_id"])},'
+            f'"method":{_text_or_null(r["method"])},"path":{_quote(r["path"])},"query":{_quote(r["query"])},'
+            f'"status":{int(r["status"])},"bytes":{int(r["bytes"])},"duration_ms":{float(r["duration_ms"])!r},'
+            f'"cache":{_text_or_null(r["cache"])},"error":{_text_or_null(r["error"])},'
+            f'"client":{_text_or_null(r["client"])},"user_agent":{_text_or_null(r["user_agent"])},'
+            f'"referer":{_text_or_null(r["referer"])},"worker":{int(r["worker"])}}}')
 
 
 def _pick(headers: Any, wanted: dict[bytes, str]) -> dict[str, str]:
