@@ -51,6 +51,17 @@ RenderFn = Callable[..., "Rendered"]
 #: Delivery paths whose checked parse a worker remembers (`Delivery._prepare`), and derived
 #: assets whose built headers it remembers; each map is emptied when it grows past this.
 MEMO_ENTRIES = 4096
+#: Longest path remembered, chars (longer ones, rare, are parsed every time): bounds the memo
+#: at ~4096 x (1 KiB + the parsed request), a few MB, whatever paths a client sends.
+MEMO_PATH_CHARS = 1024
+
+
+def _header_inputs(asset: DerivedAsset) -> tuple[Any, ...]:
+    """Every field of `asset` its answer's headers are made from (`asset_headers`): a
+    remembered header set is reused only for an entry with the same ones, and the memo holds
+    these, never the asset (whose bytes must leave with its memory-tier entry)."""
+    return (asset.etag, len(asset.data), asset.content_type, asset.format, asset.attachment,
+            asset.vary_accept, asset.notice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +150,8 @@ class Delivery:
         self._rooted = frozenset({settings.cloud_name, *ROOT_PREFIXES})
         self.flights: SingleFlight[_Produced] = SingleFlight()
         self._prepared: dict[str, Prepared] = {}
-        #: cache key -> (asset, versioned, vary, headers) of memory-tier answers
-        self._headers: dict[str, tuple[DerivedAsset, bool, tuple[str, ...], AssetHeaders]] = {}
+        #: cache key -> (header inputs, versioned, vary, headers) of memory-tier answers
+        self._headers: dict[str, tuple[tuple[Any, ...], bool, tuple[str, ...], AssetHeaders]] = {}
         self._tier_counters: dict[str, Any] = {}
 
     @property
@@ -204,9 +215,10 @@ class Delivery:
         self._check_signature(req, path, chain)
         fixed = negotiate(req, {}, chain)  # varies on nothing: the same for every request
         prepared = Prepared(req, chain, canonical_transformation(req.components), None if fixed.vary else fixed)
-        if len(self._prepared) >= MEMO_ENTRIES:
-            self._prepared.clear()
-        self._prepared[path] = prepared
+        if len(path) <= MEMO_PATH_CHARS:
+            if len(self._prepared) >= MEMO_ENTRIES:
+                self._prepared.clear()
+            self._prepared[path] = prepared
         return prepared
 
     async def _answer(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -229,15 +241,16 @@ class Delivery:
         asset = self.cache.get_memory(key)
         if asset is not None:
             tier = "memory"
+            inputs = _header_inputs(asset)
             remembered = self._headers.get(key)
-            if (remembered is not None and remembered[0] is asset and remembered[1] is versioned
+            if (remembered is not None and remembered[0] == inputs and remembered[1] is versioned
                     and remembered[2] == hints.vary):
                 built = remembered[3]
             else:
                 built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary)
                 if len(self._headers) >= MEMO_ENTRIES:
                     self._headers.clear()
-                self._headers[key] = (asset, versioned, hints.vary, built)
+                self._headers[key] = (inputs, versioned, hints.vary, built)
             timing = {"parse": parse_ms, "load": 0.0, "render": 0.0, "total": (time.perf_counter() - t0) * 1000}
         else:
             leader = False

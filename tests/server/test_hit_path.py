@@ -175,3 +175,24 @@ def test_cpu_per_memory_hit_through_the_whole_app(tmp_path: Path) -> None:
         assert any(k == b"x-request-id" for k, _ in start["headers"])
         print(f"{hit * 1e6:.0f} us per memory hit, {probe * 1e6:.0f} us per probe: {hit / probe:.2f} x")
         assert hit < 3 * probe, f"{hit * 1e6:.0f} us per memory hit, {probe * 1e6:.0f} us per probe"
+
+
+def test_remembered_headers_follow_the_entry_they_were_made_for(tmp_path: Path) -> None:
+    """The header memo keeps no asset alive and is reused only for an entry with the same
+    fields: a different asset under the same key (a re-render, an invalidation's new copy)
+    answers with its own ETag, length and type."""
+    from edge.storage import DerivedAsset
+
+    origin = make_origin(tmp_path / "media")
+    with server_with(origin) as live:
+        first = live.client.get(HIT)
+        assert live.client.get(HIT).headers["x-edge-cache"] == "memory"
+        (key,) = live.delivery._headers
+        assert all(not isinstance(part, DerivedAsset) for part in live.delivery._headers[key])
+        png = (Path(__file__).parents[1] / "images" / "cat_chelsea.png").read_bytes()
+        other = DerivedAsset(data=png, content_type="image/png", format="png", width=451, height=300, etag="e2")
+        live.delivery.cache.put_memory(key, other)
+        r = live.client.get(HIT)
+        assert r.headers["x-edge-cache"] == "memory" and r.headers["etag"] == '"e2"' != first.headers["etag"]
+        assert r.content == png and r.headers["content-type"] == "image/png"
+        assert int(r.headers["content-length"]) == len(png)
