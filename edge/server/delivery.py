@@ -7,7 +7,6 @@ only genuine bugs reach the 500 branch, which logs them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
