@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from starlette.datastructures import Headers
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -25,7 +24,7 @@ from edge.server.negotiate import Hints, negotiate
 from edge.assets.access import restriction
 from edge.server.policy import signature_reason
 from edge.server.pool import RenderPool
-from edge.server.responses import AssetHeaders, asset_answer, asset_headers, error_response, raw_response
+from edge.server.responses import AssetHeaders, asset_answer, asset_headers, error_response
 from edge.storage.derived import DerivedAsset
 from edge.server.settings import Settings
 from edge.storage import AssetNotFound, DerivedCache, Origin, SingleFlight
@@ -173,14 +172,6 @@ class Delivery:
             return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-    async def handle(self, request: Request) -> Response:
-        """Answer one GET/HEAD delivery request as a Starlette Response (never raises for
-        client input)."""
-        try:
-            return raw_response(*await self._answer(request.scope))
-        except Exception as exc:  # noqa: BLE001 - mapped to a status below
-            return self._failure(exc, request.scope)
 
     def _failure(self, exc: Exception, scope: Scope) -> Response:
         status, reason, retry = classify(exc)
