@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from peers import Process, _free_port, _thumbor_conf, edge_path, thumbor_path
+from peers import Process, _descendants, _free_port, _thumbor_conf, edge_path, thumbor_path
 
 __all__ = ["hits", "hits_markdown", "HIT_URLS"]
 
@@ -63,20 +64,45 @@ end
 """
 
 
-def _wrk_load(port: int, paths: list[str], clients: int, seconds: float, tmp: Path) -> dict[str, object]:
+def _connections(pids: list[int], port: int) -> list[int]:
+    """Established connections to `port` held by each of `pids` now (`ss -tnp`), largest
+    first; [] when `ss` is missing.  With several workers sharing one listening socket the
+    kernel hands each new connection to whichever worker accepts first, so the spread of a
+    fixed set of keep-alive clients is uneven (e.g. 11 and 5 of 16): the busier worker's
+    answers wait longer (issue 16's p99 note)."""
+    if not shutil.which("ss") or not pids:
+        return []
+    out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True, timeout=10).stdout
+    counts = [out.count(f"pid={pid},") for pid in pids]
+    return sorted((n for n in counts if n), reverse=True)
+
+
+def _wrk_load(port: int, paths: list[str], clients: int, seconds: float, tmp: Path,
+              pids: list[int] | None = None) -> dict[str, object]:
     """`clients` keep-alive connections of `wrk` (one thread: it needs a fraction of a core)
     cycling `paths` for `seconds`; returns n, per_s, p50_ms, p99_ms, statuses (200 and
-    "other": wrk counts the answers outside 2xx/3xx and the socket errors)."""
+    "other": wrk counts the answers outside 2xx/3xx and the socket errors), `wrk_cpu_s`
+    (wrk's own user + system CPU seconds, the share of the cores it takes from the server)
+    and `connections` (`_connections` of `pids` half-way through)."""
     script = tmp / "hits.lua"
     script.write_text(_WRK_LUA % ", ".join(json.dumps(p) for p in paths))
-    out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
-                          "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
-                         timeout=seconds + 60, check=True).stdout
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk = subprocess.Popen(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
+                            "-s", str(script), f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, text=True)
+    time.sleep(max(1, round(seconds)) / 2)
+    spread = _connections(pids or [], port)
+    out, _ = wrk.communicate(timeout=seconds + 60)
+    if wrk.returncode:
+        raise subprocess.CalledProcessError(wrk.returncode, "wrk", out)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(ln for ln in out.splitlines() if ln.startswith("WRKJSON "))
     r = json.loads(line[len("WRKJSON "):])
     bad = int(r["non_2xx"]) + int(r["errors"])
+    wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"n": r["n"], "per_s": round(r["n"] / (r["us"] / 1e6), 1), "p50_ms": round(r["p50_us"] / 1000, 2),
-            "p99_ms": round(r["p99_us"] / 1000, 2), "statuses": {"200": int(r["n"]) - bad, "other": bad}}
+            "p99_ms": round(r["p99_us"] / 1000, 2), "statuses": {"200": int(r["n"]) - bad, "other": bad},
+            "wrk_cpu_s": round(wrk_cpu, 3), "connections": spread}
 
 
 def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, cores: int,
@@ -91,7 +117,7 @@ def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, core
     _run(raw_load(proc.port, paths * 4 * cores, clients, fresh=True))
     c0 = proc.cpu_s()
     if shutil.which("wrk"):
-        out = _wrk_load(proc.port, paths, clients, seconds, tmp)
+        out = _wrk_load(proc.port, paths, clients, seconds, tmp, [proc.proc.pid, *_descendants(proc.proc.pid)])
         out["cpu_s"] = proc.cpu_s() - c0
         out["tiers"] = _run(raw_load(proc.port, paths, clients, fresh=False))["tiers"]
         out["loader"] = "wrk"
@@ -145,6 +171,11 @@ def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds
                 "server_cpu_ms_per_req": round(cpu[name] * 1000 / max(1, n), 3),
                 "statuses": {k: sum(int(r["statuses"].get(k, 0)) for r in rs) for k in rs[0]["statuses"]},
                 "loader": rs[0]["loader"],
+                # issue 16's p99 note: wrk's share of a core, the spread of the clients over the
+                # server's processes (each round), Little's law mean latency (clients / rate)
+                "wrk_core_share": round(sum(float(r.get("wrk_cpu_s", 0.0)) for r in rs) / (seconds * len(rs)), 3),
+                "connections_per_process": [r.get("connections", []) for r in rs],
+                "littles_law_mean_ms": round(clients * 1000 / max(1e-9, statistics.fmean(float(r["per_s"]) for r in rs)), 2),
                 "tiers": rs[-1]["tiers"], "rss_mb_after": servers[name].rss_mb(),
             }
         mem = out["edge_memory"]

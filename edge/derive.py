@@ -216,14 +216,18 @@ class Deriver:
     async def _io(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.io, fn, *args)
 
-    def key(self, req: DeliveryRequest, hints: RenderHints, version: str | None = None) -> str:
+    def key(self, req: DeliveryRequest, hints: RenderHints, version: str | None = None,
+            transformation: str | None = None) -> str:
         """The derived cache key of `req` rendered with `hints` (`edge.storage.derived_key`);
-        `version` replaces the URL's version part (a catalogue asset's version_id)."""
+        `version` replaces the URL's version part (a catalogue asset's version_id);
+        `transformation` is `canonical_transformation(req.components)` when the caller has it."""
         if version is None:
             version = "" if req.version is None else str(req.version)
+        if transformation is None:
+            transformation = canonical_transformation(req.components)
         return derived_key(
             cloud_name=self.cloud_name, delivery_type=req.delivery_type,
-            transformation=canonical_transformation(req.components), public_id=req.public_id,
+            transformation=transformation, public_id=req.public_id,
             version=version, output=hints.output,
             dpr="" if hints.dpr_hint is None else str(hints.dpr_hint), width_hint=hints.width_key,
         )
@@ -253,11 +257,12 @@ class Deriver:
             for k in [k for k in self._resolved if k[0] == delivery_type and k[1] == public_id]:
                 del self._resolved[k]
 
-    async def target(self, req: DeliveryRequest, hints: RenderHints) -> Target:
-        """Resolve `req` (see the module docs): its cache key and where its original is.
+    async def target(self, req: DeliveryRequest, hints: RenderHints, *, transformation: str | None = None) -> Target:
+        """Resolve `req` (see the module docs): its cache key and where its original is
+        (`transformation`: the canonical transformation of `req`, when the caller has it).
         Raises `AssetNotFound` for an old version that is not kept."""
         if self.catalogue is None or req.delivery_type == "fetch":
-            return Target(self.key(req, hints))
+            return Target(self.key(req, hints, None, transformation))
         version = "" if req.version is None else str(req.version)
         memo = (req.delivery_type, req.public_id, version)
         now = time.monotonic()
@@ -277,8 +282,8 @@ class Deriver:
                     self._resolved.clear()
                 self._resolved[memo] = (now, found)
         if found is None:
-            return Target(self.key(req, hints))
-        return Target(self.key(req, hints, found[0]), found[1], found[0], found[2])
+            return Target(self.key(req, hints, None, transformation))
+        return Target(self.key(req, hints, found[0], transformation), found[1], found[0], found[2])
 
     async def produce(self, req: DeliveryRequest, target: Target, hints: RenderHints, *,
                       wait_for_cache: bool = False, check_backing: bool = True) -> Produced:
@@ -312,8 +317,9 @@ class Deriver:
             render_ms = (time.perf_counter() - t1) * 1000
         asset = DerivedAsset.from_rendered(rendered)
         if placeholder is None:  # a placeholder must not outlive the asset's arrival
-            blob = self.cache.put_memory(key, asset)
+            self.cache.put_memory(key, asset)
             if self.cache.backing is not None:
+                blob = asset.encode()
                 if wait_for_cache:
                     await self._io(self.cache.put_backing, key, blob)
                 else:

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import time
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,6 +52,22 @@ def write_stdout(data: bytes) -> None:
 _REQUEST_FIELDS = {b"x-request-id": "rid", b"user-agent": "user_agent", b"referer": "referer"}
 _RESPONSE_FIELDS = {b"x-edge-cache": "cache", b"x-cld-error": "error"}
 _ENCODE = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def _text_or_null(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _json_line(r: dict[str, Any]) -> str:
+    """An access-log record (the fields of the module docs, in that order) as compact ASCII
+    JSON: the text `json.dumps(r, separators=(",", ":"))` gives, in a fraction of its time
+    (issue 16): strings through json's own C escaper, the numbers by `repr`."""
+    return (f'{{"ts":{_quote(r["ts"])},"request_id":{_quote(r["request_id"])},'
+            f'"method":{_text_or_null(r["method"])},"path":{_quote(r["path"])},"query":{_quote(r["query"])},'
+            f'"status":{int(r["status"])},"bytes":{int(r["bytes"])},"duration_ms":{float(r["duration_ms"])!r},'
+            f'"cache":{_text_or_null(r["cache"])},"error":{_text_or_null(r["error"])},'
+            f'"client":{_text_or_null(r["client"])},"user_agent":{_text_or_null(r["user_agent"])},'
+            f'"referer":{_text_or_null(r["referer"])},"worker":{int(r["worker"])}}}')
 
 
 def _pick(headers: Any, wanted: dict[bytes, str]) -> dict[str, str]:
@@ -75,6 +92,8 @@ class AccessLog:
         self.fmt = fmt
         self.sink = None if fmt == "off" else sink
         self.pid = os.getpid()
+        self._second = -1
+        self._second_text = ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,11 +110,18 @@ class AccessLog:
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0] != b"x-request-id"]
+                headers = []
+                for h in message.get("headers", ()):  # one pass: drop the app's id, note the fields
+                    name = h[0]
+                    if name == b"x-request-id":
+                        continue
+                    field = _RESPONSE_FIELDS.get(name)
+                    if field is not None and field not in seen:
+                        seen[field] = h[1].decode("latin-1")
+                    headers.append(h)
                 headers.append(rid_header)
                 message = {**message, "headers": headers}
                 seen["status"] = message["status"]
-                seen.update(_pick(headers, _RESPONSE_FIELDS))
             elif message["type"] == "http.response.body":
                 seen["bytes"] += len(message.get("body", b""))
             await send(message)
@@ -110,8 +136,11 @@ class AccessLog:
              asked: dict[str, str]) -> None:
         raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
         client = scope.get("client")
+        second = int(arrived)
+        if second != self._second:  # issue 16: one strftime a second, not one a request
+            self._second, self._second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         record = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(arrived)) + f".{int(arrived * 1000) % 1000:03d}Z",
+            "ts": self._second_text + f".{int(arrived * 1000) % 1000:03d}Z",
             "request_id": rid,
             "method": scope.get("method"),
             "path": raw.decode("latin-1"),
@@ -127,7 +156,7 @@ class AccessLog:
             "worker": self.pid,
         }
         if self.fmt == "json":
-            line = _ENCODE(record)
+            line = _json_line(record)
         else:
             line = _text_line(record, arrived, scope.get("http_version", "1.1"))
         try:

@@ -143,7 +143,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET", "HEAD"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *api_router(api_ctx).routes,  # issue 10: /v1_1/<cloud>/... Upload + Admin API
-        Route("/{path:path}", delivery.handle, methods=["GET", "HEAD"]),
+        Route("/{path:path}", delivery, methods=["GET", "HEAD"]),  # issue 16: an ASGI app, no Request/Response
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.router = DeliveryFirstRouter(routes=routes, lifespan=lifespan)  # issue 16: delivery without the route scan

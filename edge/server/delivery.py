@@ -7,28 +7,28 @@ only genuine bugs reach the 500 branch, which logs them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from starlette.requests import Request
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from edge.derive import Deriver, Produced as _Produced
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
-from edge.server.negotiate import negotiate
+from edge.server.negotiate import Hints, negotiate
 from edge.assets.access import restriction
 from edge.server.policy import signature_reason
 from edge.server.pool import RenderPool
-from edge.server.responses import asset_response, error_response
+from edge.server.responses import AssetHeaders, asset_answer, asset_headers, error_response
+from edge.storage.derived import DerivedAsset
 from edge.server.settings import Settings
 from edge.storage import AssetNotFound, DerivedCache, Origin, SingleFlight
-from edge.url import UrlError, parse, verify_signature
+from edge.url import UrlError, canonical_transformation, parse, verify_signature
 from edge.url.ast import DeliveryRequest
 from edge.url.errors import SignatureSegmentError
 
@@ -46,6 +46,41 @@ ROOT_PREFIXES = frozenset({"image", "video", "raw", "iu", "images", "files"})
 
 #: `edge.render.render`'s signature: (source bytes, request, **inputs) -> Rendered.
 RenderFn = Callable[..., "Rendered"]
+#: Delivery paths whose checked parse a worker remembers (`Delivery._prepare`), and derived
+#: assets whose built headers it remembers; each map is emptied when it grows past this.
+MEMO_ENTRIES = 4096
+#: Longest path remembered, chars (longer ones, rare, are parsed every time): bounds the memo
+#: at ~4096 x (1 KiB + the parsed request), a few MB, whatever paths a client sends.
+MEMO_PATH_CHARS = 1024
+
+
+def _header_inputs(asset: DerivedAsset) -> tuple[Any, ...]:
+    """Every field of `asset` its answer's headers are made from (`asset_headers`): a
+    remembered header set is reused only for an entry with the same ones, and the memo holds
+    these, never the asset (whose bytes must leave with its memory-tier entry)."""
+    return (asset.etag, len(asset.data), asset.content_type, asset.format, asset.attachment,
+            asset.vary_accept, asset.notice)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a delivery path alone decides, checked once per worker and path (`_prepare`): the
+    parsed `req`, its `chain` (t_ expanded), the `transformation` part of its cache keys
+    (canonical), and `hints` when they depend on no request header (no f_auto, dpr_auto or
+    w_auto in the chain), else None (negotiated per request)."""
+
+    req: DeliveryRequest
+    chain: tuple[Any, ...]
+    transformation: str
+    hints: Hints | None
+
+
+def _request_header(scope: Mapping[str, Any], name: bytes) -> str | None:
+    """The first value of request header `name` (lower-case) as latin-1 text, or None."""
+    for k, v in scope.get("headers", ()):
+        if k == name:
+            return v.decode("latin-1")
+    return None
 
 
 def raw_request_path(scope: Mapping[str, Any]) -> str:
@@ -64,7 +99,7 @@ def raw_request_path(scope: Mapping[str, Any]) -> str:
 
 
 class Delivery:
-    """The delivery endpoint.  Collaborators (all required):
+    """The delivery endpoint, an ASGI app (the catch-all route).  Collaborators (all required):
 
     * `origin`: originals of upload/private/authenticated; `fetch_origin`: the fetch type.
     * `cache`: the derived cache; `pool`: the bounded render pool; `io`: executor for blocking
@@ -74,6 +109,16 @@ class Delivery:
     * `named`: named transformations for `t_<name>`; `load_layer(layer) -> bytes`: sources of
       image layers (`edge.server.layers.LayerLoader`);
     * `catalogue`: the asset catalogue (None: every original is read by public_id).
+
+    All but `settings`, `metrics` and the URL limits go to the `Deriver` (the miss path, shared
+    with the Upload API), which holds them; `cache` and `pool` are read through it.
+
+    The hit path (issue 16): what the path alone decides (parse, route, chain limits,
+    signature, header-independent hints, the canonical transformation) is checked once per
+    path and remembered (`Prepared`; only paths that passed every check); the headers of a
+    memory-tier asset are built once per entry (`AssetHeaders`); the answer is sent as two
+    ASGI messages.  The catalogue look-up (`Deriver.target`, its 1 s memo) and the access rules
+    of restricted assets (`_check_access`) still run for every request, before any cache.
     """
 
     def __init__(
@@ -84,46 +129,55 @@ class Delivery:
         catalogue: Any = None,
     ) -> None:
         self.settings = settings
-        self.origin = origin
-        self.fetch_origin = fetch_origin
-        self.cache = cache
-        self.pool = pool
-        self.io = io
         self.metrics = metrics
-        self.render_fn = render_fn
         # issue 9: URL limits from the settings; render threads deep enough for the longest chain
         from edge.render.cost import stack_bytes
 
         self.limits = replace(limits, max_components=settings.max_components,
                               max_costly_ops=settings.max_costly_ops, max_cost_mp=settings.max_cost_mp)
         pool.require_stack(stack_bytes(self.limits))
-        self.focus_factory = focus_factory
-        self.named = dict(named or {})
-        self.load_layer = load_layer
-        #: first path segments that mark a non-root delivery path (see `_parse`)
-        self._rooted = frozenset({settings.cloud_name, *ROOT_PREFIXES})
-        self.flights: SingleFlight[_Produced] = SingleFlight()
         #: the miss path (shared with the Upload API's eager renders)
         self.deriver = Deriver(
             cloud_name=settings.cloud_name, origin=origin, fetch_origin=fetch_origin, cache=cache,
             pool=pool, io=io, render_fn=render_fn, limits=self.limits,
             render_timeout_s=settings.render_timeout_s, focus_factory=focus_factory,
-            named=self.named, load_layer=load_layer, catalogue=catalogue,
+            named=named, load_layer=load_layer, catalogue=catalogue,
         )
+        self.named = self.deriver.named
+        #: first path segments that mark a non-root delivery path (see `_parse`)
+        self._rooted = frozenset({settings.cloud_name, *ROOT_PREFIXES})
+        self.flights: SingleFlight[_Produced] = SingleFlight()
+        self._prepared: dict[str, Prepared] = {}
+        #: cache key -> (header inputs, versioned, vary, headers) of memory-tier answers
+        self._headers: dict[str, tuple[tuple[Any, ...], bool, tuple[str, ...], AssetHeaders]] = {}
+        self._tier_counters: dict[str, Any] = {}
 
-    async def _io(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.io, fn, *args)
+    @property
+    def cache(self) -> DerivedCache:
+        """The derived cache (the deriver's)."""
+        return self.deriver.cache
 
-    # ---- entry point ----------------------------------------------------------------------
-    async def handle(self, request: Request) -> Response:
-        """Answer one GET/HEAD delivery request (never raises for client input)."""
+    @property
+    def pool(self) -> RenderPool:
+        """The render pool (the deriver's)."""
+        return self.deriver.pool
+
+    # ---- entry points ---------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI: answer one GET/HEAD delivery request (never raises for client input)."""
         try:
-            return await self._deliver(request)
+            status, headers, body = await self._answer(scope)
         except Exception as exc:  # noqa: BLE001 - mapped to a status below
-            status, reason, retry = classify(exc)
-            if status >= 500 and retry is None:
-                log.exception("unexpected error for %s", request.url.path)
-            return error_response(status, reason, retry_after=retry)
+            await self._failure(exc, scope)(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _failure(self, exc: Exception, scope: Scope) -> Response:
+        status, reason, retry = classify(exc)
+        if status >= 500 and retry is None:
+            log.exception("unexpected error for %s", scope.get("path"))
+        return error_response(status, reason, retry_after=retry)
 
     async def unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI handler for paths no route matched (the router's `default`): Starlette's
@@ -133,27 +187,61 @@ class Delivery:
         if scope["type"] != "http":
             return
         if scope["method"] in ("GET", "HEAD"):
-            response = await self.handle(Request(scope, receive))
-        else:
-            response = error_response(405, "Method not allowed")
-            response.headers["Allow"] = "GET, HEAD"
+            await self(scope, receive, send)
+            return
+        response = error_response(405, "Method not allowed")
+        response.headers["Allow"] = "GET, HEAD"
         await response(scope, receive, send)
 
-    async def _deliver(self, request: Request) -> Response:
-        t0 = time.perf_counter()
-        path = raw_request_path(request.scope)
+    def _prepare(self, path: str) -> Prepared:
+        """The checked, path-only part of a request (see the class docs), remembered per path
+        once every check passed.  Raises what `_parse` and the checks raise."""
+        prepared = self._prepared.get(path)
+        if prepared is not None:
+            return prepared
         req = self._parse(path)
-        parse_ms = (time.perf_counter() - t0) * 1000
         self._check_route(req)
         chain = self._check_chain(req)
         self._check_signature(req, path, chain)
-        hints = negotiate(req, request.headers, chain)
-        target = await self.deriver.target(req, hints)
+        fixed = negotiate(req, {}, chain)  # varies on nothing: the same for every request
+        prepared = Prepared(req, chain, canonical_transformation(req.components), None if fixed.vary else fixed)
+        if len(path) <= MEMO_PATH_CHARS:
+            if len(self._prepared) >= MEMO_ENTRIES:
+                self._prepared.clear()
+            self._prepared[path] = prepared
+        return prepared
+
+    async def _answer(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        t0 = time.perf_counter()
+        path = raw_request_path(scope)
+        prepared = self._prepare(path)
+        req = prepared.req
+        parse_ms = (time.perf_counter() - t0) * 1000
+        if prepared.hints is not None:
+            hints = prepared.hints
+            if_none_match = _request_header(scope, b"if-none-match")
+        else:
+            headers = Headers(scope=scope)
+            hints = negotiate(req, headers, prepared.chain)
+            if_none_match = headers.get("if-none-match")
+        target = await self.deriver.target(req, hints, transformation=prepared.transformation)
         self._check_access(req, target.record)  # before any cache: the row decides, not the cache
         key = target.key
+        versioned = req.version is not None
         asset = self.cache.get_memory(key)
         if asset is not None:
-            produced = _Produced(asset, "memory")
+            tier = "memory"
+            inputs = _header_inputs(asset)
+            remembered = self._headers.get(key)
+            if (remembered is not None and remembered[0] == inputs and remembered[1] is versioned
+                    and remembered[2] == hints.vary):
+                built = remembered[3]
+            else:
+                built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary)
+                if len(self._headers) >= MEMO_ENTRIES:
+                    self._headers.clear()
+                self._headers[key] = (inputs, versioned, hints.vary, built)
+            timing = {"parse": parse_ms, "load": 0.0, "render": 0.0, "total": (time.perf_counter() - t0) * 1000}
         else:
             leader = False
 
@@ -163,16 +251,18 @@ class Delivery:
                 return await self.deriver.produce(req, target, hints)
 
             produced = await self.flights.run(key, produce)
-            if not leader:
-                produced = _Produced(produced.asset, "coalesced", placeholder=produced.placeholder)
-        self.metrics.cache.labels(produced.tier).inc()
-        timing = {"parse": parse_ms, "load": produced.load_ms, "render": produced.render_ms,
-                  "total": (time.perf_counter() - t0) * 1000}
-        return asset_response(
-            produced.asset, versioned=req.version is not None, max_age=self.settings.max_age,
-            vary=hints.vary, if_none_match=request.headers.get("if-none-match"), timing=timing,
-            cache_tier=produced.tier, placeholder_error=produced.placeholder,
-        )
+            tier = produced.tier if leader else "coalesced"
+            asset = produced.asset
+            built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary,
+                                  placeholder_error=produced.placeholder)
+            load_ms, render_ms = (produced.load_ms, produced.render_ms) if leader else (0.0, 0.0)
+            timing = {"parse": parse_ms, "load": load_ms, "render": render_ms,
+                      "total": (time.perf_counter() - t0) * 1000}
+        counter = self._tier_counters.get(tier)
+        if counter is None:
+            counter = self._tier_counters[tier] = self.metrics.cache.labels(tier)
+        counter.inc()
+        return asset_answer(built, asset, if_none_match=if_none_match, timing=timing, cache_tier=tier)
 
     # ---- checks ---------------------------------------------------------------------------
     def _check_route(self, req: DeliveryRequest) -> None:

@@ -16,12 +16,14 @@ log = logging.getLogger("edge.storage")
 class DerivedCache:
     """`get(key) -> (DerivedAsset, tier) | None` and `put(key, asset)` over two tiers.
 
-    A hit in the backing tier is promoted to memory.  Backing-tier failures are logged and
+    The memory tier keeps decoded `DerivedAsset` objects (a memory hit parses nothing and
+    copies no bytes); the backing tier keeps `DerivedAsset.encode` blobs.  A hit in the
+    backing tier is promoted to memory.  Backing-tier failures are logged and
     treated as misses / skipped writes: the cache never fails a request.  Blocking: call from
     a worker thread.
     """
 
-    def __init__(self, memory: MemoryStore, backing: ByteStore | None = None) -> None:
+    def __init__(self, memory: MemoryStore[DerivedAsset], backing: ByteStore | None = None) -> None:
         self.memory = memory
         self.backing = backing
 
@@ -42,24 +44,22 @@ class DerivedCache:
         asset = DerivedAsset.decode(blob)
         if asset is None:
             return None
-        self.memory.put(key, blob)
+        self.memory.put(key, asset)
         return asset, self.backing.name
 
     def get_memory(self, key: str) -> DerivedAsset | None:
-        """Memory tier only (cheap enough for the event loop)."""
-        blob = self.memory.get(key)
-        return DerivedAsset.decode(blob) if blob is not None else None
+        """Memory tier only (a dictionary look-up under a lock: cheap enough for the event loop)."""
+        return self.memory.get(key)
 
     def put(self, key: str, asset: DerivedAsset) -> None:
         """Write through both tiers (backing errors are logged, not raised)."""
-        blob = self.put_memory(key, asset)
-        self.put_backing(key, blob)
+        self.put_memory(key, asset)
+        if self.backing is not None:
+            self.put_backing(key, asset.encode())
 
-    def put_memory(self, key: str, asset: DerivedAsset) -> bytes:
-        """Store in the memory tier only; returns the encoded blob for `put_backing`."""
-        blob = asset.encode()
-        self.memory.put(key, blob)
-        return blob
+    def put_memory(self, key: str, asset: DerivedAsset) -> None:
+        """Store in the memory tier only (`asset.encode()` is what `put_backing` takes)."""
+        self.memory.put(key, asset)
 
     def put_backing(self, key: str, blob: bytes) -> None:
         """Store an encoded blob in the backing tier (errors logged, not raised)."""

@@ -4,6 +4,7 @@ Retry-After), render timeout, disk tier reuse, corrupt cache entries, unreachabl
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -53,13 +54,21 @@ def test_render_timeout_answers_503(origin_dir: Path) -> None:
 
 
 def test_a_timed_out_render_frees_its_thread(origin_dir: Path) -> None:
-    """The render deadline kills libvips work: after a 503 the only render thread is free at
-    once, so a light request right behind it renders (without the kill it would wait behind
-    the heavy render and time out too)."""
+    """The render deadline kills libvips work: after a 503 the only render thread is free
+    within a moment (the heavy render would run for minutes: sigma-2000 blur of 16 MP), so a
+    light request right behind it renders (without the kill it would wait behind the heavy
+    render and time out too).  The wait for the free thread is bounded (2 s) rather than
+    assumed to be zero, and the deadline is 1 s, so a loaded machine (the kill is seen at the
+    next tile, the light render takes longer) does not fail it."""
     heavy = "/demo/image/upload/e_blur:2000/e_sharpen:2000/q_95/big.jpg"
-    with server_with(origin_dir, render_threads=1, render_timeout_s=0.5) as live:
+    with server_with(origin_dir, render_threads=1, render_timeout_s=1.0) as live:
         r = live.client.get(heavy)
         assert r.status_code == 503 and "timed out" in r.headers["x-cld-error"]
+        pool = live.delivery.pool
+        freed_by = time.monotonic() + 2.0
+        while pool.admitted and time.monotonic() < freed_by:
+            time.sleep(0.01)
+        assert pool.admitted == 0  # the killed render left its thread
         light = live.client.get("/demo/image/upload/c_scale,w_64/hopper.jpg")
         assert light.status_code == 200, light.headers.get("x-cld-error")
 

@@ -119,3 +119,19 @@ def test_with_two_workers_each_line_names_the_worker_that_answered(tmp_path: Pat
         workers = {_line_for(server, rid)["worker"] for rid in ids}
         children = {int(p) for p in Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()}
         assert workers <= children and server.proc.pid not in workers
+
+
+def test_the_json_line_is_what_json_dumps_gives() -> None:
+    """Issue 16: the line comes from a fixed template; it must equal the json module's text for
+    awkward values too (quotes, control and non-ASCII characters, nulls, float rounding)."""
+    import json
+
+    from edge.server.access_log import _json_line
+
+    record = {"ts": "2026-12-07T23:00:00.123Z", "request_id": "a/b+c=d", "method": "GET",
+              "path": '/demo/image/upload/l_text:Arial_20:"hi"%0A\\/x.jpg', "query": "_a=B\u00e9\x01",
+              "status": 304, "bytes": 0, "duration_ms": round(0.1 + 0.2, 2), "cache": None,
+              "error": "Invalid \"w\" \u2603", "client": None, "user_agent": "curl/8\t\x7f", "referer": None,
+              "worker": 4242}
+    assert _json_line(record) == json.dumps(record, separators=(",", ":"))
+    assert json.loads(_json_line(record)) == record

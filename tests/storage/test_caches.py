@@ -97,6 +97,22 @@ def test_tiered_cache_promotes_backing_hits(tmp_path: Path, images: Path) -> Non
     assert fresh.get("other") is None
 
 
+def test_the_memory_tier_keeps_decoded_assets_weighed_by_their_bytes(tmp_path: Path, images: Path) -> None:
+    """Issue 16: a memory hit hands back the very DerivedAsset stored (no blob to parse); the
+    tier's byte bound counts `nbytes` (data + the fixed entry overhead)."""
+    asset = _asset(images)
+    memory: MemoryStore[DerivedAsset] = MemoryStore(asset.nbytes * 4)  # one entry may take a quarter
+    cache = DerivedCache(memory, DiskStore(tmp_path / "c"))
+    cache.put("k", asset)
+    assert cache.get_memory("k") is asset and memory.current_bytes == asset.nbytes == len(asset.data) + 512
+    assert DerivedAsset.decode(cache.backing.path_for("k").read_bytes()) == asset  # the backing tier: blobs
+    for i in range(4):  # four fit; the oldest leaves
+        cache.put_memory(f"n{i}", asset)
+    assert memory.current_bytes == asset.nbytes * 4 and cache.get_memory("k") is None
+    assert cache.get("k") == (asset, "disk") and isinstance(memory.get("k"), DerivedAsset)  # promoted decoded
+    assert cache.get("k") == (asset, "memory")
+
+
 def test_corrupt_backing_entry_is_a_miss(tmp_path: Path, images: Path) -> None:
     disk = DiskStore(tmp_path / "c")
     disk.put("k", _asset(images).encode()[:-5])
