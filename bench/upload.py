@@ -60,7 +60,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
-from serve import Server, _cores  # noqa: E402  (the serving bench's `edge serve` subprocess)
+from serve import Server, _cores, tree_cpu_s  # noqa: E402  (the serving bench's `edge serve` subprocess)
 
 SOURCE = REPO / "tests" / "images" / "large_5312x2988_seeding.jpg"
 KEY, SECRET = "111122223333444", "bench-upload-secret"
@@ -174,16 +174,7 @@ class Sink:
 
     def cpu_s(self) -> float:
         """User + system CPU seconds used so far by the sink and its workers (as `Server.cpu_s`)."""
-        from serve import _children
-
-        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-        for pid in [self.proc.pid, *_children(self.proc.pid)]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-            except OSError:
-                pass
-        return total
+        return tree_cpu_s(self.proc.pid)
 
     def stop(self) -> None:
         import signal
