@@ -97,15 +97,7 @@ class Server:
 
     def cpu_s(self) -> float:
         """User + system CPU seconds used so far by the server and its workers."""
-        total = 0.0
-        tick = os.sysconf("SC_CLK_TCK")
-        for pid in [self.proc.pid, *_children(self.proc.pid)]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-            except OSError:
-                pass
-        return total
+        return tree_cpu_s(self.proc.pid)
 
     def measure(self, coro_fn, *args, **kwargs) -> dict[str, object]:
         """Run a load and add the server CPU ms per request."""
@@ -122,6 +114,20 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds (/proc/<pid>/stat utime + stime) used so far by process `pid`
+    and its children (a server and its workers); a process gone meanwhile counts 0."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass
+    return total
 
 
 def _children(pid: int) -> list[int]:

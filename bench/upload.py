@@ -8,10 +8,11 @@ against writing the same bytes to the origin directory in process, all in one ru
   none, `--workers` = cores) and `cloudinary.uploader.upload(path, public_id=...)` (signed,
   no analysis requested) from `--clients` threads, `--n` uploads per round after 2 warm-ups.
   Each upload's file part is streamed into a staging file in the origin's folder of its new
-  version (written once, MD5 etag computed on the way, writeback started while bytes arrive),
-  validated (header, limits, the file's end marker), fsync'd and published by rename, and then
-  recorded in the catalogue (one SQLite transaction whose log is synced after the write lock
-  is released).
+  version (copied once into a reused 1 MiB batch buffer, written from it with no further copy
+  and MD5-hashed from it for the etag, writeback started while bytes arrive), then, in ONE
+  worker-thread job, validated (header, limits, the file's end marker), fsync'd and published
+  by rename, and recorded in the catalogue (one INSERT for a new public_id, in a SQLite
+  transaction whose log is synced after the write lock is released).
 * HTTP raw write (the baseline of the target): the same SDK call against a bare uvicorn +
   Starlette sink (same workers) that reads the request body and stores it with the origin's
   own atomic write (`edge.storage.writable.atomic_write`: temp file + sync + rename + folder
@@ -60,7 +61,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
-from serve import Server, _cores  # noqa: E402  (the serving bench's `edge serve` subprocess)
+from serve import Server, _cores, tree_cpu_s  # noqa: E402  (the serving bench's `edge serve` subprocess)
 
 SOURCE = REPO / "tests" / "images" / "large_5312x2988_seeding.jpg"
 KEY, SECRET = "111122223333444", "bench-upload-secret"
@@ -174,16 +175,7 @@ class Sink:
 
     def cpu_s(self) -> float:
         """User + system CPU seconds used so far by the sink and its workers (as `Server.cpu_s`)."""
-        from serve import _children
-
-        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-        for pid in [self.proc.pid, *_children(self.proc.pid)]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-            except OSError:
-                pass
-        return total
+        return tree_cpu_s(self.proc.pid)
 
     def stop(self) -> None:
         import signal

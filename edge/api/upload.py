@@ -128,16 +128,45 @@ class UploadApi(ManageEndpoints, ExplicitEndpoint, BackgroundJobs, EagerSteps, A
 
     async def _ingest(self, request: Request, incoming: Incoming, p: UploadParams, areq: Any,
                       auth: UploadAuth, params_text: dict[str, Any], version_id: str) -> dict[str, Any]:
+        """Validate, store and publish `incoming` (one worker-thread job: `_store`), then the
+        steps that need the event loop: the async job, eager renders, the notification."""
+        pub, out = await self._io(self._store, incoming, p, areq, auth, version_id)
+        if pub.existing:
+            return out
+        record = pub.record
+        if p.is_async:
+            batch = p.batch_id or secrets.token_hex(32)
+            self._job("finish_upload", {
+                "type": record.type, "public_id": record.public_id, "version": record.version,
+                "params": params_text, "api_key": auth.api_key, "algorithm": auth.algorithm,
+                "batch_id": batch, "request_id": request_id_of(request)})
+            return {"status": "pending", "type": p.delivery_type, "batch_id": batch, "public_id": record.public_id}
+        if p.eager:
+            out["eager"] = await self._eager_answer(record, p, params_text)
+        if p.notification_url or self.ctx.notification_url:
+            self._notify(p.notification_url, {**out, "notification_type": "upload",
+                                              "request_id": request_id_of(request)})
+        return out
+
+    def _store(self, incoming: Incoming, p: UploadParams, areq: Any, auth: UploadAuth,
+               version_id: str) -> tuple[Any, dict[str, Any]]:
+        """Blocking, one worker-thread job per upload (no hand-off between its steps):
+        validation (`probe_image`), the incoming transformation, analysis and duplicate
+        moderation when asked, the `AssetDraft`, `store_original` (bytes then catalogue row),
+        the purge of replaced derived entries (`invalidate`) and the response JSON.  Returns
+        `(Publication, response dict)`; raises ApiError (nothing stored) or the origin's and
+        catalogue's errors."""
         from edge.assets.catalogue import AssetDraft  # noqa: PLC0415
+        from edge.assets.originals import store_original  # noqa: PLC0415
 
         ctx = self.ctx
-        probe = await self._io(probe_image, incoming, ctx.deriver.limits)
+        probe = probe_image(incoming, ctx.deriver.limits)
         if p.allowed_formats and probe.format not in p.allowed_formats:
             raise ApiError(400, "File format not allowed")
         if p.transformation or (p.format and p.format != probe.format):
-            converted = await self._io(self._transform_incoming, await self._io(incoming.read), p)
+            converted = self._transform_incoming(incoming.read(), p)
             incoming = Incoming.of_bytes(converted, incoming.filename, incoming.origin)
-            probe = await self._io(probe_image, incoming, ctx.deriver.limits)
+            probe = probe_image(incoming, ctx.deriver.limits)
         public_id = self._public_id_for(p, incoming)
         if p.eager:  # syntax checked before anything is stored
             self._eager_requests(EagerStub(p.delivery_type, public_id, probe.format), p.eager)
@@ -148,10 +177,10 @@ class UploadApi(ManageEndpoints, ExplicitEndpoint, BackgroundJobs, EagerSteps, A
         if p.is_async:  # the rest of the analysis runs in the background job
             now = dataclasses.replace(type(areq)(), phash=True) if dedupe else None
         if now is not None and self._wants_analysis(now):
-            analysis = await self._io(self._analyze, await self._io(incoming.read), now, public_id, version_id)
+            analysis = self._analyze(incoming.read(), now, public_id, version_id)
         if dedupe:
-            p.moderation = await self._io(moderate_duplicates, ctx.catalogue, p.moderation, analysis.get("phash"),
-                                          p.delivery_type, public_id)
+            p.moderation = moderate_duplicates(ctx.catalogue, p.moderation, analysis.get("phash"),
+                                               p.delivery_type, public_id)
         auto_tags = list(analysis.pop("tags", []) or [])
         original_filename = None
         if not p.discard_original_filename:
@@ -167,7 +196,7 @@ class UploadApi(ManageEndpoints, ExplicitEndpoint, BackgroundJobs, EagerSteps, A
             display = original_filename
         draft = AssetDraft(
             type=p.delivery_type, public_id=public_id, version_id=version_id, format=probe.format,
-            width=probe.width, height=probe.height, bytes=incoming.size, etag=await self._io(incoming.md5),
+            width=probe.width, height=probe.height, bytes=incoming.size, etag=incoming.md5(),
             pages=probe.pages, tags=tags, context=p.context, metadata=p.metadata,
             coordinates_custom=[list(b) for b in areq.custom_coordinates] if areq.custom_coordinates is not None else None,
             coordinates_faces=[list(b) for b in faces] if faces is not None else None,
@@ -175,36 +204,22 @@ class UploadApi(ManageEndpoints, ExplicitEndpoint, BackgroundJobs, EagerSteps, A
             original_filename=original_filename, access_mode=p.access_mode, moderation=p.moderation,
             analysis=analysis, auto_tags=auto_tags or None, extra=p.extra or None,
         )
-        from edge.assets.originals import store_original  # noqa: PLC0415
-
-        pub = await self._io(lambda: store_original(ctx.store, ctx.catalogue, draft, incoming.rewound(),
-                                                    overwrite=p.overwrite, backup=p.backup))
+        pub = store_original(ctx.store, ctx.catalogue, draft, incoming.rewound(),
+                             overwrite=p.overwrite, backup=p.backup)
         if pub.existing:
             out = resource_json(ctx, pub.record, api_key=auth.api_key or None, algorithm=auth.algorithm)
             out["existing"] = True
-            return out
+            return pub, out
         record = pub.record
         ctx.deriver.forget(record.type, record.public_id)
         if pub.previous is not None and p.invalidate:
-            await self._io(quiet_purge, ctx.purge, record)
+            quiet_purge(ctx.purge, record)
         out = resource_json(ctx, record, api_key=auth.api_key or None, algorithm=auth.algorithm)
         for key in hidden:
             out.pop(key, None)
         if p.return_delete_token:
             out["delete_token"] = make_delete_token(ctx.api_secret or "edge", record)
-        if p.is_async:
-            batch = p.batch_id or secrets.token_hex(32)
-            self._job("finish_upload", {
-                "type": record.type, "public_id": record.public_id, "version": record.version,
-                "params": params_text, "api_key": auth.api_key, "algorithm": auth.algorithm,
-                "batch_id": batch, "request_id": request_id_of(request)})
-            return {"status": "pending", "type": p.delivery_type, "batch_id": batch, "public_id": record.public_id}
-        if p.eager:
-            out["eager"] = await self._eager_answer(record, p, params_text)
-        if p.notification_url or ctx.notification_url:
-            self._notify(p.notification_url, {**out, "notification_type": "upload",
-                                              "request_id": request_id_of(request)})
-        return out
+        return pub, out
 
 
 def upload_routes(ctx: ApiContext) -> list[BaseRoute]:

@@ -38,12 +38,11 @@ from __future__ import annotations
 import logging
 import pickle
 import secrets
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
-
-from huey.constants import EmptyData
 
 __all__ = ["JobQueue", "Handler", "jobs_location_for", "JOB_TABLE_PREFIX"]
 
@@ -99,9 +98,30 @@ def _storage_class() -> Any:
     return EdgeSqlStorage
 
 
+def _import_huey(*, sqlite: bool) -> Any:
+    """The `huey` package, imported for a SQLite queue without psycopg: `huey.storage` imports
+    psycopg if it can (`try: import psycopg`, for its own PostgresStorage, which Edge does not
+    use: its PostgreSQL queue is `SqlStorage` over peewee), and psycopg with libpq is about
+    10 MB of a serving worker's RSS that the SQLite default never uses.  While huey is first
+    imported for a SQLite queue in a process that has not loaded psycopg, the name is blocked
+    (`sys.modules["psycopg"] = None` makes that import raise ImportError, which huey catches);
+    the block is lifted right after, so the catalogue's and peewee's own imports of psycopg
+    work as usual later (only huey's unused PostgresStorage stays without it)."""
+    if sqlite and "huey" not in sys.modules and "psycopg" not in sys.modules:
+        sys.modules["psycopg"] = None  # type: ignore[assignment]
+        try:
+            import huey  # noqa: PLC0415
+        finally:
+            if sys.modules.get("psycopg", 0) is None:
+                del sys.modules["psycopg"]
+    import huey  # noqa: PLC0415
+
+    return huey
+
+
 def _make_huey(location: str, name: str) -> Any:
     if location.startswith("sqlite:"):
-        from huey import SqliteHuey
+        SqliteHuey = _import_huey(sqlite=True).SqliteHuey  # noqa: N806
 
         path = Path(location.split(":///", 1)[1]).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +140,13 @@ def _make_huey(location: str, name: str) -> Any:
         )
         return Huey(name=name, storage_class=_storage_class(), database=db, results=False, utc=True)
     raise ValueError(f"Unsupported job queue location {location!r}: use sqlite:///path or postgresql://...")
+
+
+def _empty_data() -> Any:
+    """huey's "no value" marker (imported with huey, see `_import_huey`)."""
+    from huey.constants import EmptyData  # noqa: PLC0415
+
+    return EmptyData
 
 
 class JobQueue:
@@ -256,7 +283,7 @@ class JobQueue:
             if owner == self.instance or (isinstance(beat, float) and now - beat < self.stale_after_s):
                 continue
             raw = self.huey.storage.pop_data(key)  # atomic: one recovering node wins
-            if raw is EmptyData:
+            if raw is _empty_data():
                 continue
             job = _unpickle(raw)
             if not isinstance(job, dict) or job.get("name") not in self._tasks:

@@ -122,25 +122,24 @@ class AssetStatements:
         key = {"k_type": draft.type, "k_public_id": draft.public_id}
 
         def tx(conn: sa.Connection) -> Publication:
-            row = conn.execute(stmts["row_by_key"], key).first()
+            # A new public_id (the common case) is one INSERT: `ON CONFLICT DO NOTHING` on the
+            # (type, public_id) key answers no pk when the asset exists (or another node just
+            # inserted it: on PostgreSQL the INSERT waits for that transaction), and only then
+            # is the row read (locked on PostgreSQL) and a new version made.
             now = utcnow()
+            values = new_row_values(draft, now)
+            pk = conn.execute(stmts["insert_asset"], values).scalar()
+            if pk is not None:
+                # a new pk (AUTOINCREMENT, tags/context cascade-deleted) has no rows to clear
+                self._add_tags(conn, [pk], draft.tags or ())
+                self._upsert_context(conn, [pk], draft.context or {})
+                conn.execute(stmts["insert_version"], dict(
+                    asset_pk=pk, asset_id=values["asset_id"], version=values["version"],
+                    version_id=draft.version_id, format=draft.format, width=draft.width,
+                    height=draft.height, bytes=draft.bytes, etag=draft.etag, created_at=now, kept=True))
+                return Publication(record=self._inserted_record(values, draft), created=True)
             created = False
-            if row is None:
-                values = new_row_values(draft, now)
-                pk = conn.execute(stmts["insert_asset"], values).scalar()
-                if pk is None:  # another node inserted it between our SELECT and INSERT
-                    row = conn.execute(stmts["row_by_key"], key).first()
-                    assert row is not None
-                else:
-                    created = True
-                    # a new pk (AUTOINCREMENT, tags/context cascade-deleted) has no rows to clear
-                    self._add_tags(conn, [pk], draft.tags or ())
-                    self._upsert_context(conn, [pk], draft.context or {})
-                    conn.execute(stmts["insert_version"], dict(
-                        asset_pk=pk, asset_id=values["asset_id"], version=values["version"],
-                        version_id=draft.version_id, format=draft.format, width=draft.width,
-                        height=draft.height, bytes=draft.bytes, etag=draft.etag, created_at=now, kept=True))
-                    return Publication(record=self._full_record(conn, pk), created=True)
+            row = conn.execute(stmts["row_by_key"], key).first()
             assert row is not None
             if not overwrite:
                 return Publication(record=self._rows_to_records(conn, [row])[0], existing=True)

@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from contextlib import contextmanager, nullcontext
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -20,11 +20,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from edge.assets import migrate
 from edge.assets.catalogue import AssetRecord, CatalogueUnavailable, DerivedRecord, VersionRecord
 from edge.assets.schema import asset_context, asset_tags, asset_versions, assets
-from edge.assets.sql_values import as_utc, int_boxes
+from edge.assets.sql_values import as_utc, dedupe, int_boxes
 from edge.assets.sql_engine import is_memory, make_engine, wal_path
 from edge.storage.atomic import fsync_folder
 
 __all__ = ["SqlBase"]
+
+
+def _stored(value: Any) -> Any:
+    """A JSON column's value as reading it back gives it (tuples become lists ...); the
+    empty values the fast path mostly has are returned as they are."""
+    return json.loads(json.dumps(value)) if value else type(value)()
 
 T = TypeVar("T")
 
@@ -245,6 +251,29 @@ class SqlBase:
         """The record of row `pk` with its tags and context, in one statement."""
         row = conn.execute(self._publish_statements()["full_by_pk"], {"k_pk": pk}).one()
         return self._rows_to_records(conn, [row])[0]
+
+    @staticmethod
+    def _inserted_record(values: Mapping[str, Any], draft: Any) -> AssetRecord:
+        """The record of a row just inserted with `values` (`new_row_values` of `draft`) in
+        this transaction, without reading it back: what `_full_record` would answer (tags
+        deduplicated and sorted, context as text, JSON columns as stored, revision 0)."""
+        tags = tuple(sorted(dedupe(draft.tags or ())))
+        tset = set(tags)
+        return AssetRecord(
+            asset_id=values["asset_id"], type=values["type"], public_id=values["public_id"],
+            version=int(values["version"]), version_id=values["version_id"], format=values["format"],
+            width=values["width"], height=values["height"], bytes=int(values["bytes"]), etag=values["etag"],
+            created_at=as_utc(values["created_at"]), resource_type=values["resource_type"], pages=values["pages"],
+            tags=tags, context=dict(sorted((str(k), str(v)) for k, v in (draft.context or {}).items())),
+            metadata=_stored(values["metadata"]), coordinates_custom=int_boxes(values["coordinates_custom"]),
+            coordinates_faces=int_boxes(values["coordinates_faces"]), asset_folder=values["asset_folder"],
+            display_name=values["display_name"], original_filename=values["original_filename"],
+            access_mode=values["access_mode"], moderation=list(_stored(values["moderation"])),
+            analysis=_stored(values["analysis"]),
+            auto_tags=tuple(x for x in values["auto_tags"] if x in tset),
+            placeholder=bool(values["placeholder"]), updated_at=as_utc(values["updated_at"]),
+            extra=_stored(values["extra"]), revision=0,
+        )
 
     def _one(self, conn: sa.Connection, where: Any, *, lock: bool = False) -> sa.Row | None:
         q = sa.select(assets).where(where)

@@ -20,6 +20,8 @@ __all__ = ["TMP_PREFIX", "StagedFile", "atomic_write", "fsync_folder"]
 #: Name prefix of in-progress temp files (never a valid key: keys are hex or `.edge-originals/...`).
 TMP_PREFIX = ".tmp-"
 _CHUNK = 1 << 20
+#: Buffers per `os.writev` call (Linux's IOV_MAX is 1024).
+_IOV_MAX = 1024
 #: `sync_file_range(2)` flag: start writing the range back, do not wait (Linux).
 _SYNC_FILE_RANGE_WRITE = 2
 
@@ -72,6 +74,30 @@ class StagedFile:
             start_writeback(self.file.fileno(), self.size, len(data))
         self.size += len(data)
         return len(data)
+
+    def write_parts(self, parts: "list[Any]", *, writeback: bool = False) -> int:
+        """Append the buffers `parts` (bytes / memoryviews) with gathered writes
+        (`os.writev`, at most `_IOV_MAX` buffers a call, a partial write continued): the bytes
+        go from the caller's buffers to the kernel with no copy in between.  Returns the bytes
+        written; `writeback` as in `write`.  Raises OSError."""
+        self.file.flush()  # nothing buffered may land after these bytes
+        fd = self.file.fileno()
+        start = self.size
+        views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+        written = sum(v.nbytes for v in views)
+        i = 0
+        while i < len(views):
+            done = os.writev(fd, views[i:i + _IOV_MAX])
+            while i < len(views) and done >= views[i].nbytes:
+                done -= views[i].nbytes
+                i += 1
+            if done:  # a partial write stopped inside views[i]
+                views[i] = views[i][done:]
+        self.size = start + written
+        self.file.seek(self.size)  # the file object's position follows the raw writes
+        if writeback:
+            start_writeback(fd, start, written)
+        return written
 
     def read(self, n: int = -1) -> bytes:
         return self.file.read(n)

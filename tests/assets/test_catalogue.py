@@ -42,6 +42,25 @@ def test_protocol_and_new_asset(catalogue) -> None:
     assert catalogue.get("upload", "animals/bird") is None
 
 
+def test_new_asset_record_is_what_is_stored(catalogue) -> None:
+    """publish answers a new asset's record without reading it back: it must equal the stored
+    row read back, for every field (tags repeated and unsorted, auto_tags, JSON columns with
+    tuples, context values as text)."""
+    pub = catalogue.publish(draft(
+        "animals/every-field", tags=["z", "a", "z", "kiwi"], auto_tags=["kiwi", "kiwi"],
+        context={"alt": "birds", "n": 3}, metadata={"sku": "A-1", "sizes": (1, 2)},
+        coordinates_custom=[[1, 2, 30, 40]], coordinates_faces=[(5, 6, 7, 8)], asset_folder="zoo",
+        display_name="Every field", original_filename="every", access_mode="authenticated",
+        moderation=[{"kind": "manual", "status": "pending"}],
+        analysis={"colors": [("#112233", 40.5)], "phash": "ab" * 8}, extra={"regions": {"r": [(1, 2)]}},
+        pages=3))
+    rec = pub.record
+    assert pub.created and rec.tags == ("a", "kiwi", "z") and rec.auto_tags == ("kiwi",)
+    assert rec.context == {"alt": "birds", "n": "3"} and rec.revision == 0
+    assert catalogue.get("upload", "animals/every-field") == rec
+    assert catalogue.get_by_asset_id(rec.asset_id) == rec
+
+
 def test_versions_strictly_increase_within_one_second(catalogue) -> None:
     first = catalogue.publish(draft("v")).record
     seen = [first.version]
@@ -244,7 +263,7 @@ def test_reopen_keeps_data_and_schema_is_at_head(catalogue_location: str) -> Non
     cat = catalogue_from_location(catalogue_location)
     assert cat.get("upload", "persist") == rec
     with cat.engine.connect() as conn:
-        assert migrate.current_revision(conn) == migrate.head_revision()
+        assert migrate.current_revision(conn) == migrate.head_revision() == migrate.HEAD_REVISION
     cat.check()
     cat.close()
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +31,18 @@ PHOTOS = {  # library path -> photo in tests/images
 EDGE = [sys.executable, "-m", "edge.cli"]
 
 
-def run(*args: str, root: Path) -> tuple[int, dict[str, Any], str]:
+#: For the S3 calls that must fail at a closed local port: credentials of their own and no
+#: instance-metadata lookup, so botocore neither searches the credential chain (whose last
+#: step, the EC2 metadata address, is off this machine and slow to time out under load) nor
+#: fails for a missing key instead of the unreachable endpoint the test is about.
+OFFLINE_S3 = {"AWS_ACCESS_KEY_ID": "edge-test", "AWS_SECRET_ACCESS_KEY": "edge-test",
+              "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def run(*args: str, root: Path, env_extra: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
     """Run `edge <args> --origin root/origin --cache root/cache`; (exit status, JSON report, stderr)."""
     cmd = [*EDGE, *args, "--origin", str(root / "origin"), "--cache", str(root / "cache"), "--focus", "none"]
-    env = {**os.environ, "EDGE_API_KEY": "", "EDGE_API_SECRET": ""}
+    env = {**os.environ, "EDGE_API_KEY": "", "EDGE_API_SECRET": "", **(env_extra or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     report = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
     return proc.returncode, report, proc.stderr
@@ -112,6 +121,13 @@ def test_upload_files_with_folder_and_tags(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a local port nobody listens on (bound, never listening)
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+        _bad_arguments(tmp_path, closed)
+
+
+def _bad_arguments(tmp_path: Path, closed: int) -> None:
     code, _, err = run("upload", str(tmp_path / "missing.jpg"), root=tmp_path)
     assert code == 2 and "missing.jpg" in err
     code, _, err = run("import", str(tmp_path / "nowhere"), root=tmp_path)
@@ -119,10 +135,12 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     code, _, err = run("import", str(tmp_path), "--concurrency", "0", root=tmp_path)
     assert code == 2
     proc = subprocess.run([*EDGE, "import", str(tmp_path), "--origin", "s3://nobucket/x", "--cache", "none",
-                           "--s3-endpoint", "http://127.0.0.1:9"], capture_output=True, text=True, timeout=120)
+                           "--s3-endpoint", f"http://127.0.0.1:{closed}"], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **OFFLINE_S3})
     assert proc.returncode == 2 and "--catalogue" in proc.stderr  # never ingest into a throwaway catalogue
-    code, _, err = run("import", "s3://nobucket/lib", "--s3-endpoint", "http://127.0.0.1:9", root=tmp_path)
-    assert code == 2 and "cannot list s3://nobucket/lib" in err
+    code, _, err = run("import", "s3://nobucket/lib", "--s3-endpoint", f"http://127.0.0.1:{closed}", root=tmp_path,
+                       env_extra=OFFLINE_S3)
+    assert code == 2 and "cannot list s3://nobucket/lib" in err and "connect" in err.lower(), err
 
 
 @pytest.mark.s3
