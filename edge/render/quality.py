@@ -68,10 +68,12 @@ whole render takes ~10 ms (`q_auto_good_time_over_q80_jpg_w800` in the bench).
 
 from __future__ import annotations
 
+import io
 from typing import Callable
 
 import numpy as np
 import pyvips
+from PIL import Image as PILImage
 
 from .deadline import guard
 
@@ -167,17 +169,34 @@ def _luma(image: pyvips.Image) -> np.ndarray:
     return arr[..., :3].astype(np.float32) @ _LUMA
 
 
+def _decoded_luma(data: bytes) -> np.ndarray:
+    """(h, w) float32 luma of a trial encode.  JPEG is decoded by Pillow's libjpeg-turbo: the
+    same pixels as libvips' decoder (bit-identical on every trial of the bench images,
+    tests/render/test_render_perf.py) at ~1/3 of the time of a libvips load and `numpy()`
+    of a 256^2 px probe (issue 16); other formats go through libvips."""
+    if output_format(data) == "jpg":
+        with PILImage.open(io.BytesIO(data)) as im:
+            if im.mode in ("RGB", "L"):
+                arr = np.asarray(im)
+                return (arr.astype(np.float32) if arr.ndim == 2 else arr.astype(np.float32) @ _LUMA)
+    return _luma(pyvips.Image.new_from_buffer(data, "", access="sequential"))
+
+
 def _window_means(stack: np.ndarray) -> np.ndarray:
     """Gaussian-weighted means of the 11 x 11 windows of `stack` (..., h, w) at every
-    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices."""
+    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices,
+    each tap multiplied into one reused buffer (the same arithmetic, in the same order, as
+    `cols += k * slice`, without a fresh temporary per tap)."""
     n = len(_KERNEL)
     h, w = stack.shape[-2] - n + 1, stack.shape[-1] - n + 1
-    cols = _KERNEL[0] * stack[..., :, 0:w:_STRIDE]
+    cols = np.multiply(stack[..., :, 0:w:_STRIDE], _KERNEL[0])
+    tmp = np.empty_like(cols)
     for j in range(1, n):
-        cols += _KERNEL[j] * stack[..., :, j : j + w : _STRIDE]
-    out = _KERNEL[0] * cols[..., 0:h:_STRIDE, :]
+        cols += np.multiply(stack[..., :, j : j + w : _STRIDE], _KERNEL[j], out=tmp)
+    out = np.multiply(cols[..., 0:h:_STRIDE, :], _KERNEL[0])
+    tmp = np.empty_like(out)
     for i in range(1, n):
-        out += _KERNEL[i] * cols[..., i : i + h : _STRIDE, :]
+        out += np.multiply(cols[..., i : i + h : _STRIDE, :], _KERNEL[i], out=tmp)
     return out
 
 
@@ -191,7 +210,7 @@ def flatness(image: pyvips.Image) -> float:
     else:
         codes = (arr[..., 0] << 10) | (arr[..., 1] << 5) | arr[..., 2]
     counts = np.bincount(codes.ravel(), minlength=1 << 15)
-    return float(np.sort(counts)[-8:].sum() / max(1, codes.size))
+    return float(np.partition(counts, counts.size - 8)[-8:].sum() / max(1, codes.size))
 
 
 def dssim(reference: pyvips.Image, distorted: pyvips.Image) -> float:
@@ -268,8 +287,7 @@ def auto_quality(
     best = hi
     while lo <= hi:
         mid = (lo + hi) // 2
-        data = encode(probe, mid)
-        decoded = _luma(pyvips.Image.new_from_buffer(data, "", access="sequential"))
+        decoded = _decoded_luma(encode(probe, mid))
         if reference.distortion(decoded) <= threshold:
             best, hi = mid, mid - 1
         else:
