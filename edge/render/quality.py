@@ -184,19 +184,29 @@ def _decoded_luma(data: bytes) -> np.ndarray:
 
 def _window_means(stack: np.ndarray) -> np.ndarray:
     """Gaussian-weighted means of the 11 x 11 windows of `stack` (..., h, w) at every
-    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices,
-    each tap multiplied into one reused buffer (the same arithmetic, in the same order, as
-    `cols += k * slice`, without a fresh temporary per tap)."""
+    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices.
+
+    The horizontal pass reads the columns split by phase (x mod `_STRIDE`, copied once), so
+    every tap is a contiguous slice instead of a strided one (numpy copied each strided
+    slice first: ~1/3 of the instructions of a q_auto search, callgrind); each tap is
+    multiplied into one reused buffer.  Same arithmetic in the same order as
+    ``cols += k * stack[..., j : j + w : _STRIDE]``, so the same floats."""
     n = len(_KERNEL)
     h, w = stack.shape[-2] - n + 1, stack.shape[-1] - n + 1
-    cols = np.multiply(stack[..., :, 0:w:_STRIDE], _KERNEL[0])
+    wo = len(range(0, w, _STRIDE))  # windows per row
+    phases = [np.ascontiguousarray(stack[..., :, p::_STRIDE]) for p in range(_STRIDE)]
+    cols = np.multiply(phases[0][..., :, 0:wo], _KERNEL[0])
     tmp = np.empty_like(cols)
     for j in range(1, n):
-        cols += np.multiply(stack[..., :, j : j + w : _STRIDE], _KERNEL[j], out=tmp)
-    out = np.multiply(cols[..., 0:h:_STRIDE, :], _KERNEL[0])
+        q = j // _STRIDE
+        cols += np.multiply(phases[j % _STRIDE][..., :, q : q + wo], _KERNEL[j], out=tmp)
+    ho = len(range(0, h, _STRIDE))
+    rows = [np.ascontiguousarray(cols[..., p::_STRIDE, :]) for p in range(_STRIDE)]
+    out = np.multiply(rows[0][..., 0:ho, :], _KERNEL[0])
     tmp = np.empty_like(out)
     for i in range(1, n):
-        out += np.multiply(cols[..., i : i + h : _STRIDE, :], _KERNEL[i], out=tmp)
+        q = i // _STRIDE
+        out += np.multiply(rows[i % _STRIDE][..., q : q + ho, :], _KERNEL[i], out=tmp)
     return out
 
 
@@ -210,7 +220,7 @@ def flatness(image: pyvips.Image) -> float:
     else:
         codes = (arr[..., 0] << 10) | (arr[..., 1] << 5) | arr[..., 2]
     counts = np.bincount(codes.ravel(), minlength=1 << 15)
-    return float(np.partition(counts, counts.size - 8)[-8:].sum() / max(1, codes.size))
+    return float(np.sort(counts)[-8:].sum() / max(1, codes.size))
 
 
 def dssim(reference: pyvips.Image, distorted: pyvips.Image) -> float:
