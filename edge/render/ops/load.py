@@ -96,8 +96,10 @@ _STREAMING_KEYS = frozenset({"c", "w", "h", "ar", "dpr", "x", "y", "g", "b", "bo
 def single_pass(ctx: Context, *, focus_cached: bool = False) -> bool:
     """True when the whole render reads the decoded pixels once, in order: one component of
     plain resize/crop/pad/border with compass gravity (or, when `focus_cached`, a content
-    gravity the detection cache answers: the FocusProvider then gets `Context.focus_image`),
-    a fixed quality, no `b_auto`, no `fl_getinfo` (the bench case `c_fill,w_400,h_300,q_80`)."""
+    gravity the detection cache answers: the FocusProvider then gets `focus.OnePass`),
+    no `b_auto`, no `fl_getinfo` (the bench case `c_fill,w_400,h_300,q_80`).  `q_auto` streams
+    too: `encode.encode` computes the final image into memory once, top to bottom, before its
+    search reads it (issue 16: one output-sized copy instead of two)."""
     comps = ctx.inputs.request.components
     if len(comps) != 1:
         return False
@@ -108,9 +110,6 @@ def single_pass(ctx: Context, *, focus_cached: bool = False) -> bool:
     if g is not None and getattr(g, "kind", None) != "compass" and not focus_cached:
         return False
     if getattr(comp.get("b"), "auto", None) is not None:
-        return False
-    q = comp.get("q")
-    if q is not None and getattr(q, "auto_level", None) is not None:
         return False
     if spec.crop_mode(comp) in geometry.AUTO_GRAVITY_MODES | {"thumb"}:
         return False
