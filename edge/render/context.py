@@ -82,6 +82,9 @@ class Context:
     Vision cache safety: `whole` is the image object that still shows the whole asset (as
     decoded, or only uniformly resized); a FocusProvider caches per asset, so `focus_for(image)`
     hands it out only for `whole` and its `uncached()` copy for anything else.
+    `one_pass_focus`: when `whole` is a single-pass decode (sequential: the encoder's read
+    must be its only one), the provider `focus_for(whole)` hands out instead of
+    `inputs.focus` (`edge.render.focus.OnePass`), else None.
     Cost: `meter` (shared with layer sub-contexts), `lazy_costly` (costly operations not yet
     computed in `image`), see `charge` and `settle`.
     """
@@ -102,6 +105,7 @@ class Context:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     ran: list[Component] = field(default_factory=list)
     whole: Any = None
+    one_pass_focus: FocusProvider | None = None
     meter: Meter = field(default_factory=Meter)
     lazy_costly: int = 0
     _uncached: FocusProvider | None = field(default=None, repr=False)
@@ -123,16 +127,21 @@ class Context:
         """Record `image` (just decoded from `source`) as the whole asset, unless it is not
         the asset's default view: another page (`pg_N`, N > 1) or the stored orientation of
         an EXIF-rotated original (`a_ignore`)."""
-        if self.page in (None, 0) and (self.autorotate or self.header.orientation <= 1):
+        if self.default_view():
             self.whole = image
+
+    def default_view(self) -> bool:
+        """True when the decode of `source` shows the asset's default view (first page, EXIF
+        orientation applied or none), i.e. what `mark_whole` records as `whole`."""
+        return self.page in (None, 0) and (self.autorotate or self.header.orientation <= 1)
 
     def focus_for(self, image: pyvips.Image) -> FocusProvider | None:
         """The provider to ask about `image`: `inputs.focus` itself when `image` is `whole`
-        (its per-asset detection cache applies), else its `uncached()` copy (derived pixels
+        (its per-asset detection cache applies; `one_pass_focus` when set), else its `uncached()` copy (derived pixels
         must neither read nor poison the asset's cached detections); None without one."""
         focus = self.inputs.focus
         if focus is None or image is self.whole:
-            return focus
+            return self.one_pass_focus or focus
         if self._uncached is None:
             self._uncached = focus.uncached()
         return self._uncached

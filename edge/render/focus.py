@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-__all__ = ["Region", "FocusProvider", "FocusError", "FindOnly", "complete"]
+__all__ = ["Region", "FocusProvider", "FocusError", "FindOnly", "OnePass", "complete"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,41 @@ class FindOnly:
     def uncached(self) -> "FindOnly":
         """This provider (it caches nothing)."""
         return self
+
+
+class OnePass:
+    """The FocusProvider of a render whose decode is single-pass (`edge.render.ops.load`):
+    `image` is sequential and the encoder must be the only one to read its pixels.
+
+    `find(image, target, model)` hands `image` to `inner` when `inner.cached(target, model,
+    aspect=...)` says its detection cache answers (then no pixel is read: the lookup costs
+    what it costs on any image); otherwise, and for any other target asked about that image
+    (an entry evicted since the render checked, another shape), `inner` gets `stand_in()`
+    instead, a random-access decode of the same size and picture made on first need
+    (`edge.render.source.stand_in`), so its regions are in the same px.  `cached` and
+    `uncached` are `inner`'s."""
+
+    __slots__ = ("inner", "image", "_make", "_stand_in")
+
+    def __init__(self, inner: FocusProvider, image: Any, stand_in: Any) -> None:
+        self.inner, self.image, self._make, self._stand_in = inner, image, stand_in, None
+
+    def find(self, image: Any, target: str, model: str | None = None) -> Sequence[Region]:
+        """`inner.find` on `image`, or on the stand-in when `image` is the single-pass image
+        and the cache does not answer."""
+        if image is self.image and not self.inner.cached(target, model, aspect=image.width / image.height):
+            if self._stand_in is None:
+                self._stand_in = self._make()
+            image = self._stand_in
+        return self.inner.find(image, target, model)
+
+    def cached(self, target: str, model: str | None = None, *, aspect: float) -> bool:
+        """`inner.cached(...)`."""
+        return self.inner.cached(target, model, aspect=aspect)
+
+    def uncached(self) -> FocusProvider:
+        """`inner.uncached()`."""
+        return self.inner.uncached()
 
 
 def complete(provider: Any) -> FocusProvider | None:

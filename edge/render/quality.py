@@ -68,10 +68,12 @@ whole render takes ~10 ms (`q_auto_good_time_over_q80_jpg_w800` in the bench).
 
 from __future__ import annotations
 
+import io
 from typing import Callable
 
 import numpy as np
 import pyvips
+from PIL import Image as PILImage
 
 from .deadline import guard
 
@@ -167,17 +169,44 @@ def _luma(image: pyvips.Image) -> np.ndarray:
     return arr[..., :3].astype(np.float32) @ _LUMA
 
 
+def _decoded_luma(data: bytes) -> np.ndarray:
+    """(h, w) float32 luma of a trial encode.  JPEG is decoded by Pillow's libjpeg-turbo: the
+    same pixels as libvips' decoder (bit-identical on every trial of the bench images,
+    tests/render/test_render_perf.py) at ~1/3 of the time of a libvips load and `numpy()`
+    of a 256^2 px probe (issue 16); other formats go through libvips."""
+    if output_format(data) == "jpg":
+        with PILImage.open(io.BytesIO(data)) as im:
+            if im.mode in ("RGB", "L"):
+                arr = np.asarray(im)
+                return (arr.astype(np.float32) if arr.ndim == 2 else arr.astype(np.float32) @ _LUMA)
+    return _luma(pyvips.Image.new_from_buffer(data, "", access="sequential"))
+
+
 def _window_means(stack: np.ndarray) -> np.ndarray:
     """Gaussian-weighted means of the 11 x 11 windows of `stack` (..., h, w) at every
-    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices."""
+    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices.
+
+    The horizontal pass reads the columns split by phase (x mod `_STRIDE`, copied once), so
+    every tap is a contiguous slice instead of a strided one (numpy copied each strided
+    slice first: ~1/3 of the instructions of a q_auto search, callgrind); each tap is
+    multiplied into one reused buffer.  Same arithmetic in the same order as
+    ``cols += k * stack[..., j : j + w : _STRIDE]``, so the same floats."""
     n = len(_KERNEL)
     h, w = stack.shape[-2] - n + 1, stack.shape[-1] - n + 1
-    cols = _KERNEL[0] * stack[..., :, 0:w:_STRIDE]
+    wo = len(range(0, w, _STRIDE))  # windows per row
+    phases = [np.ascontiguousarray(stack[..., :, p::_STRIDE]) for p in range(_STRIDE)]
+    cols = np.multiply(phases[0][..., :, 0:wo], _KERNEL[0])
+    tmp = np.empty_like(cols)
     for j in range(1, n):
-        cols += _KERNEL[j] * stack[..., :, j : j + w : _STRIDE]
-    out = _KERNEL[0] * cols[..., 0:h:_STRIDE, :]
+        q = j // _STRIDE
+        cols += np.multiply(phases[j % _STRIDE][..., :, q : q + wo], _KERNEL[j], out=tmp)
+    ho = len(range(0, h, _STRIDE))
+    rows = [np.ascontiguousarray(cols[..., p::_STRIDE, :]) for p in range(_STRIDE)]
+    out = np.multiply(rows[0][..., 0:ho, :], _KERNEL[0])
+    tmp = np.empty_like(out)
     for i in range(1, n):
-        out += _KERNEL[i] * cols[..., i : i + h : _STRIDE, :]
+        q = i // _STRIDE
+        out += np.multiply(rows[i % _STRIDE][..., q : q + ho, :], _KERNEL[i], out=tmp)
     return out
 
 
@@ -268,8 +297,7 @@ def auto_quality(
     best = hi
     while lo <= hi:
         mid = (lo + hi) // 2
-        data = encode(probe, mid)
-        decoded = _luma(pyvips.Image.new_from_buffer(data, "", access="sequential"))
+        decoded = _decoded_luma(encode(probe, mid))
         if reference.distortion(decoded) <= threshold:
             best, hi = mid, mid - 1
         else:

@@ -16,7 +16,7 @@ from .deadline import check, guard
 from .errors import LimitError, RenderError
 from .limits import Limits
 
-__all__ = ["Header", "read_header", "probe", "decode", "normalize", "jpeg_block_shrink", "LOADER_FORMATS"]
+__all__ = ["Header", "read_header", "probe", "decode", "stand_in", "normalize", "jpeg_block_shrink", "LOADER_FORMATS"]
 
 #: libvips loader name prefix -> Edge format name.
 LOADER_FORMATS = {
@@ -189,6 +189,26 @@ def decode(
                 image = image.autorot()
     except pyvips.Error:
         check()  # a decode killed by the deadline is a timeout, not a corrupt file
+        raise RenderError("Unsupported or corrupt image file") from None
+    return normalize(image)
+
+
+def stand_in(source: bytes, header: Header, size: tuple[int, int], *, autorotate: bool = True) -> pyvips.Image:
+    """A random-access decode of the still `source` at `size` (w, h px, as displayed), the
+    same picture as `decode(source, header, shrink_to=size)`: what a FocusProvider reads
+    instead of a render's single-pass decode (sequential: the encoder must be its only
+    reader; any earlier read makes that one fail with "out of order read").  JPEG reductions
+    decode at libjpeg's 1/block scale (`jpeg_block_shrink`) as `decode` does; pixels are
+    decoded into memory on first read, so they may be read again.  Raises RenderError for an
+    unreadable file."""
+    options = _load_options(header, None)
+    block = jpeg_block_shrink(header, size, autorotate=autorotate)
+    if block > 1:
+        options["shrink"] = block
+    try:
+        loaded = pyvips.Image.new_from_buffer(source, "", **options)
+        image = loaded.thumbnail_image(size[0], height=size[1], size="force", no_rotate=not autorotate)
+    except pyvips.Error:
         raise RenderError("Unsupported or corrupt image file") from None
     return normalize(image)
 

@@ -43,6 +43,39 @@ def test_trial_jpeg_encodes_decode_like_final_ones(name: str, flags: dict) -> No
         assert np.array_equal(decoded_a, decoded_b), (name, flags, q)
 
 
+@pytest.mark.parametrize("name", ["landscape_aitzgorri.jpg", "kodim03_hats.png", "text_scanned_page_gray.png"])
+def test_trial_decodes_by_pillow_match_libvips(name: str) -> None:
+    """`quality._decoded_luma` decodes JPEG trials with Pillow: the very floats a libvips
+    decode gives (so the search picks what it picked), at every quality and chroma mode."""
+    probe = quality.sample(_image(name, 800))
+    trial = _saver("jpg", {}, trial=True)
+    for q in (45, 60, 70, 78, 85, 93):
+        for chroma in (None, "444"):
+            data = trial(probe, q, chroma)
+            reference = quality._luma(pyvips.Image.new_from_buffer(data, ""))
+            assert np.array_equal(quality._decoded_luma(data), reference), (name, q, chroma)
+
+
+def test_window_means_match_strided_taps() -> None:
+    """The phase-split window means are the floats of the plain strided-slice passes, on a
+    real probe's luma planes and on odd sizes down to one window."""
+    k, n, s = quality._KERNEL, len(quality._KERNEL), quality._STRIDE
+
+    def strided(stack: np.ndarray) -> np.ndarray:
+        h, w = stack.shape[-2] - n + 1, stack.shape[-1] - n + 1
+        cols = k[0] * stack[..., :, 0:w:s]
+        for j in range(1, n):
+            cols += k[j] * stack[..., :, j : j + w : s]
+        out = k[0] * cols[..., 0:h:s, :]
+        for i in range(1, n):
+            out += k[i] * cols[..., i : i + h : s, :]
+        return out
+
+    luma = quality._luma(quality.sample(_image("kodim03_hats.png", 800)))
+    for stack in (np.stack([luma, luma * luma]), luma[None, :11, :11], luma[None, :12, :13], luma[None, :37, :50]):
+        assert np.array_equal(quality._window_means(stack), strided(stack))
+
+
 @pytest.mark.parametrize("name,width", [("landscape_aitzgorri.jpg", 800), ("coffee.png", 600), ("cat_chelsea.png", 451)])
 def test_numpy_mosaic_matches_libvips_mosaic(name: str, width: int) -> None:
     image = _image(name, width)

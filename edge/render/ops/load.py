@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import geometry, spec
 from ..gravity import focus_targets
-from ..source import decode
+from ..focus import OnePass
+from ..source import decode, stand_in
 from .resize import resolve_target
 from ..context import Context
 
@@ -56,17 +57,18 @@ def _analysis_floor(ctx: Context, size: tuple[int, int]) -> tuple[int, int] | No
     return max(1, round(w * k)), max(1, round(h * k))
 
 
-def _shrink_target(ctx: Context) -> tuple[int, int] | None:
-    """Frame size (px) the first component resizes the whole image to, when that is a
-    reduction that does not depend on gravity; else None.  When the plan asks the
-    FocusProvider, the reduction stops at `ANALYSIS_SIDE` px (the resize step finishes it),
-    unless the provider can answer from its detection cache."""
+def _shrink_target(ctx: Context) -> tuple[tuple[int, int] | None, bool]:
+    """`(size, cached)`: `size` is the frame size (px) the first component resizes the whole
+    image to, when that is a reduction that does not depend on gravity, else None; `cached`
+    is True when the plan asks the FocusProvider and its detection cache answers every
+    target (`_answered_from_cache`).  When the plan asks the provider and the cache does not
+    answer, the reduction stops at `ANALYSIS_SIDE` px (the resize step finishes it)."""
     header = ctx.header
     if header.format == "svg":
-        return None
+        return None, False
     target = resolve_target(ctx, header.width, header.height)
     if target is None:
-        return None
+        return None, False
     mode = target.mode
     asks_focus = _asks_focus(ctx, mode)
     if mode in {"auto_pad", "fill_pad"} or (mode == "auto" and target.zoom is None):
@@ -77,22 +79,27 @@ def _shrink_target(ctx: Context) -> tuple[int, int] | None:
         mode, header.width, header.height, target.w, target.h, target.ar, target.ignore_aspect
     )
     if size is None or size[0] > header.width or size[1] > header.height:
-        return None
+        return None, False
     if size == (header.width, header.height):
-        return None
-    if asks_focus and not _answered_from_cache(ctx, target.mode):
-        return _analysis_floor(ctx, size)
-    return size
+        return None, False
+    if asks_focus:
+        if not _answered_from_cache(ctx, target.mode):
+            return _analysis_floor(ctx, size), False
+        return size, True
+    return size, False
 
 
 #: keys whose steps read the pixels once, top to bottom (safe on a sequential decode).
 _STREAMING_KEYS = frozenset({"c", "w", "h", "ar", "dpr", "x", "y", "g", "b", "bo", "q", "f", "fl"})
 
 
-def single_pass(ctx: Context) -> bool:
+def single_pass(ctx: Context, *, focus_cached: bool = False) -> bool:
     """True when the whole render reads the decoded pixels once, in order: one component of
-    plain resize/crop/pad/border with compass gravity, a fixed quality, no `b_auto`, no
-    `fl_getinfo` (the bench case `c_fill,w_400,h_300,q_80`)."""
+    plain resize/crop/pad/border with compass gravity (or, when `focus_cached`, a content
+    gravity the detection cache answers: the FocusProvider then gets `focus.OnePass`),
+    no `b_auto`, no `fl_getinfo` (the bench case `c_fill,w_400,h_300,q_80`).  `q_auto` streams
+    too: `encode.encode` computes the final image into memory once, top to bottom, before its
+    search reads it (issue 16: one output-sized copy instead of two)."""
     comps = ctx.inputs.request.components
     if len(comps) != 1:
         return False
@@ -100,12 +107,9 @@ def single_pass(ctx: Context) -> bool:
     if any(p.key not in _STREAMING_KEYS for p in comp):
         return False
     g = comp.get("g")
-    if g is not None and getattr(g, "kind", None) != "compass":
+    if g is not None and getattr(g, "kind", None) != "compass" and not focus_cached:
         return False
     if getattr(comp.get("b"), "auto", None) is not None:
-        return False
-    q = comp.get("q")
-    if q is not None and getattr(q, "auto_level", None) is not None:
         return False
     if spec.crop_mode(comp) in geometry.AUTO_GRAVITY_MODES | {"thumb"}:
         return False
@@ -116,14 +120,24 @@ def load(ctx: Context) -> None:
     """Decode `ctx.source` into `ctx.image` (first component only): EXIF orientation unless
     `a_ignore`, `pg_N` frame selection, sRGB 8-bit, and shrink-on-load (then
     `ctx.geometry_size` is kept at the header size so the plan stays in source px); the
-    decoded image is `ctx.whole` (see `Context.mark_whole`)."""
+    decoded image is `ctx.whole` (see `Context.mark_whole`).
+
+    A first component whose gravity the detection cache answers decodes single-pass like a
+    plain fill (issue 16: a second rendition of an asset costs what a centre fill does); the
+    provider is then wrapped in `focus.OnePass`, which hands it a random-access stand-in
+    instead of the single-pass image should it need pixels after all."""
     if ctx.image is not None:
         return
-    shrink = _shrink_target(ctx) if ctx.index == 0 else None
+    shrink, cached = _shrink_target(ctx) if ctx.index == 0 else (None, False)
+    one_pass = shrink is not None and cached and ctx.default_view() and single_pass(ctx, focus_cached=True)
     ctx.image = decode(
         ctx.source, ctx.header, page=ctx.page, autorotate=ctx.autorotate, shrink_to=shrink,
-        single_pass=shrink is not None and single_pass(ctx),
+        single_pass=shrink is not None and (one_pass or single_pass(ctx)),
     )
+    if one_pass:
+        source, header, autorotate = ctx.source, ctx.header, ctx.autorotate
+        ctx.one_pass_focus = OnePass(ctx.inputs.focus, ctx.image,
+                                     lambda: stand_in(source, header, shrink, autorotate=autorotate))
     ctx.mark_whole(ctx.image)
     if shrink is not None:
         ctx.geometry_size = (ctx.header.width, ctx.header.height)
