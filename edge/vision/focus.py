@@ -87,14 +87,19 @@ class VisionFocus:
         load: an entry made from a thumbnail (`w_64,e_pixelate_faces`) does not count, or the
         next rendition would decode small and analyse (and cache) that.  `aspect` alone does
         not tell the asset's size, so an asset under `MAX_SIDE / SHARPER` (~820 px) is never
-        "cached" here: it decodes in full (cheap) and `find` still hits.  Raises FocusError for
+        "cached" here: it decodes in full (cheap) and `find` still hits.  `faces` needs the
+        COCO entry too (the head estimate, edge.vision.heads).  Raises FocusError for
         an unknown target (as `find` does)."""
         if self.public_id is None:
             return False
         query = parse_target(target, model)
-        key = cache_key(self.public_id, self.version, query.model, model_version(query.model))
-        found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
-        return found is not None
+        models = (query.model, "coco") if query.model == "faces" else (query.model,)  # faces: + heads
+        for name in models:
+            key = cache_key(self.public_id, self.version, name, model_version(name))
+            found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
+            if found is None:
+                return False
+        return True
 
     def _frame(self, image: pyvips.Image) -> Frame:
         with self._lock:

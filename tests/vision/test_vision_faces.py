@@ -90,3 +90,36 @@ def test_no_head_on_animal_photos(photo):
     # the close-up cat that NanoDet once took for a person must not grow a guessed head
     doc = getinfo(photo, "c_fill,w_96,h_96,g_faces")
     assert not [r for r in doc["regions"] if r["model"] == "heads"]
+
+
+def test_faces_count_as_cached_only_with_the_coco_entry():
+    # the head estimate reads COCO's persons: a faces look-up answered without them would run
+    # NanoDet + SSD on a thumbnail (render shrinks on load when `cached` says yes)
+    import pyvips
+
+    image = pyvips.Image.new_from_file(str(IMAGES / "landscape_aitzgorri.jpg"))
+    aspect = image.width / image.height
+    cache = DetectionCache()
+    focus = VisionFocus("faces/cached", 1, cache=cache)
+    focus.found(image, "faces")
+    assert not focus.cached("faces", aspect=aspect)
+    focus.found(image, "coco")
+    assert focus.cached("faces", aspect=aspect)
+
+
+def test_second_face_rendition_runs_no_model():
+    from edge.vision.registry import observe_inference
+
+    photo = "people_coco_000077.jpg"
+    focus = VisionFocus("faces/second", 1, cache=DetectionCache())
+    src = (IMAGES / photo).read_bytes()
+    render(src, parse(f"/demo/image/upload/c_fill,w_90,h_160,g_faces/{photo}"), focus=focus)
+    runs: list[str] = []
+    stop = observe_inference(lambda name, _s: runs.append(name))
+    try:
+        doc = json.loads(render(src, parse(f"/demo/image/upload/c_fill,w_160,h_90,g_faces/fl_getinfo/{photo}"),
+                                focus=focus).data)
+    finally:
+        stop()
+    assert runs == []
+    assert any(r["model"] == "heads" for r in doc["regions"])
