@@ -15,6 +15,9 @@ on its longer side and re-encoded as JPEG q90 in memory (a typical ~2000 px uplo
   `cached_find_ms` is vision's own share of it (one `VisionFocus.find` served by the cache);
   the rest is render's gravity path.  `second_model_runs`: ONNX runs during those second
   renditions (counted with `observe_inference`; must be 0: the detection cache answers).
+* `first_faces_extra_ms` / `first_faces_extra_cpu_ms`: the same as `first_extra_ms` for
+  `c_fill,w_400,h_400,g_faces` (the face step: FaceBoxes, and since issue 15's head estimate
+  the COCO detectors too, edge.vision.heads); no target of its own.
 Runs interleaved in one process, libvips operation cache off.  Prints one JSON line.
 Usage: ``python bench/vision.py [--runs 7]``.
 """
@@ -86,6 +89,11 @@ def main() -> None:
     warm = DetectionCache()
     render(src, objectg, focus=VisionFocus("bench", 1, cache=warm))  # another rendition
 
+    facesg = parse("/demo/image/upload/c_fill,w_400,h_400,g_faces/x.jpg")
+
+    def first_faces() -> None:
+        render(src, facesg, focus=VisionFocus("bench-faces", next(counter), cache=DetectionCache()))
+
     def second() -> None:
         render(src, objectg2, focus=VisionFocus("bench", 1, cache=warm))
 
@@ -93,6 +101,7 @@ def main() -> None:
     plain_fn = lambda: render(src, plain)  # noqa: E731
     plain_ms = _median_ms(plain_fn, args.runs)
     first_ms = _median_ms(first, args.runs)
+    first_faces_ms = _median_ms(first_faces, args.runs)
     plain2_ms = _median_ms(lambda: render(src, plain2), args.runs)
     runs: list[str] = []
     stop = observe_inference(lambda name, _s: runs.append(name))
@@ -105,6 +114,8 @@ def main() -> None:
         "first_object_ms": round(first_ms, 1),
         "first_extra_ms": round(first_ms - plain_ms, 1),
         "first_extra_cpu_ms": round(_CPU[id(first)] - _CPU[id(plain_fn)], 1),
+        "first_faces_extra_ms": round(first_faces_ms - plain_ms, 1),
+        "first_faces_extra_cpu_ms": round(_CPU[id(first_faces)] - _CPU[id(plain_fn)], 1),
         "plain_small_ms": round(plain2_ms, 1),
         "second_ms": round(second_ms, 1),
         "second_ratio": round(second_ms / plain2_ms, 3),

@@ -9,7 +9,9 @@ first:
   say "larger, more central ... objects get higher priority"; the formula is Edge's own.
   Every instance is returned for singular and plural names alike: keeping only the first one
   for a singular name (`g_cat`) is the gravity rule's business.
-* `faces`: every face, largest x most confident first.
+* `faces`: every face, largest x most confident first; a confident person box with no face
+  found in it adds a head estimate (model `heads`, edge.vision.heads), so `faces` also runs
+  the COCO detectors (cached per asset like every model).
 * `ocr_text`: every text block, largest first.
 * `saliency`: one region: the box of the salient subject, with the float32 saliency map inside
   that box as its `mask` (0..1; the map is ~0 outside the box, so pasting the mask at the box
@@ -33,6 +35,7 @@ from edge.vision import coco
 from edge.vision.cache import CACHE, ByteStore, DetectionCache, cache_key
 from edge.vision.detector import detect_found, model_version
 from edge.vision.detection import Detection, Found, to_pixels
+from edge.vision.heads import head_estimates
 from edge.vision.prep import MAX_SIDE, Frame, iou
 from edge.vision.targets import parse_target
 
@@ -84,14 +87,19 @@ class VisionFocus:
         load: an entry made from a thumbnail (`w_64,e_pixelate_faces`) does not count, or the
         next rendition would decode small and analyse (and cache) that.  `aspect` alone does
         not tell the asset's size, so an asset under `MAX_SIDE / SHARPER` (~820 px) is never
-        "cached" here: it decodes in full (cheap) and `find` still hits.  Raises FocusError for
+        "cached" here: it decodes in full (cheap) and `find` still hits.  `faces` needs the
+        COCO entry too (the head estimate, edge.vision.heads).  Raises FocusError for
         an unknown target (as `find` does)."""
         if self.public_id is None:
             return False
         query = parse_target(target, model)
-        key = cache_key(self.public_id, self.version, query.model, model_version(query.model))
-        found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
-        return found is not None
+        models = (query.model, "coco") if query.model == "faces" else (query.model,)  # faces: + heads
+        for name in models:
+            key = cache_key(self.public_id, self.version, name, model_version(name))
+            found, _ = self._cache.get(key, aspect, self.store, side=MAX_SIDE)
+            if found is None:
+                return False
+        return True
 
     def _frame(self, image: pyvips.Image) -> Frame:
         with self._lock:
@@ -120,6 +128,8 @@ class VisionFocus:
             if 0 < ph < image.height:  # a stacked animation: analyse its first frame
                 image = image.crop(0, 0, image.width, ph)
         found = self.found(image, query.model)
+        if query.model == "faces":  # persons whose face was missed keep a head (edge.vision.heads)
+            found = found + head_estimates(self.found(image, "coco"), found, image.width / image.height)
         if query.model == "coco":
             found = _confident(found, query.classes)
         if query.model in _RANK:
