@@ -29,6 +29,7 @@ from . import layers, program
 from .context import Context
 from .cost import expanded
 from .errors import RenderError
+from .focus import detected_faces
 from .frames import frame_height
 from .gravity import layer_regions
 from .pipeline import run_component
@@ -38,8 +39,8 @@ __all__ = ["run"]
 
 
 def _face_counter(ctx: Context) -> Callable[[], int] | None:
-    """`fc` for conditions: the number of faces in the current image (decoded in full when
-    no component ran yet), or None without a FocusProvider."""
+    """`fc` for conditions: the number of detected faces in the current image (decoded in full
+    when no component ran yet; head estimates are not faces), or None without a FocusProvider."""
     if ctx.inputs.focus is None:
         return None
 
@@ -47,7 +48,7 @@ def _face_counter(ctx: Context) -> Callable[[], int] | None:
         if ctx.image is None:  # `fc` read before any component ran: decode (no shrink)
             ctx.image = decode(ctx.source, ctx.header, page=ctx.page, autorotate=ctx.autorotate)
             ctx.mark_whole(ctx.image)
-        return len(ctx.focus_for(ctx.image).find(ctx.image, "faces"))
+        return len(detected_faces(ctx.focus_for(ctx.image).find(ctx.image, "faces")))
 
     return count
 

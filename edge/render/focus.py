@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-__all__ = ["Region", "FocusProvider", "FocusError", "FindOnly", "OnePass", "complete"]
+__all__ = ["Region", "FocusProvider", "FocusError", "FindOnly", "OnePass", "complete", "HEAD_ESTIMATE", "detected_faces"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,9 @@ class Region:
     * `score`: detector confidence 0..1.
     * `box`: `(x, y, w, h)` in pixels **of the image passed to the provider**.
     * `mask`: optional float32 numpy array (h, w) in 0..1 covering `box` (for extraction), or None.
-    * `model`: the model that produced it (`coco`, `faces`, `text`, `saliency`, `libvips`).
+    * `model`: the model that produced it (`coco`, `faces`, `text`, `saliency`, `libvips`), or
+      `HEAD_ESTIMATE` for a `face` region guessed from a person box whose face no detector
+      found (kept by `g_faces` crops; not counted by `fc`, and `g_face` prefers a detected face).
     """
 
     label: str
@@ -33,6 +35,16 @@ class Region:
     box: tuple[int, int, int, int]
     mask: Any = None
     model: str = ""
+
+
+#: `Region.model` of a head estimate among the `faces` regions (edge.vision.heads): where a
+#: person's head should be when the face detector missed it.  Not a detected face.
+HEAD_ESTIMATE = "heads"
+
+
+def detected_faces(regions: Sequence[Region]) -> list[Region]:
+    """The regions of a `faces` look-up that a face detector found (head estimates left out)."""
+    return [r for r in regions if r.model != HEAD_ESTIMATE]
 
 
 class FocusError(ValueError):

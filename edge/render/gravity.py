@@ -34,7 +34,7 @@ from edge.url.ast import Gravity
 from edge.url.gravity import COMPASS
 
 from .errors import RenderError
-from .focus import FocusError, FocusProvider, Region
+from .focus import FocusError, FocusProvider, Region, detected_faces
 from .geometry import Box
 from .frames import frame_height
 from .saliency import SaliencyFocus
@@ -285,7 +285,7 @@ def decide(gravity: Gravity | None, image: Any, provider: FocusProvider | None, 
         faces = _find(provider, image, "faces")
         if faces:
             if kind in {"face", "adv_face", "custom", "adv_eyes"}:
-                best = max(faces, key=lambda r: (r.box[2] * r.box[3], r.score))
+                best = max(detected_faces(faces) or faces, key=lambda r: (r.box[2] * r.box[3], r.score))
                 if kind == "adv_eyes":
                     best = eye_region(best)
                 return Decision(gravity=kind, compass=None, focus=best.box, regions=[best])
@@ -339,6 +339,7 @@ def layer_regions(gravity: Gravity, image: Any, provider: FocusProvider | None) 
         provider = SaliencyFocus()
     if gravity.kind in {"face", "adv_face", "custom"}:
         faces = list(provider.find(image, "faces"))
+        faces = detected_faces(faces) or faces  # a detected face before a head estimate
         return [max(faces, key=lambda r: r.box[2] * r.box[3]).box] if faces else []
     if gravity.kind in {"faces", "adv_faces"}:
         return [r.box for r in list(provider.find(image, "faces"))]

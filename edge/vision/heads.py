@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from edge.render.focus import HEAD_ESTIMATE
 from edge.vision.detection import Found
 
 __all__ = ["head_estimates", "PERSON_MIN", "WIDTH_SHARE", "HEIGHT_SHARE", "SCORE_SHARE", "MODEL"]
@@ -28,7 +29,7 @@ PERSON_MIN = 0.45  # fused COCO score a person box needs (coco.FUSED_MIN is 0.15
 WIDTH_SHARE = 0.35  # head side as a share of the person box's width ...
 HEIGHT_SHARE = 0.3  # ... or of its height, whichever is smaller
 SCORE_SHARE = 0.3  # a head estimate's score, as a share of its person's
-MODEL = "heads"  # `model` of the estimates (label `face`): what fl_getinfo shows
+MODEL = HEAD_ESTIMATE  # `model` of the estimates (label `face`): what fl_getinfo shows
 
 
 def _has_face(person: tuple[float, float, float, float], faces: Sequence[Found]) -> bool:

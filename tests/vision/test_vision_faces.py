@@ -123,3 +123,22 @@ def test_second_face_rendition_runs_no_model():
         stop()
     assert runs == []
     assert any(r["model"] == "heads" for r in doc["regions"])
+
+
+def test_a_head_estimate_is_no_face_for_fc_or_g_face():
+    # COCO 000328: FaceBoxes finds two faces and the third person gets a (larger) head estimate.
+    # `fc` counts detected faces only, and `g_face` (the largest face) takes a detected face
+    # before a guessed head; `g_faces` still keeps all three.
+    photo = "people_coco_000328.jpg"
+    models = sorted(r["model"] for r in getinfo(photo, "c_fill,w_96,h_96,g_faces")["regions"])
+    assert models == ["faces", "faces", "heads"]
+    one = getinfo(photo, "c_thumb,w_64,h_64,g_face")["regions"]
+    assert [r["model"] for r in one] == ["faces"]
+    focus = VisionFocus(f"faces/{photo}", 1, cache=_CACHE)
+    src = (IMAGES / photo).read_bytes()
+    for cond, width in (("if_fc_eq_2", 50), ("if_fc_eq_3", 70)):
+        r = render(src, parse(f"/demo/image/upload/{cond}/w_50/if_else/w_70/if_end/{photo}"), focus=focus)
+        import pyvips
+
+        got = pyvips.Image.new_from_buffer(r.data, "").width
+        assert got == (50 if cond == "if_fc_eq_2" else 70), f"{cond}: width {got}"
