@@ -58,17 +58,29 @@ At other widths (JPEG good/eco): landscape 78/66 at w_400 and 74/64 at w_1200; J
 costs 1.3-2.5x the bytes of q_80 and `good` 0.78-0.94x on photos, i.e. 53-57 % fewer bytes
 than q 90 (q_90 is 1.8-2.1x q_80 on these photos).
 
-Cost (issue 16): <= 4 trial encodes, decodes and SSIM maps of <= 256^2 px.  JPEG trials code
-only the Y plane (`_jpeg_y`: a JPEG codes luma apart from chroma, and SSIM is judged on luma),
-greyscale, by Pillow's libjpeg-turbo (`_jpeg_trial`: the decoded plane is the Y plane of
-libvips' colour encode, bit for bit); WebP trials are encoded by Pillow's libwebp (libvips'
-bytes, `encode._webp_trial`), and both are decoded by Pillow; the reference's window
+Cost (issue 16): 1-6 (mostly 2-4) trial encodes, decodes and SSIM maps of <= 256^2 px.
+JPEG trials code only the Y plane (`_jpeg_y`: a JPEG codes luma apart from chroma, and SSIM
+is judged on luma), greyscale, by Pillow's libjpeg-turbo (`_jpeg_trial`: the decoded plane is
+the Y plane of libvips' colour encode, bit for bit), and the JPEG search interpolates on log
+distortion instead of bisecting (`_search`); WebP trials are encoded by Pillow's libwebp
+(libvips' bytes, `encode._webp_trial`) and decoded by Pillow; luma is computed without BLAS
+(numpy's `@` woke OpenBLAS threads that spun on the other core); the reference's window
 statistics are computed once, the mosaic is cut in numpy once and reused for flatness and
-luma.  `bench/render.py` `q_auto_cpu` (CPU per render, one libvips thread, c_fill 400x300 of
-the landscape, loaded 2-core box): JPEG q_auto +24.6 -> +15.1 ms over a 137 ms q_80 render
-(0.18 -> 0.11 of it; target 0.19), WebP +86.7 -> +56.4 ms over 153-159 ms (0.55 -> 0.37).
-The picks of every `bench/render.py` q_auto row stayed the same except JPEG `low` on coffee
-(56 -> 57: luma of the decoded RGB and the decoded Y plane differ by rounding and clamping).
+luma.  Measured on `c_fill,w_400,h_300` of the landscape (bench/render.py; loaded 2-core box):
+
+| | before | after |
+|---|---|---|
+| JPEG q_auto, callgrind, instructions over the q_80 render | +63.8 M (0.126 of 506.4 M) | +28.4 M (0.056 of 504.2 M) |
+| JPEG q_auto, CPU over the q_80 render (`q_auto_cpu`) | +24.6 ms (0.18) | +10-16 ms (0.08-0.12) |
+| WebP q_auto, CPU over the WebP q_80 render | +86.7 ms (0.55) | +56 ms (0.37-0.44) |
+
+The issue's target, 10 ms over a 53.2 ms render = 0.19, holds for JPEG.  WebP does not reach
+it: of its +272 M instructions (0.44 of the 617 M WebP q_80 render, callgrind) 213 M are the
+libwebp trial encodes and decodes themselves, ~53 M each for a 61 k px probe, so <= 2 trials
+or a smaller probe would be needed (bisection stays: WebP's distortion zigzags with q, and an
+interpolating search moved bench picks by up to 5 steps).  Picks: every `bench/render.py`
+q_auto row is unchanged except JPEG `low` on coffee (56 -> 57: luma of the decoded RGB and
+the decoded Y plane differ by rounding and clamping).
 """
 
 from __future__ import annotations
@@ -82,6 +94,7 @@ import pyvips
 from PIL import Image as PILImage
 
 from .deadline import guard
+from .ssim import _KERNEL, _STRIDE, _Reference, _luma, _luma_of, _weighted, _window_means, dssim  # noqa: F401
 
 __all__ = ["LEVELS", "BANDS", "output_format", "sample", "flatness", "dssim", "auto_quality"]
 
@@ -101,16 +114,8 @@ BANDS: dict[str, dict[str, tuple[int, int]]] = {
 _SAMPLE_AREA = 256 * 256  #: px: outputs up to this area are judged whole
 _TILE = 64  #: px, side of a mosaic tile (a multiple of the 16 px JPEG MCU)
 _TILES = 16  #: tiles per mosaic (16 x 64^2 = 256^2 px)
-_WORST = 0.06  #: share of SSIM windows pooled (Moorthy & Bovik 2009: worst 6 %)
-_C1 = (0.01 * 255) ** 2
-_C2 = (0.03 * 255) ** 2
 _FLAT_FROM, _FLAT_SPAN = 0.40, 0.10  #: palette share at which the floor starts rising / reaches the top
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  #: Rec. 601 luma weights
 _JPEG_Y = (19595, 38470, 7471)  #: libjpeg's 16-bit fixed-point luma weights (IJG jccolor.c)
-_TAPS = np.arange(11) - 5
-#: the 11-tap Gaussian window, sigma 1.5 px, of Wang et al. 2004 (separable, normalised)
-_KERNEL = (np.exp(-(_TAPS**2) / (2 * 1.5**2)) / np.exp(-(_TAPS**2) / (2 * 1.5**2)).sum()).astype(np.float32)
-_STRIDE = 2  #: px between evaluated SSIM windows (windows still overlap: 11 px wide)
 #: typical d ln(distortion) / d quality of JPEG in the bands (from the distortion curves of 23
 #: photos of tests/images), the search's first guess of the slope (`_search`).  Only JPEG
 #: interpolates: its curves fall smoothly, libwebp's and libaom's zigzag by several quality
@@ -181,33 +186,6 @@ def _probe_pixels(image: pyvips.Image) -> np.ndarray:
     return pixels
 
 
-def _luma(image: pyvips.Image) -> np.ndarray:
-    """(h, w) float32 luma (0..255) of an 8-bit image, alpha flattened on white."""
-    if image.hasalpha():
-        image = image.flatten(background=[255] * (image.bands - 1))
-    return _luma_of(image.numpy())
-
-
-def _luma_of(arr: np.ndarray) -> np.ndarray:
-    """(h, w) float32 Rec. 601 luma of an (h, w) or (h, w, bands) array without alpha."""
-    if arr.ndim == 2:
-        return arr.astype(np.float32)
-    if arr.shape[2] < 3:
-        return arr[..., 0].astype(np.float32)
-    return _weighted(arr)
-
-
-def _weighted(arr: np.ndarray) -> np.ndarray:
-    """(h, w) float32 0.299 R + 0.587 G + 0.114 B of an (h, w, >= 3) array, by three
-    multiply-adds (not `arr @ _LUMA`: numpy hands that to OpenBLAS, whose worker threads
-    then spin on the other cores: CPU the render pays for, issue 16)."""
-    rgb = arr[..., :3].astype(np.float32)
-    out = rgb[..., 0] * _LUMA[0]
-    out += rgb[..., 1] * _LUMA[1]
-    out += rgb[..., 2] * _LUMA[2]
-    return out
-
-
 def _jpeg_y(arr: np.ndarray) -> np.ndarray:
     """(h, w) uint8 Y plane a JPEG encoder codes for the (h, w, 3) uint8 RGB `arr`: libjpeg's
     RGB -> YCbCr conversion (IJG jccolor.c, used unchanged by libjpeg-turbo and mozjpeg):
@@ -252,34 +230,6 @@ def _decoded_luma(data: bytes) -> np.ndarray:
     return _luma(pyvips.Image.new_from_buffer(data, "", access="sequential"))
 
 
-def _window_means(stack: np.ndarray) -> np.ndarray:
-    """Gaussian-weighted means of the 11 x 11 windows of `stack` (..., h, w) at every
-    `_STRIDE`-th position ('valid' windows only): two separable passes over numpy slices.
-
-    The horizontal pass reads the columns split by phase (x mod `_STRIDE`, copied once), so
-    every tap is a contiguous slice instead of a strided one (numpy copied each strided
-    slice first: ~1/3 of the instructions of a q_auto search, callgrind); each tap is
-    multiplied into one reused buffer.  Same arithmetic in the same order as
-    ``cols += k * stack[..., j : j + w : _STRIDE]``, so the same floats."""
-    n = len(_KERNEL)
-    h, w = stack.shape[-2] - n + 1, stack.shape[-1] - n + 1
-    wo = len(range(0, w, _STRIDE))  # windows per row
-    phases = [np.ascontiguousarray(stack[..., :, p::_STRIDE]) for p in range(_STRIDE)]
-    cols = np.multiply(phases[0][..., :, 0:wo], _KERNEL[0])
-    tmp = np.empty_like(cols)
-    for j in range(1, n):
-        q = j // _STRIDE
-        cols += np.multiply(phases[j % _STRIDE][..., :, q : q + wo], _KERNEL[j], out=tmp)
-    ho = len(range(0, h, _STRIDE))
-    rows = [np.ascontiguousarray(cols[..., p::_STRIDE, :]) for p in range(_STRIDE)]
-    out = np.multiply(rows[0][..., 0:ho, :], _KERNEL[0])
-    tmp = np.empty_like(out)
-    for i in range(1, n):
-        q = i // _STRIDE
-        out += np.multiply(rows[i % _STRIDE][..., q : q + ho, :], _KERNEL[i], out=tmp)
-    return out
-
-
 def flatness(image: pyvips.Image) -> float:
     """Share (0..1) of the pixels of `image` (8-bit, no alpha) in its 8 most frequent colours
     at 5 bits per channel: ~0.1-0.27 for photos, >= 0.5 for graphics, text and products on a
@@ -296,51 +246,6 @@ def _flatness_of(pixels: np.ndarray) -> float:
         codes = (arr[..., 0] << 10) | (arr[..., 1] << 5) | arr[..., 2]
     counts = np.bincount(codes.ravel(), minlength=1 << 15)
     return float(np.sort(counts)[-8:].sum() / max(1, codes.size))
-
-
-def dssim(reference: pyvips.Image, distorted: pyvips.Image) -> float:
-    """Distortion (0 = identical, ~0.1-0.4 for visible JPEG artefacts) of two same-size 8-bit
-    images: the mean of 1 - SSIM over the worst 6 % of windows.
-
-    SSIM: Wang, Bovik, Sheikh & Simoncelli 2004, "Image quality assessment: from error
-    visibility to structural similarity" (11 x 11 Gaussian window, sigma 1.5 px, on luma;
-    C1 = (0.01*255)^2, C2 = (0.03*255)^2), windows every 2 px.  Pooling the worst 6 %:
-    Moorthy & Bovik 2009, "Visual importance pooling for image quality assessment" (artefacts
-    concentrated at edges are what a viewer notices; a plain mean dilutes them over flat or
-    busy areas).  Images smaller than the window give 0; raises ValueError for different sizes."""
-    return _distortion(_luma(reference), _luma(distorted))
-
-
-def _distortion(a: np.ndarray, b: np.ndarray) -> float:
-    """`dssim` of two luma arrays (h, w)."""
-    return _Reference(a).distortion(b)
-
-
-class _Reference:
-    """The window statistics of a reference luma array (h, w), computed once per `q_auto`
-    search, so each trial encode only filters its own 3 planes (b, b*b, a*b) instead of 5.
-    `distortion(b)` is `dssim` of the reference and `b` (same shape, else ValueError)."""
-
-    def __init__(self, a: np.ndarray) -> None:
-        self.a = a
-        self.small = min(a.shape) < len(_KERNEL)
-        if not self.small:
-            self.ma, self.aa = _window_means(np.stack([a, a * a]))
-            self.ma2 = self.ma * self.ma
-
-    def distortion(self, b: np.ndarray) -> float:
-        a = self.a
-        if a.shape != b.shape:
-            raise ValueError(f"dssim needs same-size images, got {a.shape} and {b.shape}")
-        if self.small:
-            return 0.0
-        mb, bb, ab = _window_means(np.stack([b, b * b, a * b]))
-        ma, ma2 = self.ma, self.ma2
-        mab, mb2 = ma * mb, mb * mb
-        ssim = ((2 * mab + _C1) * (2 * (ab - mab) + _C2)) / ((ma2 + mb2 + _C1) * (self.aa + bb - ma2 - mb2 + _C2))
-        values = ssim.ravel()
-        k = max(1, int(values.size * _WORST))
-        return float(1.0 - np.partition(values, k - 1)[:k].mean())
 
 
 def auto_quality(
