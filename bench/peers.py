@@ -19,8 +19,12 @@ What it measures (in ONE run, so the ratios are what counts on a shared, noisy m
   cannot be installed (no network, no node) is reported as skipped; the others still run.
 - load: httpx.AsyncClient in this process (it shares the cores with the servers, equally for
   all), a new connection per request, ``--requests`` per run at ``--clients`` concurrency;
-  each (format, server) run is done ``--rounds`` times, rotating which server goes first, and the
-  rounds are summed.
+  each (format, server) run is done ``--rounds`` times (5 for the cold runs, 2 for ``--hits``),
+  rotating which server goes first, and the rounds are summed; each ratio is also computed
+  within every round (the servers of a round ran back to back, on the same host speed) and
+  the median over the rounds reported (``*_median_of_rounds``; the per-round values in
+  ``rounds_*``): that is the figure to judge Edge against sharp by, since the host's speed
+  drifts by more than their difference between rounds.
 - report: one JSON line (per format and server: req/s, p50/p99 ms, median output bytes, status
   counts, server CPU ms per render (user+system of the process tree, /proc/<pid>/stat), RSS of
   the process tree after the run, MB; for Edge also of its worker processes alone) and, on stderr, one Markdown table with the ratios
@@ -33,7 +37,7 @@ worker, disk tier behind it), Edge's disk tier alone (``EDGE_MEMORY_CACHE_MB=0``
 with its file result storage (``RESULT_STORAGE_STORES_UNSAFE``, no expiry); it reports hits/s,
 p50/p99, CPU per hit and the ratios memory/thumbor and disk/memory.
 
-Usage: ``python bench/peers.py [--requests 60] [--clients 8] [--rounds 2] [--formats jpg,webp]
+Usage: ``python bench/peers.py [--requests 60] [--clients 8] [--rounds 5] [--formats jpg,webp]
 [--thumbor-venv DIR] [--sharp-dir DIR] [--skip thumbor,sharp] [--hits]`` (``--thumbor-venv`` /
 ``--sharp-dir`` reuse an existing install).  Takes 2-5 minutes (installs included).
 Reference numbers for thumbor on this class of machine: docs/peers.md, Part B2.
@@ -67,7 +71,8 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=60, help="requests per (format, server, round)")
     ap.add_argument("--clients", type=int, default=8, help="concurrent clients")
     ap.add_argument("--seconds", type=float, default=60.0, help="time bound of each run, s")
-    ap.add_argument("--rounds", type=int, default=2, help="rounds (rotating which server goes first)")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="rounds, rotating which server goes first (default 5 cold, 2 with --hits)")
     ap.add_argument("--formats", default="jpg,webp", help="output formats, comma-separated (jpg, webp)")
     ap.add_argument("--thumbor-venv", type=Path, default=None, help="reuse this venv instead of installing")
     ap.add_argument("--sharp-dir", type=Path, default=None, help="reuse this npm folder (holding node_modules/sharp)")
@@ -76,6 +81,8 @@ def main() -> int:
     ap.add_argument("--hit-clients", type=int, default=16, help="keep-alive clients of --hits")
     ap.add_argument("--hit-seconds", type=float, default=5.0, help="seconds per --hits round")
     args = ap.parse_args()
+    if args.rounds is None:
+        args.rounds = 2 if args.hits else 5
     formats = [f for f in args.formats.split(",") if f]
     skip = set(args.skip.split(","))
     cores = len(os.sched_getaffinity(0))

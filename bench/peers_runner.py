@@ -1,7 +1,15 @@
 """The runner and report of bench/peers.py: the asyncio load generator (distinct in-flight
 URLs, a new connection per request), the output check, the rounds over every server and
 format (rotating who goes first) with the raw loop beside them, the summary per server and
-the ratios, and the Markdown table."""
+the ratios, and the Markdown table.
+
+Noise (issue 16): the host's speed drifts by 10-30 % within minutes on a shared machine, so
+besides the pooled ratios (all rounds summed) each ratio is also computed per round, from the
+runs of that round only (the servers ran back to back in it, so they saw the same host), and
+the median over the rounds is reported (`*_median_of_rounds`, with `rounds_*` listing them):
+with `--rounds` >= 3 one slow round moves it little.  CPU per render is each server process
+tree's user + system time over the round's requests (what the clients' own share of the
+cores cannot move)."""
 
 from __future__ import annotations
 
@@ -108,7 +116,8 @@ def _bench(servers: dict[str, tuple[Process, UrlFn]], formats: list[str], reques
                 proc, url = servers[name]
                 c0 = proc.cpu_s()
                 out = asyncio.run(_load(proc.port, url, nxt[name], requests, clients, seconds, fmt))
-                cpu[(name, fmt)] = cpu.get((name, fmt), 0.0) + proc.cpu_s() - c0
+                out["cpu_s"] = proc.cpu_s() - c0
+                cpu[(name, fmt)] = cpu.get((name, fmt), 0.0) + float(out["cpu_s"])  # type: ignore[arg-type]
                 nxt[name] = int(out["next"])  # type: ignore[arg-type]
                 runs.setdefault((name, fmt), []).append(out)
             per_core = max(1, requests // cores)
@@ -127,7 +136,37 @@ def _bench(servers: dict[str, tuple[Process, UrlFn]], formats: list[str], reques
         }
         result[fmt] = block
     result["ratios"] = _ratios(result, formats)
+    for fmt in formats:
+        result["ratios"][fmt].update(_round_ratios(runs, raw_runs[fmt], fmt, names))  # type: ignore[index]
     return result
+
+
+def _round_rate(run: dict[str, object]) -> tuple[float | None, float | None]:
+    """(req/s of the 200 answers, server CPU ms per request) of one run."""
+    n, ok = int(run["n"]), int(run["statuses"].get("200", 0))  # type: ignore[attr-defined]
+    elapsed = float(run["elapsed_s"])  # type: ignore[arg-type]
+    rps = ok / elapsed if elapsed and ok else None
+    cpu = float(run["cpu_s"]) * 1000 / n if n and "cpu_s" in run else None  # type: ignore[arg-type]
+    return rps, cpu
+
+
+def _round_ratios(runs: dict[tuple[str, str], list[dict[str, object]]], raws: list[dict[str, object]], fmt: str,
+                  names: list[str]) -> dict[str, object]:
+    """Per peer: Edge/peer req/s and peer/Edge CPU per render of every round (the runs of one
+    round only), and their medians over the rounds."""
+    out: dict[str, object] = {}
+    edge = [_round_rate(r) for r in runs[("edge", fmt)]]
+    peers: dict[str, list[tuple[float | None, float | None]]] = {
+        name: [_round_rate(r) for r in runs[(name, fmt)]] for name in names if name != "edge"}
+    peers["raw_loop"] = [(r.get("req_per_s"), r.get("server_cpu_ms_per_req")) for r in raws]  # type: ignore[misc]
+    for peer, rates in peers.items():
+        speed = [round(e[0] / p[0], 3) for e, p in zip(edge, rates) if e[0] and p[0]]
+        cpu = [round(p[1] / e[1], 3) for e, p in zip(edge, rates) if e[1] and p[1]]
+        out[f"rounds_edge_over_{peer}_req_per_s"] = speed
+        out[f"rounds_{peer}_over_edge_cpu_per_render"] = cpu
+        out[f"edge_over_{peer}_req_per_s_median_of_rounds"] = round(statistics.median(speed), 3) if speed else None
+        out[f"{peer}_over_edge_cpu_per_render_median_of_rounds"] = round(statistics.median(cpu), 3) if cpu else None
+    return out
 
 
 def _ratios(result: dict[str, object], formats: list[str]) -> dict[str, dict[str, float | None]]:
@@ -152,7 +191,8 @@ def _ratios(result: dict[str, object], formats: list[str]) -> dict[str, dict[str
 def markdown(result: dict[str, object], formats: list[str]) -> str:
     """One Markdown table: per format and server req/s, CPU per render, p99, bytes, RSS, ratio."""
     lines = ["| format | server | req/s | server CPU per render (ms) | p99 (ms) | bytes (median) | RSS after the run (MB) "
-             "| Edge / this (req/s) | this / Edge (CPU per render) |", "|---|---|---|---|---|---|---|---|---|"]
+             "| Edge / this (req/s) | this / Edge (CPU per render) | median of rounds (req/s, CPU) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for fmt in formats:
         block = result[fmt]  # type: ignore[index]
         edge = block["edge"]  # type: ignore[index]
@@ -162,8 +202,11 @@ def markdown(result: dict[str, object], formats: list[str]) -> str:
                 continue
             ratio = round(edge["req_per_s"] / r["req_per_s"], 2) if r.get("req_per_s") else "-"
             cpu = round(r["server_cpu_ms_per_req"] / edge["server_cpu_ms_per_req"], 2) if edge["server_cpu_ms_per_req"] else "-"
+            ratios = result.get("ratios", {}).get(fmt, {})  # type: ignore[union-attr]
+            rounds = "-" if name == "edge" else (f"{ratios.get(f'edge_over_{name}_req_per_s_median_of_rounds', '-')}, "
+                                                 f"{ratios.get(f'{name}_over_edge_cpu_per_render_median_of_rounds', '-')}")
             lines.append(f"| {fmt} | {name} | {r['req_per_s']} | {r['server_cpu_ms_per_req']} | {r.get('p99_ms', '-')} | "
-                         f"{r.get('out_bytes_median', '-')} | {_rss_cell(r)} | {ratio} | {cpu} |")
+                         f"{r.get('out_bytes_median', '-')} | {_rss_cell(r)} | {ratio} | {cpu} | {rounds} |")
     return "\n".join(lines)
 
 

@@ -3,6 +3,9 @@
 * `q_auto` trial encodes (`encode._saver(..., trial=True)`: no Huffman optimisation, no
   progressive scans, no metadata) decode to exactly the pixels of the final encoder's output,
   so the search picks what it picked with full encodes;
+* JPEG trials encode only the Y plane (`quality._jpeg_y`, greyscale, by Pillow) and decode to
+  exactly the Y plane of libvips' colour encode at the same quality; WebP trials by Pillow are
+  the bytes of libvips' `webpsave_buffer`, and Pillow decodes them to libvips' pixels;
 * the probe mosaic cut in numpy is pixel-identical to the libvips crop + arrayjoin mosaic;
 * a 50 MP source rendered to 400x300 stays in bounded memory (shrink-on-load, streaming: a
   full decode alone would be 150 MB).
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pathlib
 import subprocess
@@ -18,6 +22,7 @@ import sys
 import numpy as np
 import pyvips
 import pytest
+from PIL import Image
 
 from edge.render import quality
 from edge.render.encode import _saver
@@ -54,6 +59,37 @@ def test_trial_decodes_by_pillow_match_libvips(name: str) -> None:
             data = trial(probe, q, chroma)
             reference = quality._luma(pyvips.Image.new_from_buffer(data, ""))
             assert np.array_equal(quality._decoded_luma(data), reference), (name, q, chroma)
+
+
+def _y_plane(data: bytes) -> np.ndarray:
+    """The Y plane of a colour JPEG, as libjpeg decodes it (no colour conversion)."""
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("L", im.size)
+        return np.asarray(im.convert("L") if im.mode != "L" else im)
+
+
+@pytest.mark.parametrize("name", ["landscape_aitzgorri.jpg", "kodim03_hats.png", "coffee.png", "cat_chelsea.png"])
+def test_jpeg_y_plane_trials_decode_to_the_colour_encodes_y(name: str) -> None:
+    """A greyscale trial of `_jpeg_y(probe)` decodes to the Y plane of the final colour
+    encode (libvips, every chroma mode and progressive), at every quality of the JPEG bands."""
+    probe = quality.sample(_image(name, 800))
+    plane = quality._jpeg_y(probe.numpy())
+    finals = [(_saver("jpg", {}), None), (_saver("jpg", {}), "444"), (_saver("jpg", {"progressive": None}), "420")]
+    for q in (45, 52, 60, 70, 74, 78, 80, 85, 93):
+        decoded = quality._decoded_luma(quality._jpeg_trial(plane, q))
+        for save, chroma in finals:
+            assert np.array_equal(decoded, _y_plane(save(probe, q, chroma)).astype(np.float32)), (name, q, chroma)
+
+
+@pytest.mark.parametrize("name", ["landscape_aitzgorri.jpg", "kodim03_hats.png"])
+def test_webp_trials_are_libvips_bytes_and_decode_to_libvips_pixels(name: str) -> None:
+    probe = quality.sample(_image(name, 800))
+    trial = _saver("webp", {}, trial=True)
+    for q in (40, 54, 66, 72, 79, 90):
+        data = trial(probe, q, None)
+        assert data == probe.webpsave_buffer(Q=q, keep=pyvips.enums.ForeignKeep.NONE), (name, q)
+        reference = quality._luma(pyvips.Image.new_from_buffer(data, ""))
+        assert np.array_equal(quality._decoded_luma(data), reference), (name, q)
 
 
 def test_window_means_match_strided_taps() -> None:
