@@ -28,15 +28,19 @@ PERSON_MIN = 0.45  # fused COCO score a person box needs (coco.FUSED_MIN is 0.15
 # guesses more heads (the family photo's back-row diner), the higher one guesses fewest
 WIDTH_SHARE = 0.35  # head side as a share of the person box's width ...
 HEIGHT_SHARE = 0.3  # ... or of its height, whichever is smaller
+FACE_MATCH = 0.4  # a face smaller than this share of the head estimate is someone behind
 SCORE_SHARE = 0.3  # a head estimate's score, as a share of its person's
 MODEL = HEAD_ESTIMATE  # `model` of the estimates (label `face`): what fl_getinfo shows
 
 
-def _has_face(person: tuple[float, float, float, float], faces: Sequence[Found]) -> bool:
+def _has_face(person: tuple[float, float, float, float], side: float, aspect: float,
+              faces: Sequence[Found]) -> bool:
+    """True when a face of `faces` is centred in the upper half of `person` and is big enough
+    to be that person's (its longer side, in image heights, >= `FACE_MATCH` x `side`)."""
     x, y, w, h = person
     for f in faces:
         cx, cy = f.box[0] + f.box[2] / 2, f.box[1] + f.box[3] / 2
-        if x <= cx <= x + w and y <= cy <= y + h / 2:
+        if x <= cx <= x + w and y <= cy <= y + h / 2 and max(f.box[2] * aspect, f.box[3]) >= FACE_MATCH * side:
             return True
     return False
 
@@ -51,7 +55,7 @@ def head_estimates(coco: Sequence[Found], faces: Sequence[Found], aspect: float)
             continue
         x, y, w, h = p.box
         side = min(WIDTH_SHARE * w * aspect, HEIGHT_SHARE * h)  # in units of the image height
-        if side <= 0 or _has_face(p.box, faces):
+        if side <= 0 or _has_face(p.box, side, aspect, faces):
             continue
         sw = side / aspect
         out.append(Found("face", p.score * SCORE_SHARE, (x + (w - sw) / 2, y, sw, side), MODEL))
