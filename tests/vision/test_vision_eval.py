@@ -73,9 +73,11 @@ def test_the_engine_beats_attention_on_these_photos(data):
 
 
 def test_people_marked_faceless_are_no_face_challenge(tmp_path):
-    """`faces` asks only for the heads of people whose face can be seen (vision_faces.json);
-    `faces_all` keeps every big person (the three women of COCO 000536, exact COCO boxes; the
-    third is given an id from the by-eye list, so it stands for a person seen from behind)."""
+    """`faces` asks only for the heads of people whose face can be seen (vision_faces.json), as
+    the by-eye head boxes; `faces_proxy` asks for the same people's person-box proxies and
+    `faces_all` for every big person's (the three women of COCO 000536, exact COCO boxes; the
+    third is given an id from the by-eye faceless list, so it stands for a person seen from
+    behind)."""
     name = "people_three_women_coco_000536.jpg"
     (tmp_path / "images").mkdir()
     shutil.copy(IMAGES / name, tmp_path / "images" / name)
@@ -87,8 +89,29 @@ def test_people_marked_faceless_are_no_face_challenge(tmp_path):
         "categories": [{"id": 0, "name": "person"}]}))
     chs = ve.challenges(tmp_path)
     faces = {c["aspect"]: c["boxes"] for c in chs if c["kind"] == "faces"}
+    proxy = {c["aspect"]: c["boxes"] for c in chs if c["kind"] == "faces_proxy"}
     every = {c["aspect"]: c["boxes"] for c in chs if c["kind"] == "faces_all"}
     head = ve._head(people[2][1])
-    assert head in every["landscape"] and head not in faces["landscape"]  # the union fits 16:9
-    assert len(faces["landscape"]) == 2 and len(every["landscape"]) == 3
-    assert faces["portrait"] == [ve._head(people[0][1])]  # too wide together: the largest only
+    assert head in every["landscape"] and head not in proxy["landscape"]  # the union fits 16:9
+    assert len(proxy["landscape"]) == 2 and len(every["landscape"]) == 3
+    assert proxy["portrait"] == [ve._head(people[0][1])]  # too wide together: the largest only
+    # the by-eye heads are narrower than the proxies: both seen heads fit the 189 px portrait
+    assert sorted(faces["portrait"]) == sorted([ve.HEADS[731], ve.HEADS[732]])
+    assert ve.HEADS[731][2] < ve._head(people[0][1])[2]
+
+
+def test_by_eye_heads_cover_every_seen_person():
+    """Every big vision-dev person whose face can be seen has a by-eye head box, inside its
+    person box's neighbourhood (a head outside the person's box would be a typo)."""
+    data = ve.DATA / "instances.json"
+    if not data.exists():
+        pytest.skip("vision-dev not on this machine")
+    doc = json.loads(data.read_text())
+    sizes = {i["id"]: i["width"] * i["height"] for i in doc["images"]}
+    seen = [a for a in doc["annotations"] if a["category_id"] == 0 and not a.get("iscrowd")
+            and a["bbox"][2] * a["bbox"][3] >= ve.BIG * sizes[a["image_id"]] and a["id"] not in ve.FACELESS]
+    assert {a["id"] for a in seen} == set(ve.HEADS)
+    for a in seen:
+        x, y, w, h = a["bbox"]
+        hx, hy, hw, hh = ve.HEADS[a["id"]]
+        assert x - 25 <= hx and hx + hw <= x + w + 25 and y - 25 <= hy and hy + hh <= y + h + 25, a["id"]

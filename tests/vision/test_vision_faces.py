@@ -22,7 +22,7 @@ from edge.url import parse
 from edge.vision import VisionFocus
 from edge.vision.cache import DetectionCache
 from edge.vision.detection import Found
-from edge.vision.heads import head_estimates
+from edge.vision.heads import HEIGHT_SHARE, WIDTH_SHARE, head_estimates
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
 _CACHE = DetectionCache()
@@ -82,7 +82,7 @@ def test_a_missed_face_gets_a_head_and_a_found_face_none():
     assert heads[0].label == "face" and heads[0].model == "heads" and heads[0].score < 0.7
     assert y == pytest.approx(0.2) and x + w / 2 == pytest.approx(0.8)  # top centre of the box
     assert w * 1.5 == pytest.approx(h)  # square in px
-    assert h == pytest.approx(0.35 * 0.2 * 1.5) and h < 0.3 * 0.7  # a head (the narrow box rules), not the body
+    assert h == pytest.approx(WIDTH_SHARE * 0.2 * 1.5) and h < HEIGHT_SHARE * 0.7  # a head (the narrow box rules), not the body
 
 
 @pytest.mark.parametrize("photo", ["cat_chelsea.png", "dog_frisbee_coco_000394.jpg", "dog_bicycle_truck.jpg", "birds_coco_000143.jpg"])
