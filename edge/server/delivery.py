@@ -28,6 +28,7 @@ from edge.server.responses import AssetHeaders, asset_answer, asset_headers, err
 from edge.storage.derived import DerivedAsset
 from edge.server.settings import Settings
 from edge.storage import AssetNotFound, DerivedCache, Origin, SingleFlight
+from edge.storage.derived_cache import NOT_READY
 from edge.url import UrlError, canonical_transformation, parse, verify_signature
 from edge.url.ast import DeliveryRequest
 from edge.url.errors import SignatureSegmentError
@@ -228,9 +229,9 @@ class Delivery:
         self._check_access(req, target.record)  # before any cache: the row decides, not the cache
         key = target.key
         versioned = req.version is not None
-        asset = self.cache.get_memory(key)
-        if asset is not None:
-            tier = "memory"
+        found = self.cache.get_nowait(key)  # memory tier, or a small page-cached disk-tier file
+        if type(found) is tuple:
+            asset, tier = found
             inputs = _header_inputs(asset)
             remembered = self._headers.get(key)
             if (remembered is not None and remembered[0] == inputs and remembered[1] is versioned
@@ -244,11 +245,12 @@ class Delivery:
             timing = {"parse": parse_ms, "load": 0.0, "render": 0.0, "total": (time.perf_counter() - t0) * 1000}
         else:
             leader = False
+            check_backing = found is NOT_READY  # None: every tier said miss just now
 
             async def produce() -> _Produced:
                 nonlocal leader
                 leader = True
-                return await self.deriver.produce(req, target, hints)
+                return await self.deriver.produce(req, target, hints, check_backing=check_backing)
 
             produced = await self.flights.run(key, produce)
             tier = produced.tier if leader else "coalesced"
