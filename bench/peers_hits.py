@@ -64,6 +64,84 @@ end
 """
 
 
+def _schedstat(pids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Per process of `pids`: (ns on a CPU, ns waiting in the run queue while runnable, time
+    slices) summed over its threads (`/proc/<pid>/task/<tid>/schedstat`, Linux); {} elsewhere."""
+    out: dict[int, tuple[int, int, int]] = {}
+    for pid in pids:
+        run = wait = slices = 0
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                a, b, c = (int(x) for x in (task / "schedstat").read_text().split()[:3])
+            except (OSError, ValueError):
+                continue
+            run, wait, slices = run + a, wait + b, slices + c
+        out[pid] = (run, wait, slices)
+    return out
+
+
+def _scheduling(before: dict[int, tuple[int, int, int]], after: dict[int, tuple[int, int, int]],
+                seconds: float, n: int) -> dict[str, object]:
+    """Run-queue figures of the server's busy processes over a timed run of `seconds` and `n`
+    answers (issue 16's p99): per process, ms per second it was runnable but waited for a core
+    (`run_queue_wait_ms_per_s`) and the mean wait per time slice (`wait_per_slice_ms`); and
+    the mean wait per answer over all of them.  Processes that used under 5 % of a core (the
+    uvicorn supervisor) are left out."""
+    rows = []
+    total_wait = 0
+    for pid, (run1, wait1, sl1) in after.items():
+        run0, wait0, sl0 = before.get(pid, (0, 0, 0))
+        if (run1 - run0) < 0.05 * seconds * 1e9:
+            continue
+        total_wait += wait1 - wait0
+        rows.append({"cpu_share": round((run1 - run0) / (seconds * 1e9), 3),
+                     "run_queue_wait_ms_per_s": round((wait1 - wait0) / 1e6 / seconds, 1),
+                     "wait_per_slice_ms": round((wait1 - wait0) / 1e6 / max(1, sl1 - sl0), 3)})
+    return {"processes": sorted(rows, key=lambda r: -float(r["cpu_share"])),
+            "run_queue_wait_ms_per_answer": round(total_wait / 1e6 / max(1, n), 3)}
+
+
+def _in_server_ms(log: Path | None, start: int) -> dict[str, float]:
+    """p50/p99/max of the `duration_ms` Edge's access log wrote (JSON lines) after byte
+    `start` of `log`: each answer's time inside the app, from the ASGI call to its last send,
+    so without the time it waited for its worker (issue 16's p99)."""
+    if log is None or not log.exists():
+        return {}
+    with log.open("rb") as fh:
+        fh.seek(start)
+        lines = fh.read().splitlines()
+    ms = []
+    for line in lines:
+        at = line.find(b'"duration_ms":')
+        if at >= 0:
+            ms.append(float(line[at + 14:line.index(b",", at)]))
+    if len(ms) < 100:
+        return {}
+    ms.sort()
+    return {"p50_ms": round(ms[len(ms) // 2], 3), "p99_ms": round(ms[int(len(ms) * 0.99)], 3),
+            "max_ms": round(ms[-1], 3), "answers": len(ms)}
+
+
+def _gc_pauses(port: int) -> dict[str, float]:
+    """Edge's `edge_gc_pause_seconds` now, summed over generations and workers: `count`,
+    `seconds`, and `over_1ms` (pauses longer than 1 ms); {} when the server has no such metric."""
+    import httpx  # noqa: PLC0415
+
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return {}
+    out = {"count": 0.0, "seconds": 0.0, "under_1ms": 0.0}
+    for line in text.splitlines():
+        if line.startswith("edge_gc_pause_seconds_count"):
+            out["count"] += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("edge_gc_pause_seconds_sum"):
+            out["seconds"] += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("edge_gc_pause_seconds_bucket") and 'le="0.001"' in line:
+            out["under_1ms"] += float(line.rsplit(" ", 1)[1])
+    return out if out["count"] else {}
+
+
 def _connections(pids: list[int], port: int) -> list[int]:
     """Established connections to `port` held by each of `pids` now (`ss -tnp`), largest
     first; [] when `ss` is missing.  With several workers sharing one listening socket the
@@ -106,19 +184,33 @@ def _wrk_load(port: int, paths: list[str], clients: int, seconds: float, tmp: Pa
 
 
 def _hit_run(proc: Process, paths: list[str], clients: int, seconds: float, cores: int,
-             tmp: Path) -> dict[str, object]:
+             tmp: Path, log: Path | None = None) -> dict[str, object]:
     """Warm `paths` (each fetched 4 x cores times on fresh connections, so every worker has
     it in its memory tier), then `clients` keep-alive clients cycle them for `seconds` (with
     `wrk` when it is on PATH, else bench/serve.py's asyncio client); adds `cpu_s`, the
     server's CPU seconds of the timed part alone, `loader` and `tiers` (X-Edge-Cache of one
-    more pass over `paths`)."""
+    more pass over `paths`); with wrk also `scheduling` (`_scheduling`), and for Edge (`log`:
+its access log) `in_server` (`_in_server_ms`) and `gc` (pauses during the run)."""
     from serve import _load as raw_load, _run  # noqa: PLC0415  (bench/serve.py: minimal asyncio client)
 
     _run(raw_load(proc.port, paths * 4 * cores, clients, fresh=True))
     c0 = proc.cpu_s()
     if shutil.which("wrk"):
-        out = _wrk_load(proc.port, paths, clients, seconds, tmp, [proc.proc.pid, *_descendants(proc.proc.pid)])
+        pids = [proc.proc.pid, *_descendants(proc.proc.pid)]
+        gc0 = _gc_pauses(proc.port) if log is not None else {}
+        time.sleep(0.2)  # (the access-log lines of the warm-up are written)
+        start = log.stat().st_size if log is not None and log.exists() else 0
+        sched0 = _schedstat(pids)
+        c0 = proc.cpu_s()
+        out = _wrk_load(proc.port, paths, clients, seconds, tmp, pids)
         out["cpu_s"] = proc.cpu_s() - c0
+        out["scheduling"] = _scheduling(sched0, _schedstat(pids), max(1, round(seconds)), int(out["n"]))
+        time.sleep(0.2)
+        out["in_server"] = _in_server_ms(log, start)
+        gc1 = _gc_pauses(proc.port) if gc0 else {}
+        if gc1:
+            out["gc"] = {"pauses": gc1["count"] - gc0["count"], "ms": round((gc1["seconds"] - gc0["seconds"]) * 1000, 2),
+                         "over_1ms": (gc1["count"] - gc1["under_1ms"]) - (gc0["count"] - gc0["under_1ms"])}
         out["tiers"] = _run(raw_load(proc.port, paths, clients, fresh=False))["tiers"]
         out["loader"] = "wrk"
         return out
@@ -158,7 +250,8 @@ def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds
         names = list(servers)
         for rnd in range(rounds):
             for name in names[rnd % len(names):] + names[:rnd % len(names)]:
-                run = _hit_run(servers[name], paths[name], clients, seconds, cores, tmp)
+                log = tmp / f"{name}.log" if name.startswith("edge") else None
+                run = _hit_run(servers[name], paths[name], clients, seconds, cores, tmp, log)
                 runs.setdefault(name, []).append(run)
                 cpu[name] = cpu.get(name, 0.0) + float(run["cpu_s"])
         out: dict[str, object] = {"clients": clients, "urls": HIT_URLS, "seconds_per_round": seconds, "rounds": rounds}
@@ -176,6 +269,11 @@ def hits(tmp: Path, media: Path, thumbor_exe: Path | None, clients: int, seconds
                 "wrk_core_share": round(sum(float(r.get("wrk_cpu_s", 0.0)) for r in rs) / (seconds * len(rs)), 3),
                 "connections_per_process": [r.get("connections", []) for r in rs],
                 "littles_law_mean_ms": round(clients * 1000 / max(1e-9, statistics.fmean(float(r["per_s"]) for r in rs)), 2),
+                # where the p99 comes from: time inside the app per answer, run-queue waits of the
+                # server's processes, garbage collector pauses (each round)
+                "in_server": [r.get("in_server", {}) for r in rs],
+                "scheduling": [r.get("scheduling", {}) for r in rs],
+                "gc": [r.get("gc", {}) for r in rs],
                 "tiers": rs[-1]["tiers"], "rss_mb_after": servers[name].rss_mb(),
             }
         mem = out["edge_memory"]

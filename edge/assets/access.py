@@ -14,7 +14,8 @@ a signed delivery URL.
   key Edge is not configured with) are not accepted.
 
 `parse_access_control` validates what a client sends (ValueError with a message naming the
-problem: the Upload and Admin APIs turn it into a 400); `restriction` is the delivery check.
+problem: the Upload and Admin APIs turn it into a 400); `restriction` is the delivery check;
+`public_until` tells delivery when a public answer stops being public (its cache lifetime).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["ACCESS_MODES", "ACCESS_TYPES", "MAX_RULES", "parse_access_control", "restriction"]
+__all__ = ["ACCESS_MODES", "ACCESS_TYPES", "MAX_RULES", "parse_access_control", "restriction", "public_until"]
 
 #: Values of `access_mode`.
 ACCESS_MODES = ("public", "authenticated")
@@ -117,3 +118,23 @@ def restriction(record: Any, now: datetime | None = None) -> str | None:
     if any(_open(r, now) for r in rules if isinstance(r, dict)):
         return None
     return "access_control restricts anonymous access"
+
+
+def public_until(record: Any, now: datetime | None = None) -> datetime | None:
+    """When the anonymous access open at `now` ends, for a `record` that `restriction` finds
+    public at `now` (`now`: aware UTC, default the current time): the latest `end` of the
+    anonymous windows open at `now`, or None when the asset is public with no end (no rules,
+    or an open window without `end`).  Delivery caps an anonymous answer's cache lifetime at
+    it, so no cache keeps serving the asset after its window closed.  A window that opens
+    exactly when another closes is not joined to it (a shorter lifetime, never a longer one)."""
+    rules = (getattr(record, "extra", None) or {}).get("access_control")
+    if not rules:
+        return None
+    now = now or datetime.now(timezone.utc)
+    ends = []
+    for rule in rules:
+        if isinstance(rule, dict) and _open(rule, now):
+            if not rule.get("end"):
+                return None
+            ends.append(_instant(rule["end"], "end"))
+    return max(ends) if ends else None

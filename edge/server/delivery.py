@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -21,13 +22,14 @@ from edge.derive import Deriver, Produced as _Produced
 from edge.server.errors import classify
 from edge.server.metrics import Metrics
 from edge.server.negotiate import Hints, negotiate
-from edge.assets.access import restriction
+from edge.assets.access import public_until, restriction
 from edge.server.policy import signature_reason
 from edge.server.pool import RenderPool
 from edge.server.responses import AssetHeaders, asset_answer, asset_headers, error_response
 from edge.storage.derived import DerivedAsset
 from edge.server.settings import Settings
 from edge.storage import AssetNotFound, DerivedCache, Origin, SingleFlight
+from edge.storage.derived_cache import NOT_READY
 from edge.url import UrlError, canonical_transformation, parse, verify_signature
 from edge.url.ast import DeliveryRequest
 from edge.url.errors import SignatureSegmentError
@@ -225,15 +227,18 @@ class Delivery:
             hints = negotiate(req, headers, prepared.chain)
             if_none_match = headers.get("if-none-match")
         target = await self.deriver.target(req, hints, transformation=prepared.transformation)
-        self._check_access(req, target.record)  # before any cache: the row decides, not the cache
+        public_for_s = self._check_access(req, target.record)  # before any cache: the row decides
         key = target.key
         versioned = req.version is not None
-        asset = self.cache.get_memory(key)
-        if asset is not None:
-            tier = "memory"
+        found = self.cache.get_nowait(key)  # memory tier, or a small page-cached disk-tier file
+        if type(found) is tuple:
+            asset, tier = found
             inputs = _header_inputs(asset)
             remembered = self._headers.get(key)
-            if (remembered is not None and remembered[0] == inputs and remembered[1] is versioned
+            if public_for_s is not None:  # an access window that ends: a lifetime per request
+                built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary,
+                                      public_for_s=public_for_s)
+            elif (remembered is not None and remembered[0] == inputs and remembered[1] is versioned
                     and remembered[2] == hints.vary):
                 built = remembered[3]
             else:
@@ -244,17 +249,18 @@ class Delivery:
             timing = {"parse": parse_ms, "load": 0.0, "render": 0.0, "total": (time.perf_counter() - t0) * 1000}
         else:
             leader = False
+            check_backing = found is NOT_READY  # None: every tier said miss just now
 
             async def produce() -> _Produced:
                 nonlocal leader
                 leader = True
-                return await self.deriver.produce(req, target, hints)
+                return await self.deriver.produce(req, target, hints, check_backing=check_backing)
 
             produced = await self.flights.run(key, produce)
             tier = produced.tier if leader else "coalesced"
             asset = produced.asset
             built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary,
-                                  placeholder_error=produced.placeholder)
+                                  placeholder_error=produced.placeholder, public_for_s=public_for_s)
             load_ms, render_ms = (produced.load_ms, produced.render_ms) if leader else (0.0, 0.0)
             timing = {"parse": parse_ms, "load": load_ms, "render": render_ms,
                       "total": (time.perf_counter() - t0) * 1000}
@@ -309,15 +315,21 @@ class Delivery:
         if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
 
-    def _check_access(self, req: DeliveryRequest, record: Any) -> None:
+    def _check_access(self, req: DeliveryRequest, record: Any) -> int | None:
         """SignatureError (401) for an `upload`-type catalogue asset whose `access_mode` or
         `access_control` restricts it now (`edge.assets.access.restriction`) when the URL
-        carries no signature (a present one was verified by `_check_signature`)."""
+        carries no signature (a present one was verified by `_check_signature`).  Returns the
+        whole seconds an unsigned answer stays public when its open anonymous window ends
+        (`public_until`: the answer's cache lifetime is capped at it), else None."""
         if record is None or req.delivery_type != "upload":
-            return
-        reason = restriction(record)
-        if reason and (req.signature is None or not self.settings.api_secret):
+            return None
+        now = datetime.now(timezone.utc)
+        reason = restriction(record, now)
+        anonymous = req.signature is None or not self.settings.api_secret
+        if reason and anonymous:
             raise SignatureError(f"Signature required: {reason}")
+        until = public_until(record, now) if anonymous and not reason else None
+        return None if until is None else int((until - now).total_seconds())
 
     async def drain(self) -> None:
         """Wait for background cache writes (shutdown, tests)."""

@@ -25,6 +25,10 @@ bare 503 without `Retry-After`.  `EdgeHttpProtocol` subclasses uvicorn's `HttpTo
   same count as uvicorn's `limit_concurrency`).  Slow or idle connections count too, and the
   head timeout and keep-alive timeout make them leave.
 
+`EdgeHttpProtocol` also sends each response's head and the first part of its body in one
+write (uvicorn writes them separately, so a cached answer cost two `send` system calls and two
+wake-ups of the client; issue 16): see `OneWriteCycle`.
+
 Every refusal carries `X-Cld-Error` and `Connection: close`, is logged at info level on
 `uvicorn.error`, and is reported to the `observe_refusals` observers (edge.server.metrics
 counts them as `edge_http_refused_total{reason}`); refused requests never reach the app, so
@@ -37,9 +41,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-__all__ = ["HttpLimits", "EdgeHttpProtocol", "PROTOCOL_PATH", "observe_refusals", "REFUSAL_KINDS"]
+__all__ = ["HttpLimits", "EdgeHttpProtocol", "OneWriteCycle", "PROTOCOL_PATH", "observe_refusals",
+           "REFUSAL_KINDS"]
 
 #: The `kind` of every refusal reported to the observers.
 REFUSAL_KINDS = ("header_too_large", "too_many_headers", "uri_too_long", "header_timeout", "idle_timeout",
@@ -91,6 +96,83 @@ class HttpLimits:
                    max_header_line_bytes=settings.max_header_line_bytes,
                    max_headers=settings.max_headers, header_timeout_s=settings.header_timeout_s,
                    max_connections=settings.max_connections)
+
+
+class _HeldHead:
+    """The transport of a cycle while uvicorn writes a response head: keeps the bytes."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+class _HeadFirst:
+    """The transport of a cycle while uvicorn writes the first body part: that write carries
+    the held head in front (one `writelines`, which uvloop sends with one system call); a
+    close, or a body message that writes nothing (HEAD), sends the head alone (`flush`)."""
+
+    __slots__ = ("real", "head")
+
+    def __init__(self, real: Any, head: bytes) -> None:
+        self.real = real
+        self.head = head
+
+    def write(self, data: bytes) -> None:
+        head, self.head = self.head, b""
+        if head:
+            self.real.writelines((head, data))
+        else:
+            self.real.write(data)
+
+    def flush(self) -> None:
+        head, self.head = self.head, b""
+        if head and not self.real.is_closing():
+            self.real.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self.real.close()
+
+    def is_closing(self) -> bool:
+        return bool(self.real.is_closing())
+
+
+class OneWriteCycle(RequestResponseCycle):
+    """uvicorn's request/response cycle, but the response head is held until the first
+    `http.response.body` message and written with it (same bytes, same order, one write):
+    uvicorn's `send` runs unchanged with `transport` swapped for a holder while it writes the
+    head and for `_HeadFirst` while it writes the body.  A head whose body never comes (the
+    client left, the app failed) is not sent, as a response cut short either way."""
+
+    _held: bytes = b""
+
+    async def send(self, message: Any) -> None:
+        if message["type"] == "http.response.start" and not self.response_started:
+            real, holder = self.transport, _HeldHead()
+            self.transport = holder
+            try:
+                await super().send(message)
+            finally:
+                self.transport = real
+            self._held = holder.data
+            return
+        head = self._held
+        if not head:
+            await super().send(message)
+            return
+        self._held = b""
+        real = self.transport
+        first = self.transport = _HeadFirst(real, head)
+        try:
+            await super().send(message)
+        finally:
+            self.transport = real
+            if not self.disconnected:
+                first.flush()
 
 
 class _Refused(Exception):
@@ -199,6 +281,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self._log_refusal(503, f"connection cap of {cap} reached", "connection_cap")
             return
         super().on_headers_complete()
+        if type(self.cycle) is RequestResponseCycle:  # (not an upgrade): head and body in one write
+            self.cycle.__class__ = OneWriteCycle
 
     # ---- refusals -------------------------------------------------------------------------
     def _refuse(self, status: int, reason: str, kind: str) -> None:

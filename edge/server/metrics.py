@@ -17,6 +17,7 @@ traffic: `TrafficMetrics` leaves them out of every request metric.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import platform
@@ -49,6 +50,8 @@ REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 #: Origin load buckets, seconds (disk ~1 ms, S3/fetch 10 ms-s).
 LOAD_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 #: Model inference buckets, seconds (the CNNs take ~10-300 ms on one core).
+#: Buckets of `edge_gc_pause_seconds` (a young collection takes ~0.05-0.5 ms; issue 16's p99).
+GC_BUCKETS = (0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25)
 INFERENCE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0, 5.0)
 
 #: Paths of the health probes and the scrape: not traffic.
@@ -130,6 +133,9 @@ class Metrics:
       `edge_worker_max_resident_memory_bytes` (refreshed every `PROCESS_REFRESH_S` on traffic
       and at each scrape).  In single-process mode prometheus-client's own `process_*` and
       `python_info` collectors are registered too (they cannot sum over processes).
+    * `edge_gc_pause_seconds{generation}`: the garbage collector's pauses of this process's
+      threads (`gc.callbacks`), by generation collected (issue 16: tells a p99 made by
+      collections from one made elsewhere).
     * `edge_build_info{version,python,libvips}`: always 1.
 
     `multiproc_dir` is `$PROMETHEUS_MULTIPROC_DIR` (None when unset), the same variable that
@@ -173,6 +179,11 @@ class Metrics:
         self.build_info = Gauge("edge_build_info", "Edge build", list(_build_labels()), registry=r,
                                 multiprocess_mode="livemax")
         self.build_info.labels(**_build_labels()).set(1)
+        self.gc_pauses = Histogram("edge_gc_pause_seconds", "Garbage collector pauses by generation, seconds",
+                                   ["generation"], buckets=GC_BUCKETS, registry=r)
+        self._gc_children = [self.gc_pauses.labels(str(g)) for g in range(3)]
+        self._gc_started = 0.0
+        gc.callbacks.append(self._gc_phase)
         self.workers.set(1)
         if self.multiproc_dir is None:
             ProcessCollector(registry=r)
@@ -186,6 +197,15 @@ class Metrics:
 
         self._unobserve = (observe_inference(self._inference),
                            observe_refusals(lambda kind: self.refused.labels(kind).inc()))
+
+    def _gc_phase(self, phase: str, info: dict[str, int]) -> None:
+        """`gc.callbacks` hook: time each collection (one at a time: the collector is not
+        re-entered) into `edge_gc_pause_seconds`."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._gc_started:
+            self._gc_children[min(2, info.get("generation", 0))].observe(time.perf_counter() - self._gc_started)
+            self._gc_started = 0.0
 
     def _inference(self, model: str, seconds: float) -> None:
         self.inference_seconds.labels(model).observe(seconds)
@@ -252,6 +272,8 @@ class Metrics:
         multiprocess sums."""
         for remove in self._unobserve:
             remove()
+        if self._gc_phase in gc.callbacks:
+            gc.callbacks.remove(self._gc_phase)
         if self.multiproc_dir is not None:
             mark_process_dead(os.getpid(), self.multiproc_dir)
 

@@ -12,9 +12,11 @@ from starlette.responses import Response
 from edge.storage.derived import DerivedAsset
 
 __all__ = ["asset_response", "asset_headers", "asset_answer", "AssetHeaders", "timing_headers", "raw_response",
-           "error_response", "etag_matches", "IMMUTABLE", "header_safe"]
+           "error_response", "etag_matches", "IMMUTABLE", "IMMUTABLE_MAX_AGE", "header_safe"]
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+#: A year, s: the max-age of versioned URLs (RFC 8246 `immutable`).
+IMMUTABLE_MAX_AGE = 31536000
+IMMUTABLE = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 _COMMON = {"Access-Control-Allow-Origin": "*", "Timing-Allow-Origin": "*"}
 
@@ -61,8 +63,10 @@ class AssetHeaders:
 
 
 def asset_headers(asset: DerivedAsset, *, versioned: bool, max_age: int, vary: Iterable[str],
-                  placeholder_error: str | None = None) -> AssetHeaders:
-    """ETag, Cache-Control (immutable when `versioned`, else `max_age` s), Vary (the request
+                  placeholder_error: str | None = None, public_for_s: int | None = None) -> AssetHeaders:
+    """ETag, Cache-Control (immutable when `versioned`, else `max_age` s; when `public_for_s`
+    is given, the seconds the answer stays public (an access window that ends), a max-age of
+    at most that and never immutable), Vary (the request
     headers the key used, plus Accept for an f_auto asset), Accept-CH, CORS, and for the 200
     the notice, Content-Disposition of attachments, Content-Type and Content-Length.
     `placeholder_error` marks a `d_` default image: `X-Cld-Error` is kept and caching is
@@ -73,6 +77,9 @@ def asset_headers(asset: DerivedAsset, *, versioned: bool, max_age: int, vary: I
         "ETag": f'"{asset.etag}"',
         "Cache-Control": IMMUTABLE if versioned else f"public, max-age={max_age}",
     }
+    if public_for_s is not None:
+        longest = IMMUTABLE_MAX_AGE if versioned else max_age
+        headers["Cache-Control"] = f"public, max-age={max(0, min(longest, public_for_s))}"
     if vary_list:
         headers["Vary"] = ", ".join(vary_list)
     if any(v.lower() in ("dpr", "width") for v in vary_list):

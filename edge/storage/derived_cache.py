@@ -6,9 +6,10 @@ import logging
 
 from edge.storage.bytestore import ByteStore
 from edge.storage.derived import DerivedAsset
+from edge.storage.disk_store import NOT_READY
 from edge.storage.memory_store import MemoryStore
 
-__all__ = ["DerivedCache"]
+__all__ = ["DerivedCache", "NOT_READY"]
 
 log = logging.getLogger("edge.storage")
 
@@ -46,6 +47,34 @@ class DerivedCache:
             return None
         self.memory.put(key, asset)
         return asset, self.backing.name
+
+    def get_nowait(self, key: str) -> tuple[DerivedAsset, str] | None | object:
+        """What `get` returns, when it can be had without blocking (safe on the event loop):
+        the memory tier, then a backing tier's `get_nowait` when it has one (`DiskStore`: a
+        small file already in the page cache; the hit is promoted to memory as `get` does).
+        Returns `(asset, tier)`, None for a miss in every tier, or `NOT_READY` when the
+        backing tier must be read with `get` in a worker thread (a tier without `get_nowait`,
+        S3 or a plug-in; a file too large or not cached).  Never raises."""
+        asset = self.memory.get(key)
+        if asset is not None:
+            return asset, self.memory.name
+        backing = self.backing
+        if backing is None:
+            return None
+        peek = getattr(backing, "get_nowait", None)
+        if peek is None:
+            return NOT_READY
+        try:
+            blob = peek(key)
+        except Exception:  # noqa: BLE001 - a plug-in's own get_nowait: let `get` decide
+            return NOT_READY
+        if blob is None or blob is NOT_READY:
+            return blob
+        asset = DerivedAsset.decode(blob)
+        if asset is None:
+            return None  # as `get`: a malformed entry is a miss
+        self.memory.put(key, asset)
+        return asset, backing.name
 
     def get_memory(self, key: str) -> DerivedAsset | None:
         """Memory tier only (a dictionary look-up under a lock: cheap enough for the event loop)."""

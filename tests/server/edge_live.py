@@ -4,8 +4,10 @@ an app built from Settings, and an origin of real photos."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +102,32 @@ def make_origin(root: Path) -> Path:
 def server_with(origin_dir: Path, cache_dir: Path | None = None, **overrides: Any) -> Iterator[Live]:
     """A server over `origin_dir` with Settings overrides (cache none unless `cache_dir`)."""
     overrides.setdefault("access_log", "off")  # test_ops_access_log.py turns it on to read it
+    overrides.setdefault("memory_cache_mb", 64)
     settings = Settings(origin=str(origin_dir), cache=str(cache_dir) if cache_dir else "none",
-                        api_secret=SECRET, cloud_name="demo", memory_cache_mb=64, **overrides)
+                        api_secret=SECRET, cloud_name="demo", **overrides)
     with serve_app(create_app(settings)) as server:
         yield server
+
+
+def evict_from_page_cache(path: Path) -> None:
+    """Ask the kernel to drop `path`'s pages from the page cache (fsync first: dirty or
+    in-writeback pages stay).  Best effort: pages still in a CPU's LRU batch are kept, so
+    about half the calls work; callers retry."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        for _ in range(2):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            time.sleep(0.02)
+    finally:
+        os.close(fd)
+
+
+def on_tmpfs(path: Path) -> bool:
+    """True when `path` lies on a tmpfs (whose files are never out of the page cache)."""
+    best, kind = "", ""
+    for line in Path("/proc/mounts").read_text().splitlines():
+        parts = line.split()
+        if len(parts) > 2 and str(path.resolve()).startswith(parts[1]) and len(parts[1]) > len(best):
+            best, kind = parts[1], parts[2]
+    return kind == "tmpfs"
