@@ -31,6 +31,7 @@ from edge.server.settings import Settings
 from edge.storage import AssetNotFound, DerivedCache, Origin, SingleFlight
 from edge.storage.derived_cache import NOT_READY
 from edge.url import UrlError, canonical_transformation, parse, verify_signature
+from edge.url.token import TokenError, parse_token, token_from, verify_token
 from edge.url.ast import DeliveryRequest
 from edge.url.errors import SignatureSegmentError
 
@@ -195,19 +196,22 @@ class Delivery:
         response.headers["Allow"] = "GET, HEAD"
         await response(scope, receive, send)
 
-    def _prepare(self, path: str) -> Prepared:
+    def _prepare(self, path: str, *, by_token: bool = False) -> Prepared:
         """The checked, path-only part of a request (see the class docs), remembered per path
-        once every check passed.  Raises what `_parse` and the checks raise."""
-        prepared = self._prepared.get(path)
+        once every check passed.  `by_token`: a valid `__cld_token__` stands in for a missing
+        signature, and the result is not remembered (the next request may carry none).
+        Raises what `_parse` and the checks raise (SignatureRequired when only a signature or
+        token is missing)."""
+        prepared = None if by_token else self._prepared.get(path)
         if prepared is not None:
             return prepared
         req = self._parse(path)
         self._check_route(req)
         chain = self._check_chain(req)
-        self._check_signature(req, path, chain)
+        self._check_signature(req, path, chain, by_token=by_token)
         fixed = negotiate(req, {}, chain)  # varies on nothing: the same for every request
         prepared = Prepared(req, chain, canonical_transformation(req.components), None if fixed.vary else fixed)
-        if len(path) <= MEMO_PATH_CHARS:
+        if not by_token and len(path) <= MEMO_PATH_CHARS:
             if len(self._prepared) >= MEMO_ENTRIES:
                 self._prepared.clear()
             self._prepared[path] = prepared
@@ -216,7 +220,14 @@ class Delivery:
     async def _answer(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         t0 = time.perf_counter()
         path = raw_request_path(scope)
-        prepared = self._prepare(path)
+        token_for_s: int | None = None  # set when a `__cld_token__` let the request in
+        try:
+            prepared = self._prepare(path)
+        except SignatureRequired:
+            token_for_s = self._token(scope, path)
+            if token_for_s is None:
+                raise
+            prepared = self._prepare(path, by_token=True)
         req = prepared.req
         parse_ms = (time.perf_counter() - t0) * 1000
         if prepared.hints is not None:
@@ -227,7 +238,13 @@ class Delivery:
             hints = negotiate(req, headers, prepared.chain)
             if_none_match = headers.get("if-none-match")
         target = await self.deriver.target(req, hints, transformation=prepared.transformation)
-        public_for_s = self._check_access(req, target.record)  # before any cache: the row decides
+        try:
+            public_for_s = self._check_access(req, target.record, by_token=token_for_s is not None)
+        except SignatureRequired:  # before any cache: the row decides
+            token_for_s = self._token(scope, path)
+            if token_for_s is None:
+                raise
+            public_for_s = None
         key = target.key
         versioned = req.version is not None
         found = self.cache.get_nowait(key)  # memory tier, or a small page-cached disk-tier file
@@ -235,9 +252,9 @@ class Delivery:
             asset, tier = found
             inputs = _header_inputs(asset)
             remembered = self._headers.get(key)
-            if public_for_s is not None:  # an access window that ends: a lifetime per request
+            if public_for_s is not None or token_for_s is not None:  # a lifetime per request
                 built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary,
-                                      public_for_s=public_for_s)
+                                      public_for_s=public_for_s, private_for_s=token_for_s)
             elif (remembered is not None and remembered[0] == inputs and remembered[1] is versioned
                     and remembered[2] == hints.vary):
                 built = remembered[3]
@@ -260,7 +277,8 @@ class Delivery:
             tier = produced.tier if leader else "coalesced"
             asset = produced.asset
             built = asset_headers(asset, versioned=versioned, max_age=self.settings.max_age, vary=hints.vary,
-                                  placeholder_error=produced.placeholder, public_for_s=public_for_s)
+                                  placeholder_error=produced.placeholder, public_for_s=public_for_s,
+                                  private_for_s=token_for_s)
             load_ms, render_ms = (produced.load_ms, produced.render_ms) if leader else (0.0, 0.0)
             timing = {"parse": parse_ms, "load": load_ms, "render": render_ms,
                       "total": (time.perf_counter() - t0) * 1000}
@@ -299,14 +317,16 @@ class Delivery:
 
         return check_chain(req.components, self.named, self.limits)
 
-    def _check_signature(self, req: DeliveryRequest, path: str, chain: Sequence[Any]) -> None:
-        """SignatureError (401) unless the signature is valid or not needed; `chain` is the
+    def _check_signature(self, req: DeliveryRequest, path: str, chain: Sequence[Any], *,
+                         by_token: bool = False) -> None:
+        """SignatureError (401) unless the signature is valid or not needed (SignatureRequired
+        when it is missing; `by_token`: a verified token stands in for it); `chain` is the
         transformation with `t_` expanded (what needs a signature is what will run)."""
         reason = signature_reason(req, self.settings.signed, chain)
         secret = self.settings.api_secret
         if req.signature is None:
-            if reason:
-                raise SignatureError(f"Signature required: {reason}")
+            if reason and not by_token:
+                raise SignatureRequired(f"Signature required: {reason}")
             return
         if not secret:
             if reason:
@@ -315,21 +335,42 @@ class Delivery:
         if not verify_signature(path, secret, root_path=req.short_form == "root"):
             raise SignatureError("Invalid signature")
 
-    def _check_access(self, req: DeliveryRequest, record: Any) -> int | None:
-        """SignatureError (401) for an `upload`-type catalogue asset whose `access_mode` or
+    def _check_access(self, req: DeliveryRequest, record: Any, *, by_token: bool = False) -> int | None:
+        """SignatureRequired (401) for an `upload`-type catalogue asset whose `access_mode` or
         `access_control` restricts it now (`edge.assets.access.restriction`) when the URL
-        carries no signature (a present one was verified by `_check_signature`).  Returns the
-        whole seconds an unsigned answer stays public when its open anonymous window ends
-        (`public_until`: the answer's cache lifetime is capped at it), else None."""
+        carries no signature (a present one was verified by `_check_signature`) and no token
+        was verified (`by_token`).  Returns the whole seconds an unsigned answer stays public
+        when its open anonymous window ends (`public_until`: the answer's cache lifetime is
+        capped at it), else None."""
         if record is None or req.delivery_type != "upload":
             return None
         now = datetime.now(timezone.utc)
         reason = restriction(record, now)
-        anonymous = req.signature is None or not self.settings.api_secret
+        anonymous = (req.signature is None or not self.settings.api_secret) and not by_token
         if reason and anonymous:
-            raise SignatureError(f"Signature required: {reason}")
+            raise SignatureRequired(f"Signature required: {reason}")
         until = public_until(record, now) if anonymous and not reason else None
         return None if until is None else int((until - now).total_seconds())
+
+    def _token(self, scope: Scope, path: str) -> int | None:
+        """The whole seconds left of the request's `__cld_token__` (query, else cookie) when it
+        is valid for `path` (`edge.url.token.verify_token` with the `auth_token_key` setting and
+        the client's address), None when no key is configured or the request carries no token.
+        Raises SignatureError (401) naming why a carried token is refused."""
+        key = self.settings.auth_token_key
+        if not key:
+            return None
+        text = token_from(scope.get("query_string", b"").decode("latin-1"), _request_header(scope, b"cookie"))
+        if text is None:
+            return None
+        client = scope.get("client")
+        try:
+            token = parse_token(text)
+            now = time.time()
+            verify_token(token, path, key, now=now, client_ip=client[0] if client else None)
+        except TokenError as exc:
+            raise SignatureError(str(exc)) from None
+        return max(1, int(token.expiry - now))
 
     async def drain(self) -> None:
         """Wait for background cache writes (shutdown, tests)."""
@@ -340,3 +381,8 @@ class SignatureError(Exception):
     """Missing or invalid signature where one is required (HTTP 401)."""
 
     status = 401
+
+
+class SignatureRequired(SignatureError):
+    """A signature is required and the URL carries none (HTTP 401): a valid `__cld_token__`
+    may stand in for it."""

@@ -63,10 +63,13 @@ class AssetHeaders:
 
 
 def asset_headers(asset: DerivedAsset, *, versioned: bool, max_age: int, vary: Iterable[str],
-                  placeholder_error: str | None = None, public_for_s: int | None = None) -> AssetHeaders:
+                  placeholder_error: str | None = None, public_for_s: int | None = None,
+                  private_for_s: int | None = None) -> AssetHeaders:
     """ETag, Cache-Control (immutable when `versioned`, else `max_age` s; when `public_for_s`
     is given, the seconds the answer stays public (an access window that ends), a max-age of
-    at most that and never immutable), Vary (the request
+    at most that and never immutable; when `private_for_s` is given, the seconds left of the
+    `__cld_token__` that let the request in: `private`, so no shared cache (CDN, nginx, which
+    key on the path alone) hands it to a request without the token), Vary (the request
     headers the key used, plus Accept for an f_auto asset), Accept-CH, CORS, and for the 200
     the notice, Content-Disposition of attachments, Content-Type and Content-Length.
     `placeholder_error` marks a `d_` default image: `X-Cld-Error` is kept and caching is
@@ -80,6 +83,9 @@ def asset_headers(asset: DerivedAsset, *, versioned: bool, max_age: int, vary: I
     if public_for_s is not None:
         longest = IMMUTABLE_MAX_AGE if versioned else max_age
         headers["Cache-Control"] = f"public, max-age={max(0, min(longest, public_for_s))}"
+    if private_for_s is not None:
+        longest = IMMUTABLE_MAX_AGE if versioned else max_age
+        headers["Cache-Control"] = f"private, max-age={max(0, min(longest, private_for_s))}"
     if vary_list:
         headers["Vary"] = ", ".join(vary_list)
     if any(v.lower() in ("dpr", "width") for v in vary_list):

@@ -12,6 +12,7 @@ environment variable (flag wins over environment, environment over the default).
 | cloud_name | `--cloud-name` / `EDGE_CLOUD_NAME` | demo | cloud name of cloud-less URLs; other clouds answer 404 |
 | api_key | `--api-key` / `EDGE_API_KEY` | '' | API key (for upload/admin; unused by delivery) |
 | api_secret | `--api-secret` / `EDGE_API_SECRET` | '' | secret that delivery URL signatures are checked against |
+| auth_token_key | `--auth-token-key` / `EDGE_AUTH_TOKEN_KEY` | '' | hex key that `__cld_token__` delivery tokens (url-spec §18.4) are checked against ('' = tokens are not accepted) |
 | signed | `--signed` / `EDGE_SIGNED` | addons | `none` / `addons` (add-on features need a signature) / `all` |
 | fetch_allow | `--fetch-allow` / `EDGE_FETCH_ALLOW` | '' | comma-separated host patterns for the `fetch` type (empty: fetch off) |
 | fetch_allow_private | `--fetch-allow-private` / `EDGE_FETCH_ALLOW_PRIVATE` | false | let fetch reach loopback/private addresses (tests, trusted LANs only) |
@@ -82,6 +83,7 @@ HELP = {
     "cache": "derived cache tier: a directory, s3://bucket/prefix, none or package.module:callable",
     "memory_cache_mb": "memory tier size per worker, MiB", "cloud_name": "cloud name served",
     "api_key": "API key", "api_secret": "secret delivery signatures are checked against",
+    "auth_token_key": "hex key __cld_token__ delivery tokens are checked against ('' = no tokens)",
     "signed": "which URLs need a signature: none | addons | all",
     "fetch_allow": "comma-separated host patterns the fetch type may download from (empty: off)",
     "fetch_allow_private": "let fetch reach loopback/private addresses (tests, trusted LANs)",
@@ -167,6 +169,7 @@ class Settings:
     cloud_name: str = "demo"
     api_key: str = ""
     api_secret: str = ""
+    auth_token_key: str = ""
     signed: str = "addons"
     fetch_allow: str = ""
     fetch_allow_private: bool = False
@@ -264,6 +267,9 @@ class Settings:
         if self.signed not in SIGNED_MODES:
             raise ValueError(f"signed must be one of {SIGNED_MODES}, not {self.signed!r}")
         self.analysis_aliases  # noqa: B018 - issue 11: raises for a malformed categorization_aliases
+        if self.auth_token_key and (len(self.auth_token_key) % 2 or not all(
+                c in "0123456789abcdefABCDEF" for c in self.auth_token_key)):
+            raise ValueError("auth_token_key must be hex (the SDK's auth_token key)")
         if not (0 < self.port < 65536):
             raise ValueError(f"port out of range: {self.port}")
         for name in ("workers", "memory_cache_mb", "render_threads", "render_queue", "max_age", "max_source_mb"):

@@ -22,7 +22,6 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 __all__ = ["TOKEN_NAME", "Token", "TokenError", "parse_token", "token_form", "verify_token", "token_from"]
 
@@ -132,13 +131,13 @@ def verify_token(token: Token, path: str, key_hex: str, *, now: float | None = N
 
 def token_from(query: str, cookie_header: str | None) -> str | None:
     """The raw `__cld_token__` value from a query string (first wins) or, failing that, from a
-    `Cookie` header; None when neither carries one.  The query value is percent-decoded once
-    (the SDK writes it unescaped; a proxy may have escaped `~` or `=`)."""
+    `Cookie` header; None when neither carries one.  The value is taken as sent, not
+    percent-decoded: an ACL travels in token form (`acl=%2fdemo%2f*`) and is signed so."""
     if query:
         for item in query.split("&"):
             name, eq, value = item.partition("=")
             if name == TOKEN_NAME and eq:
-                return unquote(value)
+                return value
     if cookie_header and TOKEN_NAME in cookie_header:
         for item in cookie_header.split(";"):
             name, eq, value = item.strip().partition("=")

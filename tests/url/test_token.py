@@ -83,6 +83,8 @@ def test_token_from_query_or_cookie() -> None:
     assert token_from("", 'x=1; __cld_token__="exp=2~hmac=ab"') == "exp=2~hmac=ab"
     assert token_from("a=1", "x=1") is None
     assert token_from("exp%3D1", None) is None
+    acl = "__cld_token__=exp=9~acl=%2fdemo%2f*~hmac=" + "0" * 64
+    assert token_from(acl, None) == acl.split("=", 1)[1]  # the ACL stays in token form
 
 
 @pytest.mark.parametrize("text", [
