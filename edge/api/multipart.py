@@ -13,8 +13,9 @@ the staging file is started after every `BATCH_BYTES` (`edge.storage.atomic.star
 so the fsync at publish waits for little.
 
 Where that runs: `open_file()` (it creates a file: a metadata operation that may wait for the
-file system's journal) runs once per upload in a worker thread on `executor`, with the slices
-received before it returned.  Every later slice is written and hashed on the event loop while
+file system's journal) runs once per upload in a worker thread on `executor`, once
+`OPEN_AFTER_BYTES` of the part have arrived (or at its end), and the slices received until
+then, held as views of their chunks, are written in the same job.  Every later slice is written and hashed on the event loop while
 it is parsed: a write is at most one received chunk (uvloop reads at most 256 KiB) copied into
 the page cache, and hashlib releases the GIL while it hashes, so the loop is busy about 0.5 ms
 per chunk, against the thread hand-off per batch, the copy into a batch buffer and the
@@ -52,10 +53,13 @@ except ImportError:  # pragma: no cover - older python-multipart
 from edge.api.errors import ApiError
 from edge.storage.atomic import StagedFile
 
-__all__ = ["FilePart", "read_multipart", "BATCH_BYTES", "SMALL_WRITE_BYTES", "SPOOL_BYTES"]
+__all__ = ["FilePart", "read_multipart", "BATCH_BYTES", "OPEN_AFTER_BYTES", "SMALL_WRITE_BYTES", "SPOOL_BYTES"]
 
 #: Bytes of a file part written between two starts of the kernel's writeback (staging files).
 BATCH_BYTES = 1 << 20
+#: Bytes of a file part received before its file is made (held as views of the received
+#: chunks): a part smaller than this, or a client gone before, never creates one.
+OPEN_AFTER_BYTES = 1 << 20
 #: Slices of a file part smaller than this (bytes) are gathered before they are written.
 SMALL_WRITE_BYTES = 64 * 1024
 #: The default file: in memory up to this size (bytes), then a temporary file on disk.
@@ -93,9 +97,9 @@ def _too_large(n: int | str, limit: int) -> ApiError:
 
 
 class _FileWriter:
-    """The file part being received (see the module docs): slices are written and hashed as
-    they come (`feed`), once the file exists; the ones before that wait in `early` for
-    `settle`, which opens the file in a worker thread and writes them there."""
+    """The file part being received (see the module docs): slices are hashed as they come
+    (`feed`) and written at once when the file exists; the ones before that wait in `early`
+    for `settle`, which opens the file in a worker thread and writes them there."""
 
     def __init__(self, open_file: Callable[[], Any], max_bytes: int) -> None:
         self.open_file = open_file
@@ -104,7 +108,8 @@ class _FileWriter:
         self.staged = False  # `file` is a StagedFile (writes go straight to its descriptor)
         self.md5 = hashlib.md5()
         self.size = 0  # bytes received (also past the limit)
-        self.early: list[Any] = []  # slices received before the file was open
+        self.early: list[Any] = []  # slices received before the file was open ...
+        self.early_bytes = 0  # ... and their size
         self.small = bytearray()  # gathered slices under SMALL_WRITE_BYTES
         self.written = 0  # bytes in the file
         self.writeback_from = 0  # start of the range whose writeback is not started yet
@@ -119,7 +124,7 @@ class _FileWriter:
                 return
             file = self.open_file() or _spooled()  # an origin without local staging (S3) answers None
             self.file, self.staged = file, isinstance(file, StagedFile)
-            early, self.early = self.early, []
+            early, self.early, self.early_bytes = self.early, [], 0
             for view in early:
                 self._write(view)
 
@@ -150,6 +155,7 @@ class _FileWriter:
         self.size += n
         if self.size > self.max_bytes:
             self.early.clear()  # over the limit: nothing more is kept (413 at the end)
+            self.early_bytes = 0
             self.small.clear()
             return
         if n <= 0:
@@ -158,12 +164,14 @@ class _FileWriter:
         self.md5.update(view)
         if self.file is None:  # held until `settle` has the file (a view of an immutable chunk)
             self.early.append(view if type(data) is bytes else bytes(view))
+            self.early_bytes += n
         else:
             self._write(view)
 
     async def settle(self, loop: asyncio.AbstractEventLoop, executor: Executor | None, *, final: bool) -> None:
-        """Open the file (in a worker thread) once there are bytes for it, or at the end
-        (an empty part still gets its file); at the end write what is gathered."""
+        """Open the file (in a worker thread) and write the slices held until now; at the
+        end (`final`) also for a part with no bytes (it still gets its empty file), and write
+        what is gathered."""
         if self.size > self.max_bytes:
             return
         if self.file is None and (self.early or final):
@@ -183,6 +191,7 @@ class _FileWriter:
         with self._lock:
             self._abandoned = True
             self.early.clear()
+            self.early_bytes = 0
             if self.file is not None:
                 self.file.close()
 
@@ -296,7 +305,7 @@ async def read_multipart(
         async for chunk in stream:
             parser.write(chunk)
             writer = reader.writer
-            if writer is not None and writer.file is None and writer.early:
+            if writer is not None and writer.file is None and writer.early_bytes >= OPEN_AFTER_BYTES:
                 await writer.settle(loop, executor, final=False)
         parser.finalize()
         writer = reader.writer

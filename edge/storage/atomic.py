@@ -125,13 +125,26 @@ class StagedFile:
     def tell(self) -> int:
         return self._buffered().tell()
 
-    def commit(self, path: Path, *, fsync: bool = True, sync_folder: bool = True) -> int:
+    def commit(self, path: Path, *, fsync: bool = True, sync_folder: bool = True,
+               rename_first: bool = False) -> int:
         """Publish the bytes as `path` (which must be in `folder`: one rename); with `fsync`
         the data is on disk before the rename, with `sync_folder` too the rename itself.
         Returns the size (bytes).  Raises ValueError for a path elsewhere, OSError (the temp
-        file is removed)."""
+        file, or with `rename_first` the renamed file, is removed).
+
+        `rename_first`: rename, then sync the data, then the folder: for a NEW path that no
+        reader opens before the caller publishes it somewhere else once this returns (a stored
+        original, referenced only by the catalogue row written after it).  The data sync then
+        commits the file system's journal with the rename in it, so the folder sync finds
+        little left to do (ext4, 2 MB file on this project's machine: folder fsync 0.7 ms
+        instead of 3.8-4.1 ms, file fsync unchanged); a crash before the syncs end can leave
+        an incomplete file under `path`, which no reader was pointed at (garbage for the
+        owner's sweep, like a temp file).  Without it a crash leaves the old file or the new
+        one at `path`, never part of it (what a path readers open directly needs)."""
         if path.parent != self.folder:
             raise ValueError(f"{path} is not in the staging folder {self.folder}")
+        if rename_first and fsync:
+            return self._commit_renamed_first(path, sync_folder=sync_folder)
         try:
             self._buffered().flush()
             if fsync:
@@ -143,6 +156,31 @@ class StagedFile:
             raise
         self.committed = path
         if fsync and sync_folder:
+            fsync_folder(self.folder)
+        return self.size
+
+    def _commit_renamed_first(self, path: Path, *, sync_folder: bool) -> int:
+        try:
+            self._buffered().flush()
+            os.replace(self.path, path)
+        except BaseException:
+            self.discard()
+            raise
+        self.committed = path
+        try:
+            os.fsync(self.file.fileno())
+            self.file.close()
+        except BaseException:
+            try:
+                self.file.close()
+            except OSError:
+                pass
+            try:
+                os.unlink(path)  # not durable: never reported as published
+            except OSError:
+                pass
+            raise
+        if sync_folder:
             fsync_folder(self.folder)
         return self.size
 
