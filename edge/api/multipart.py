@@ -13,10 +13,9 @@ the staging file is started after every `BATCH_BYTES` (`edge.storage.atomic.star
 so the fsync at publish waits for little.
 
 Where that runs: `open_file()` (it creates a file: a metadata operation that may wait for the
-file system's journal) runs once per upload in a worker thread on `executor`, started once
-`OPEN_AFTER_BYTES` of the part have arrived (or at its end) and not waited for while more
-bytes arrive (unless twice that is held); the slices received until it is done are held as
-views of their chunks and written as soon as it is.  Every later slice is written and hashed on the event loop while
+file system's journal) runs once per upload in a worker thread on `executor`, once
+`OPEN_AFTER_BYTES` of the part have arrived (or at its end), and the slices received until
+then, held as views of their chunks, are written in the same job.  Every later slice is written and hashed on the event loop while
 it is parsed: a write is at most one received chunk (uvloop reads at most 256 KiB) copied into
 the page cache, and hashlib releases the GIL while it hashes, so the loop is busy about 0.5 ms
 per chunk, against the thread hand-off per batch, the copy into a batch buffer and the
@@ -99,20 +98,17 @@ def _too_large(n: int | str, limit: int) -> ApiError:
 
 class _FileWriter:
     """The file part being received (see the module docs): slices are hashed as they come
-    (`feed`) and written at once when the file exists; the ones before wait in `early` until
-    the open job (`_open`, a worker thread, not awaited while bytes arrive) has made it, and
-    are written by the next `feed` or `settle` on the loop (`_adopt`)."""
+    (`feed`) and written at once when the file exists; the ones before that wait in `early`
+    for `settle`, which opens the file in a worker thread and writes them there."""
 
     def __init__(self, open_file: Callable[[], Any], max_bytes: int) -> None:
         self.open_file = open_file
         self.max_bytes = max_bytes
-        self.file: Any = None  # the file being written (set on the loop)
-        self.opened: Any = None  # the file the open job made (set in the worker thread)
-        self.opening: asyncio.Future[None] | None = None  # the open job
+        self.file: Any = None
         self.staged = False  # `file` is a StagedFile (writes go straight to its descriptor)
         self.md5 = hashlib.md5()
         self.size = 0  # bytes received (also past the limit)
-        self.early: list[Any] = []  # slices received before the file was adopted ...
+        self.early: list[Any] = []  # slices received before the file was open ...
         self.early_bytes = 0  # ... and their size
         self.small = bytearray()  # gathered slices under SMALL_WRITE_BYTES
         self.written = 0  # bytes in the file
@@ -124,19 +120,16 @@ class _FileWriter:
 
     def _open(self) -> None:  # blocking, in a worker thread
         with self._lock:
-            if not self._abandoned and self.opened is None:
-                self.opened = self.open_file() or _spooled()  # an origin without local staging (S3) answers None
-
-    def _adopt(self) -> None:
-        """On the loop: take the file the open job made and write the slices held for it."""
-        self.staged = isinstance(self.opened, StagedFile)
-        self.file = self.opened
-        early, self.early, self.early_bytes = self.early, [], 0
-        for view in early:
-            self._write(view)
+            if self._abandoned or self.file is not None:
+                return
+            file = self.open_file() or _spooled()  # an origin without local staging (S3) answers None
+            self.file, self.staged = file, isinstance(file, StagedFile)
+            early, self.early, self.early_bytes = self.early, [], 0
+            for view in early:
+                self._write(view)
 
     def _write(self, view: Any) -> None:
-        """Write one slice (blocking; on the loop, see the module docs)."""
+        """Write one slice (blocking; on the loop once the file is open, see the module docs)."""
         if len(view) < SMALL_WRITE_BYTES:
             self.small += view
             if len(self.small) < SMALL_WRITE_BYTES:
@@ -169,46 +162,27 @@ class _FileWriter:
             return
         view = memoryview(data)[start:end]
         self.md5.update(view)
-        if self.file is None and self.opened is not None:
-            self._adopt()
-        if self.file is None:  # held until the file is made (a view of an immutable chunk)
+        if self.file is None:  # held until `settle` has the file (a view of an immutable chunk)
             self.early.append(view if type(data) is bytes else bytes(view))
             self.early_bytes += n
         else:
             self._write(view)
 
-    async def received(self, loop: asyncio.AbstractEventLoop, executor: Executor | None) -> None:
-        """After each received chunk: start the open job once `OPEN_AFTER_BYTES` arrived;
-        wait for it only when twice that is held (memory stays bounded if it is slow)."""
-        if self.file is not None or self.size > self.max_bytes:
-            return
-        if self.opening is None:
-            if self.early_bytes >= OPEN_AFTER_BYTES:
-                self.opening = loop.run_in_executor(executor, self._open)
-            return
-        if self.opening.done() or self.early_bytes >= 2 * OPEN_AFTER_BYTES:
-            await self.opening  # raises what the open raised
-            if self.opened is not None:
-                self._adopt()
-
-    async def settle(self, loop: asyncio.AbstractEventLoop, executor: Executor | None) -> None:
-        """At the end of the part: the file made (also for a part with no bytes: it still
-        gets its empty file), every slice written, the writeback of the rest started."""
+    async def settle(self, loop: asyncio.AbstractEventLoop, executor: Executor | None, *, final: bool) -> None:
+        """Open the file (in a worker thread) and write the slices held until now; at the
+        end (`final`) also for a part with no bytes (it still gets its empty file), and write
+        what is gathered."""
         if self.size > self.max_bytes:
             return
-        if self.file is None:
-            if self.opening is None:
-                self.opening = loop.run_in_executor(executor, self._open)
-            await self.opening
-            if self.opened is None:  # abandoned meanwhile
-                return
-            self._adopt()
-        if self.small:
-            self._put(self.small)
-            self.small = bytearray()
-        if self.staged and self.written > self.writeback_from:
-            self.file.start_writeback(self.writeback_from, self.written - self.writeback_from)
-            self.writeback_from = self.written
+        if self.file is None and (self.early or final):
+            await loop.run_in_executor(executor, self._open)
+        if final and self.file is not None:
+            if self.small:
+                self._put(self.small)
+                self.small = bytearray()
+            if self.staged and self.written > self.writeback_from:
+                self.file.start_writeback(self.writeback_from, self.written - self.writeback_from)
+                self.writeback_from = self.written
 
     def abandon(self) -> None:
         """Close (discard) the file, now or, when it is being opened, as soon as it is; no
@@ -218,10 +192,8 @@ class _FileWriter:
             self._abandoned = True
             self.early.clear()
             self.early_bytes = 0
-            for file in {id(f): f for f in (self.file, self.opened) if f is not None}.values():
-                file.close()
-        if self.opening is not None and self.opening.done() and not self.opening.cancelled():
-            self.opening.exception()  # retrieved: the error that ended the request is raised instead
+            if self.file is not None:
+                self.file.close()
 
 
 class _Reader:
@@ -332,13 +304,14 @@ async def read_multipart(
         parser = MultipartParser(boundary, reader.callbacks())
         async for chunk in stream:
             parser.write(chunk)
-            if reader.writer is not None and reader.writer.file is None:
-                await reader.writer.received(loop, executor)
+            writer = reader.writer
+            if writer is not None and writer.file is None and writer.early_bytes >= OPEN_AFTER_BYTES:
+                await writer.settle(loop, executor, final=False)
         parser.finalize()
         writer = reader.writer
         if writer is None:
             return reader.fields, None
-        await writer.settle(loop, executor)
+        await writer.settle(loop, executor, final=True)
         if writer.size > max_file_bytes:
             raise _too_large(writer.size, max_file_bytes)
         if writer.file is not None:
