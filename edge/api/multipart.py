@@ -14,8 +14,8 @@ so the fsync at publish waits for little.
 
 Where that runs: `open_file()` (it creates a file: a metadata operation that may wait for the
 file system's journal) runs once per upload in a worker thread on `executor`, once
-`OPEN_AFTER_BYTES` of the part have arrived (or at its end), and the slices received until
-then, held as views of their chunks, are written in the same job.  Every later slice is written and hashed on the event loop while
+`OPEN_AFTER_BYTES` of the part have arrived (or at its end), and the bytes received until
+then (copied into a reused buffer, `_BufferPool`) are written in the same job.  Every later slice is written and hashed on the event loop while
 it is parsed: a write is at most one received chunk (uvloop reads at most 256 KiB) copied into
 the page cache, and hashlib releases the GIL while it hashes, so the loop is busy about 0.5 ms
 per chunk, against the thread hand-off per batch, the copy into a batch buffer and the
@@ -96,6 +96,35 @@ def _too_large(n: int | str, limit: int) -> ApiError:
     return ApiError(413, f"File size ({n}) exceeds maximum allowed ({limit})")
 
 
+class _BufferPool:
+    """Reused buffers (`bytearray`s of `size` bytes; at most `keep` kept free) for the first
+    `OPEN_AFTER_BYTES` of a file part.  A buffer whose pages are mapped already costs nothing to
+    fill again, whereas holding the received chunks themselves until the file exists made the
+    allocator map (and the kernel zero) fresh pages for them on every upload: measured +0.5 ms
+    of system CPU per 2 MB upload against 0.1 ms for this copy."""
+
+    def __init__(self, size: int, keep: int) -> None:
+        self.size, self.keep = size, keep
+        self._free: list[bytearray] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> bytearray:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return bytearray(self.size)
+
+    def give(self, buf: bytearray | None) -> None:
+        if buf is None or len(buf) != self.size:
+            return
+        with self._lock:
+            if len(self._free) < self.keep:
+                self._free.append(buf)
+
+
+_EARLY_POOL = _BufferPool(OPEN_AFTER_BYTES, keep=8)
+
+
 class _FileWriter:
     """The file part being received (see the module docs): slices are hashed as they come
     (`feed`) and written at once when the file exists; the ones before that wait in `early`
@@ -108,8 +137,11 @@ class _FileWriter:
         self.staged = False  # `file` is a StagedFile (writes go straight to its descriptor)
         self.md5 = hashlib.md5()
         self.size = 0  # bytes received (also past the limit)
-        self.early: list[Any] = []  # slices received before the file was open ...
-        self.early_bytes = 0  # ... and their size
+        # what arrived before the file was open: copied into a pooled buffer up to its size,
+        # the rest (at most the chunk that filled it) held as views
+        self.early: bytearray | None = None
+        self.early_bytes = 0  # bytes held (buffer and views)
+        self.early_rest: list[Any] = []
         self.small = bytearray()  # gathered slices under SMALL_WRITE_BYTES
         self.written = 0  # bytes in the file
         self.writeback_from = 0  # start of the range whose writeback is not started yet
@@ -124,9 +156,22 @@ class _FileWriter:
                 return
             file = self.open_file() or _spooled()  # an origin without local staging (S3) answers None
             self.file, self.staged = file, isinstance(file, StagedFile)
-            early, self.early, self.early_bytes = self.early, [], 0
-            for view in early:
+            self._write_early()
+
+    def _write_early(self) -> None:
+        early, fill, rest = self.early, min(self.early_bytes, OPEN_AFTER_BYTES), self.early_rest
+        self.early, self.early_bytes, self.early_rest = None, 0, []
+        try:
+            if early is not None and fill:
+                self._write(memoryview(early)[:fill])
+            for view in rest:
                 self._write(view)
+        finally:
+            _EARLY_POOL.give(early)
+
+    def _drop_early(self) -> None:
+        _EARLY_POOL.give(self.early)
+        self.early, self.early_bytes, self.early_rest = None, 0, []
 
     def _write(self, view: Any) -> None:
         """Write one slice (blocking; on the loop once the file is open, see the module docs)."""
@@ -154,16 +199,23 @@ class _FileWriter:
         n = end - start
         self.size += n
         if self.size > self.max_bytes:
-            self.early.clear()  # over the limit: nothing more is kept (413 at the end)
-            self.early_bytes = 0
+            self._drop_early()  # over the limit: nothing more is kept (413 at the end)
             self.small.clear()
             return
         if n <= 0:
             return
         view = memoryview(data)[start:end]
         self.md5.update(view)
-        if self.file is None:  # held until `settle` has the file (a view of an immutable chunk)
-            self.early.append(view if type(data) is bytes else bytes(view))
+        if self.file is None:  # held until `settle` has the file
+            fill = self.early_bytes
+            if fill < OPEN_AFTER_BYTES:
+                if self.early is None:
+                    self.early = _EARLY_POOL.take()
+                k = min(OPEN_AFTER_BYTES - fill, n)
+                self.early[fill:fill + k] = view[:k]
+                view = view[k:]
+            if len(view):  # a view of an immutable chunk (a copy of a mutable one)
+                self.early_rest.append(view if type(data) is bytes else bytes(view))
             self.early_bytes += n
         else:
             self._write(view)
@@ -174,7 +226,7 @@ class _FileWriter:
         what is gathered."""
         if self.size > self.max_bytes:
             return
-        if self.file is None and (self.early or final):
+        if self.file is None and (self.early_bytes or final):
             await loop.run_in_executor(executor, self._open)
         if final and self.file is not None:
             if self.small:
@@ -190,8 +242,7 @@ class _FileWriter:
         where every await would be cancelled again."""
         with self._lock:
             self._abandoned = True
-            self.early.clear()
-            self.early_bytes = 0
+            self._drop_early()
             if self.file is not None:
                 self.file.close()
 
