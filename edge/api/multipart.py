@@ -18,9 +18,10 @@ file system's journal) runs once per upload in a worker thread on `executor`, on
 then (copied into a reused buffer, `_BufferPool`) are written in the same job.  Every later slice is written and hashed on the event loop while
 it is parsed: a write is at most one received chunk (uvloop reads at most 256 KiB) copied into
 the page cache, and hashlib releases the GIL while it hashes, so the loop is busy about 0.5 ms
-per chunk, against the thread hand-off per batch, the copy into a batch buffer and the
-cross-core reads of that buffer that writing it from a worker thread cost (measured: 1.3 to
-1.6 ms of CPU per 2 MB upload, 10 to 15 % of the server's CPU of an upload).  The fsync, the
+per chunk, against the thread hand-off per batch, the copy of every byte into a batch buffer
+and the cross-core reads of that buffer that writing it from a worker thread cost (measured in
+process on 2 MB SDK bodies, `time.process_time`: 0.4 to 0.8 ms of CPU less per upload than
+that design; within the noise of the server-side figure on a loaded shared machine).  The fsync, the
 rename and everything after them stay off the loop (`edge.api.upload.UploadApi._store`).
 
 A file part above `max_file_bytes` stops being written at once; the part is still counted to
@@ -99,9 +100,9 @@ def _too_large(n: int | str, limit: int) -> ApiError:
 class _BufferPool:
     """Reused buffers (`bytearray`s of `size` bytes; at most `keep` kept free) for the first
     `OPEN_AFTER_BYTES` of a file part.  A buffer whose pages are mapped already costs nothing to
-    fill again, whereas holding the received chunks themselves until the file exists made the
-    allocator map (and the kernel zero) fresh pages for them on every upload: measured +0.5 ms
-    of system CPU per 2 MB upload against 0.1 ms for this copy."""
+    fill again, whereas holding the received chunks themselves until the file exists makes the
+    allocator map (and the kernel zero) fresh pages for them on every upload: a MiB copied
+    (about 0.1 ms) costs less than faulting in a MiB of new pages."""
 
     def __init__(self, size: int, keep: int) -> None:
         self.size, self.keep = size, keep
