@@ -8,9 +8,9 @@ against writing the same bytes to the origin directory in process, all in one ru
   none, `--workers` = cores) and `cloudinary.uploader.upload(path, public_id=...)` (signed,
   no analysis requested) from `--clients` threads, `--n` uploads per round after 2 warm-ups.
   Each upload's file part is streamed into a staging file in the origin's folder of its new
-  version (each received chunk written from the parser's slice with no copy and MD5-hashed
-  from it for the etag, on the event loop; the file made in a worker thread after the first
-  MiB; writeback started while bytes arrive), then, in ONE worker-thread job, validated
+  version (copied once into a reused 1 MiB batch buffer, written from it with no further copy
+  and MD5-hashed from it for the etag in a worker thread while the next batch arrives,
+  writeback started while bytes arrive), then, in ONE worker-thread job, validated
   (header from a 64 KiB head, limits, the file's end marker), renamed to its key and synced
   (data, then folder), and recorded in the catalogue (a new public_id: one INSERT into assets
   and one into asset_versions on the DB-API connection, in a SQLite transaction whose log is

@@ -2,30 +2,17 @@
 python-multipart's push parser.
 
 Text fields are collected in memory (each at most `max_field_bytes`).  The one file part (field
-`file`) is never held whole: each slice of it the parser hands over is written at once, with
-no copy, from the received chunk into the file `open_file()` returns (the upload endpoint passes
-the writable origin's staging file, `edge.storage.writable.WritableDiskOrigin.stage`, so an
-upload is written once, in the origin, and published by rename; the default is a spooled
-temporary file), and the MD5 of the bytes (the asset's `etag`) is updated from the same slice.
-Slices under `SMALL_WRITE_BYTES` (a client sending tiny chunks, a boundary look-behind) are
-gathered first, so no write is smaller than that except the last.  The kernel's writeback of
-the staging file is started after every `BATCH_BYTES` (`edge.storage.atomic.start_writeback`),
-so the fsync at publish waits for little.
-
-Where that runs: `open_file()` (it creates a file: a metadata operation that may wait for the
-file system's journal) runs once per upload in a worker thread on `executor`, once
-`OPEN_AFTER_BYTES` of the part have arrived (or at its end), and the bytes received until
-then (copied into a reused buffer, `_BufferPool`) are written in the same job.  Every later slice is written and hashed on the event loop while
-it is parsed: a write is at most one received chunk (uvloop reads at most 256 KiB) copied into
-the page cache, and hashlib releases the GIL while it hashes, so the loop is busy about 0.5 ms
-per chunk, against the thread hand-off per batch, the copy of every byte into a batch buffer
-and the cross-core reads of that buffer that writing it from a worker thread cost (measured in
-process on 2 MB SDK bodies, `time.process_time`: 0.4 to 0.8 ms of CPU less per upload than
-that design; within the noise of the server-side figure on a loaded shared machine).  The fsync, the
-rename and everything after them stay off the loop (`edge.api.upload.UploadApi._store`).
-
-A file part above `max_file_bytes` stops being written at once; the part is still counted to
-its end so the 413 names its size.
+`file`) is never held whole: its bytes are gathered in 1 MiB batches and each batch is written,
+off the event loop on `executor`, into the file `open_file()` returns (the upload endpoint
+passes the writable origin's staging file, `edge.storage.writable.WritableDiskOrigin.stage`,
+so an upload is written once, in the origin, and published by rename; the default is a spooled
+temporary file) while the MD5 of the bytes (the asset's `etag`) is computed on the way.  The
+next batch is received while the previous one is written.  The parser's slices of the received
+chunks are copied once, into the batch buffer (two per upload, reused from a small pool, so
+their pages are mapped once per process, not per upload), which is written with no further
+copy (`StagedFile.write_parts`) and hashed from the same buffer.
+A file part above `max_file_bytes`
+stops being written at once; the part is still counted to its end so the 413 names its size.
 
 Errors are `ApiError`s: 400 `Invalid multipart body: ...` (malformed, no boundary, a part
 without a name, too many fields/files, a file part other than `file`), 413 `File size (<n>)
@@ -54,15 +41,11 @@ except ImportError:  # pragma: no cover - older python-multipart
 from edge.api.errors import ApiError
 from edge.storage.atomic import StagedFile
 
-__all__ = ["FilePart", "read_multipart", "BATCH_BYTES", "OPEN_AFTER_BYTES", "SMALL_WRITE_BYTES", "SPOOL_BYTES"]
+__all__ = ["FilePart", "read_multipart", "BATCH_BYTES", "SPOOL_BYTES"]
 
-#: Bytes of a file part written between two starts of the kernel's writeback (staging files).
+#: Bytes of a file part gathered before one write (one thread hop per batch: a 2 MB photo
+#: takes 2-3; at most two batches per upload are held, one gathered, one being written).
 BATCH_BYTES = 1 << 20
-#: Bytes of a file part received before its file is made (held as views of the received
-#: chunks): a part smaller than this, or a client gone before, never creates one.
-OPEN_AFTER_BYTES = 1 << 20
-#: Slices of a file part smaller than this (bytes) are gathered before they are written.
-SMALL_WRITE_BYTES = 64 * 1024
 #: The default file: in memory up to this size (bytes), then a temporary file on disk.
 SPOOL_BYTES = 1 << 20
 
@@ -98,11 +81,10 @@ def _too_large(n: int | str, limit: int) -> ApiError:
 
 
 class _BufferPool:
-    """Reused buffers (`bytearray`s of `size` bytes; at most `keep` kept free) for the first
-    `OPEN_AFTER_BYTES` of a file part.  A buffer whose pages are mapped already costs nothing to
-    fill again, whereas holding the received chunks themselves until the file exists makes the
-    allocator map (and the kernel zero) fresh pages for them on every upload: a MiB copied
-    (about 0.1 ms) costs less than faulting in a MiB of new pages."""
+    """Reused batch buffers (`bytearray`s of `size` bytes; at most `keep` kept free).  A
+    buffer whose pages are already mapped costs nothing to fill again, whereas holding the
+    received chunks themselves until their batch is written made the allocator map fresh
+    pages for every chunk (~5800 page faults, several ms of system CPU per 2 MB upload)."""
 
     def __init__(self, size: int, keep: int) -> None:
         self.size, self.keep = size, keep
@@ -123,127 +105,103 @@ class _BufferPool:
                 self._free.append(buf)
 
 
-_EARLY_POOL = _BufferPool(OPEN_AFTER_BYTES, keep=8)
+_POOL = _BufferPool(BATCH_BYTES, keep=8)
 
 
 class _FileWriter:
-    """The file part being received (see the module docs): slices are hashed as they come
-    (`feed`) and written at once when the file exists; the ones before that wait in `early`
-    for `settle`, which opens the file in a worker thread and writes them there."""
+    """The file part being received, double-buffered: the parser's slices are copied once
+    into the batch buffer being filled (`feed`) while the previous one is written and hashed
+    by `_put` in a worker thread (one write at a time, in order; buffers from `_POOL`)."""
 
     def __init__(self, open_file: Callable[[], Any], max_bytes: int) -> None:
         self.open_file = open_file
         self.max_bytes = max_bytes
         self.file: Any = None
-        self.staged = False  # `file` is a StagedFile (writes go straight to its descriptor)
         self.md5 = hashlib.md5()
         self.size = 0  # bytes received (also past the limit)
-        # what arrived before the file was open: copied into a pooled buffer up to its size,
-        # the rest (at most the chunk that filled it) held as views
-        self.early: bytearray | None = None
-        self.early_bytes = 0  # bytes held (buffer and views)
-        self.early_rest: list[Any] = []
-        self.small = bytearray()  # gathered slices under SMALL_WRITE_BYTES
-        self.written = 0  # bytes in the file
-        self.writeback_from = 0  # start of the range whose writeback is not started yet
-        # the open job (worker thread) and `abandon` (event loop) exclude each other: a file
-        # opened after the request was cancelled is discarded at once
+        self.cur: bytearray | None = None  # the batch being filled ...
+        self.fill = 0  # ... up to here
+        self.spill: list[Any] = []  # what did not fit in `cur` (views, or copies of mutable buffers)
+        self.inflight: bytearray | None = None  # the batch `pending` is writing
+        self.pending: asyncio.Future[None] | None = None
+        # `_put` (worker thread) and `abandon` (event loop) exclude each other: a write still
+        # running when the request is cancelled finds the part abandoned and writes nothing
         self._lock = threading.Lock()
         self._abandoned = False
 
-    def _open(self) -> None:  # blocking, in a worker thread
+    def _put(self, buf: bytearray | None, n: int) -> None:  # blocking, in a worker thread
         with self._lock:
-            if self._abandoned or self.file is not None:
+            if self._abandoned:
                 return
-            file = self.open_file() or _spooled()  # an origin without local staging (S3) answers None
-            self.file, self.staged = file, isinstance(file, StagedFile)
-            self._write_early()
-
-    def _write_early(self) -> None:
-        early, fill, rest = self.early, min(self.early_bytes, OPEN_AFTER_BYTES), self.early_rest
-        self.early, self.early_bytes, self.early_rest = None, 0, []
-        try:
-            if early is not None and fill:
-                self._write(memoryview(early)[:fill])
-            for view in rest:
-                self._write(view)
-        finally:
-            _EARLY_POOL.give(early)
-
-    def _drop_early(self) -> None:
-        _EARLY_POOL.give(self.early)
-        self.early, self.early_bytes, self.early_rest = None, 0, []
-
-    def _write(self, view: Any) -> None:
-        """Write one slice (blocking; on the loop once the file is open, see the module docs)."""
-        if len(view) < SMALL_WRITE_BYTES:
-            self.small += view
-            if len(self.small) < SMALL_WRITE_BYTES:
+            if self.file is None:  # an origin without local staging (S3) answers None: spool it
+                self.file = self.open_file() or _spooled()
+            if not n or buf is None:
                 return
-            view, self.small = self.small, bytearray()
-        elif self.small:
-            self._put(self.small)
-            self.small = bytearray()
-        self._put(view)
+            view = memoryview(buf)[:n]
+            if isinstance(self.file, StagedFile):  # in the origin: start its writeback now
+                self.file.write_parts([view], writeback=True)
+            else:
+                self.file.write(view)
+            self.md5.update(view)
 
-    def _put(self, view: Any) -> None:
-        if self.staged:
-            self.written += self.file.write_parts([view])
-            if self.written - self.writeback_from >= BATCH_BYTES:
-                self.file.start_writeback(self.writeback_from, self.written - self.writeback_from)
-                self.writeback_from = self.written
-        else:
-            self.file.write(view)
-            self.written += len(view)
+    def _copy_in(self, view: memoryview) -> memoryview | None:
+        """Copy what fits of `view` into `cur`; the rest (a view) or None."""
+        assert self.cur is not None
+        k = min(len(self.cur) - self.fill, len(view))
+        if k:
+            self.cur[self.fill:self.fill + k] = view[:k]
+            self.fill += k
+        return view[k:] if k < len(view) else None
 
     def feed(self, data: bytes, start: int, end: int) -> None:
         n = end - start
         self.size += n
         if self.size > self.max_bytes:
-            self._drop_early()  # over the limit: nothing more is kept (413 at the end)
-            self.small.clear()
+            self.fill = 0  # over the limit: nothing more is kept (413 at the end)
+            self.spill.clear()
             return
         if n <= 0:
             return
+        if self.cur is None:
+            self.cur = _POOL.take()
         view = memoryview(data)[start:end]
-        self.md5.update(view)
-        if self.file is None:  # held until `settle` has the file
-            fill = self.early_bytes
-            if fill < OPEN_AFTER_BYTES:
-                if self.early is None:
-                    self.early = _EARLY_POOL.take()
-                k = min(OPEN_AFTER_BYTES - fill, n)
-                self.early[fill:fill + k] = view[:k]
-                view = view[k:]
-            if len(view):  # a view of an immutable chunk (a copy of a mutable one)
-                self.early_rest.append(view if type(data) is bytes else bytes(view))
-            self.early_bytes += n
-        else:
-            self._write(view)
+        rest = view if self.spill else self._copy_in(view)
+        if rest is not None:  # `cur` is full: kept until `flush` hands it on
+            self.spill.append(rest if type(data) is bytes else bytes(rest))
 
-    async def settle(self, loop: asyncio.AbstractEventLoop, executor: Executor | None, *, final: bool) -> None:
-        """Open the file (in a worker thread) and write the slices held until now; at the
-        end (`final`) also for a part with no bytes (it still gets its empty file), and write
-        what is gathered."""
-        if self.size > self.max_bytes:
+    async def flush(self, loop: asyncio.AbstractEventLoop, executor: Executor | None, *, final: bool) -> None:
+        while self.cur is not None and (self.fill == len(self.cur) or (final and (self.fill or self.spill))):
+            if self.pending is not None:
+                await self.pending  # one write at a time, in order
+                self.pending = None
+            if self.size > self.max_bytes:
+                return
+            full, n = self.cur, self.fill
+            self.pending = loop.run_in_executor(executor, self._put, full, n)
+            self.cur, self.inflight, self.fill = self.inflight or _POOL.take(), full, 0
+            spill, self.spill = self.spill, []
+            for i, part in enumerate(spill):
+                rest = self._copy_in(memoryview(part))
+                if rest is not None:
+                    self.spill = [rest, *spill[i + 1:]]
+                    break
+        if not final:
             return
-        if self.file is None and (self.early_bytes or final):
-            await loop.run_in_executor(executor, self._open)
-        if final and self.file is not None:
-            if self.small:
-                self._put(self.small)
-                self.small = bytearray()
-            if self.staged and self.written > self.writeback_from:
-                self.file.start_writeback(self.writeback_from, self.written - self.writeback_from)
-                self.writeback_from = self.written
+        if self.pending is not None:
+            await self.pending
+            self.pending = None
+        if self.file is None and self.size <= self.max_bytes:  # an empty part: its (empty) file
+            await loop.run_in_executor(executor, self._put, None, 0)
+        _POOL.give(self.cur)
+        _POOL.give(self.inflight)
+        self.cur = self.inflight = None
 
     def abandon(self) -> None:
-        """Close (discard) the file, now or, when it is being opened, as soon as it is; no
+        """Close (discard) the file, now or, when a write is running, as soon as it ends; no
         later write happens.  Synchronous on purpose: it also runs in a cancelled request,
-        where every await would be cancelled again."""
+        where every await would be cancelled again (waits at most for one batch's write)."""
         with self._lock:
             self._abandoned = True
-            self._drop_early()
             if self.file is not None:
                 self.file.close()
 
@@ -337,8 +295,8 @@ async def read_multipart(
 ) -> tuple[list[tuple[str, str]], FilePart | None]:
     """Read a multipart body from `stream` (see the module docs): `(fields in order, the file
     part or None)`.  `open_file()` (blocking, called in a worker thread) makes the file the
-    part is written to (default, or when it returns None: a spooled temporary file);
-    `executor` runs that call (None: the loop's default).  Raises ApiError 400/413; the stream's own exceptions propagate
+    part is written to (default, or when it returns None: a spooled temporary file); `executor` runs the writes (None:
+    the loop's default).  Raises ApiError 400/413; the stream's own exceptions propagate
     (the file part, if any, closed first)."""
     _, params = parse_options_header(headers.get("content-type", ""))
     charset = params.get(b"charset", b"utf-8")
@@ -356,14 +314,13 @@ async def read_multipart(
         parser = MultipartParser(boundary, reader.callbacks())
         async for chunk in stream:
             parser.write(chunk)
-            writer = reader.writer
-            if writer is not None and writer.file is None and writer.early_bytes >= OPEN_AFTER_BYTES:
-                await writer.settle(loop, executor, final=False)
+            if reader.writer is not None:
+                await reader.writer.flush(loop, executor, final=False)
         parser.finalize()
         writer = reader.writer
         if writer is None:
             return reader.fields, None
-        await writer.settle(loop, executor, final=True)
+        await writer.flush(loop, executor, final=True)
         if writer.size > max_file_bytes:
             raise _too_large(writer.size, max_file_bytes)
         if writer.file is not None:

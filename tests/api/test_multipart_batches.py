@@ -1,9 +1,8 @@
 """`edge.api.multipart.read_multipart` driven directly with real photos cut into chunks of
 many sizes: every byte reaches the file once, in order, and the MD5 (the etag) is that of the
-photo, whether a chunk is a few bytes (gathered into 64 KiB writes), straddles the 1 MiB after
-which the file is made (the chunks before it held, then written), or is larger than all of
-that, into a spooled file or a writable origin's staging file; an empty file part still gets
-its (empty) file; a part over the limit is a 413 and leaves nothing staged."""
+photo, whether a chunk is a few bytes, straddles a batch buffer, or is larger than two batches
+(the spill path), into a spooled file or a writable origin's staging file; an empty file part
+still gets its (empty) file; a part over the limit is a 413 and leaves nothing staged."""
 
 from __future__ import annotations
 
