@@ -9,10 +9,12 @@ against writing the same bytes to the origin directory in process, all in one ru
   no analysis requested) from `--clients` threads, `--n` uploads per round after 2 warm-ups.
   Each upload's file part is streamed into a staging file in the origin's folder of its new
   version (copied once into a reused 1 MiB batch buffer, written from it with no further copy
-  and MD5-hashed from it for the etag, writeback started while bytes arrive), then, in ONE
-  worker-thread job, validated (header, limits, the file's end marker), fsync'd and published
-  by rename, and recorded in the catalogue (one INSERT for a new public_id, in a SQLite
-  transaction whose log is synced after the write lock is released).
+  and MD5-hashed from it for the etag in a worker thread while the next batch arrives,
+  writeback started while bytes arrive), then, in ONE worker-thread job, validated
+  (header from a 64 KiB head, limits, the file's end marker), renamed to its key and synced
+  (data, then folder), and recorded in the catalogue (a new public_id: one INSERT into assets
+  and one into asset_versions on the DB-API connection, in a SQLite transaction whose log is
+  synced after the write lock is released).
 * HTTP raw write (the baseline of the target): the same SDK call against a bare uvicorn +
   Starlette sink (same workers) that reads the request body and stores it with the origin's
   own atomic write (`edge.storage.writable.atomic_write`: temp file + sync + rename + folder

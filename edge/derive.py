@@ -197,7 +197,10 @@ class Deriver:
         catalogue: Any = None,
     ) -> None:
         self.catalogue = catalogue
+        # remembered lookups (delivery_type, public_id, version) -> (when, found), and per
+        # asset (delivery_type, public_id) the versions remembered, so `forget` is O(1)
         self._resolved: dict[tuple[str, str, str], tuple[float, tuple[str, str, Any] | None]] = {}
+        self._resolved_by_asset: dict[tuple[str, str], set[str]] = {}
         self._resolved_lock = threading.Lock()
         self.cloud_name = cloud_name
         self.origin = origin
@@ -252,10 +255,19 @@ class Deriver:
         return _cache_version(record), original_key(record.version_id, record.format), record
 
     def forget(self, delivery_type: str, public_id: str) -> None:
-        """Drop this worker's remembered lookups of one asset (after changing it)."""
+        """Drop this worker's remembered lookups of one asset, every version (after changing
+        it).  O(1) in the number of assets remembered (an index by asset)."""
         with self._resolved_lock:
-            for k in [k for k in self._resolved if k[0] == delivery_type and k[1] == public_id]:
-                del self._resolved[k]
+            for version in self._resolved_by_asset.pop((delivery_type, public_id), ()):
+                self._resolved.pop((delivery_type, public_id, version), None)
+
+    def _remember(self, memo: tuple[str, str, str], entry: tuple[float, Any]) -> None:
+        """Store a lookup (under `_resolved_lock`); past 10000 entries all are dropped first."""
+        if len(self._resolved) > 10000:
+            self._resolved.clear()
+            self._resolved_by_asset.clear()
+        self._resolved[memo] = entry
+        self._resolved_by_asset.setdefault((memo[0], memo[1]), set()).add(memo[2])
 
     async def target(self, req: DeliveryRequest, hints: RenderHints, *, transformation: str | None = None) -> Target:
         """Resolve `req` (see the module docs): its cache key and where its original is
@@ -278,9 +290,7 @@ class Deriver:
             except Exception as exc:  # the catalogue is down or locked: 503, retry later
                 raise OriginUnavailable(f"Catalogue unavailable: {type(exc).__name__}") from exc
             with self._resolved_lock:
-                if len(self._resolved) > 10000:
-                    self._resolved.clear()
-                self._resolved[memo] = (now, found)
+                self._remember(memo, (now, found))
         if found is None:
             return Target(self.key(req, hints, None, transformation))
         return Target(self.key(req, hints, found[0], transformation), found[1], found[0], found[2])

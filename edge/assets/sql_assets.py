@@ -12,6 +12,7 @@ from edge.assets.catalogue import (
     RenameResult, VersionRecord,
 )
 from edge.assets.schema import asset_context, asset_tags, asset_versions, assets, derived_assets
+from edge.assets.sql_fast import SqliteNewAsset
 from edge.assets.sql_values import (
     UPDATABLE, check_max, decode_cursor, dedupe, encode_cursor, int_boxes, like_prefix, merge_info,
     new_row_values, update_row_values, utcnow,
@@ -22,6 +23,9 @@ __all__ = ["AssetStatements"]
 
 class AssetStatements:
     """See `edge.assets.catalogue.Catalogue` (needs `SqlBase`)."""
+
+    #: SQLite: the DB-API fast path of a new public_id's publish (`edge.assets.sql_fast`), built at first use.
+    _new_asset: SqliteNewAsset | None = None
 
     # -- lookups ---------------------------------------------------------------------------
     def get(self, type: str, public_id: str) -> AssetRecord | None:
@@ -118,6 +122,10 @@ class AssetStatements:
         if not draft.public_id:
             raise ValueError("public_id must not be empty")
 
+        if self.dialect == "sqlite":
+            published = self._publish_new_sqlite(draft)
+            if published is not None:
+                return published
         stmts = self._publish_statements()
         key = {"k_type": draft.type, "k_public_id": draft.public_id}
 
@@ -164,6 +172,24 @@ class AssetStatements:
                                previous=self._version_record(prev) if prev else None, created=created)
 
         return self._write(tx)
+
+    def _publish_new_sqlite(self, draft: AssetDraft) -> Publication | None:
+        """`publish` of a public_id that does not exist yet on SQLite, through
+        `SqliteNewAsset` (one transaction, the same rows as the general path); None when the
+        asset exists (or the fast path declined): the general path then runs."""
+        now = utcnow()
+        values = new_row_values(draft, now)
+        if self._new_asset is None:
+            self._new_asset = SqliteNewAsset(self.engine, list(values))
+        version = dict(asset_id=values["asset_id"], version=values["version"], version_id=draft.version_id,
+                       format=draft.format, width=draft.width, height=draft.height, bytes=draft.bytes,
+                       etag=draft.etag, created_at=now, kept=True)
+        with self._serial:
+            pk = self._new_asset.publish(values, version, draft.tags or (), draft.context or {})
+        if pk is None:
+            return None
+        self._durable()
+        return Publication(record=self._inserted_record(values, draft), created=True)
 
     def set_analysis(self, asset_id: str, version: int, data: Mapping[str, Any], *,
                      auto_tags: Sequence[str] = ()) -> AssetRecord | None:

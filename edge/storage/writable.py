@@ -10,8 +10,11 @@ Every version of a catalogue asset is stored under its own key derived from its 
 inside the origin's root (disk) or prefix (S3).  Consequences:
 
 * A new version is written under a NEW key before `Catalogue.publish` makes it current, so a
-  crash at any point leaves the old asset intact (a new key nobody references is garbage, never
-  a half file: disk writes go to a temp file + fsync + `os.replace`, an S3 PUT is atomic).
+  crash at any point leaves the old asset intact (a new key nobody references is garbage: disk
+  writes go to a temp file + fsync + `os.replace`, an S3 PUT is atomic; an upload staged in
+  the origin is renamed to its key first and synced after, `StagedFile.commit(rename_first=)`,
+  which is safe because nothing reads that key before the catalogue row the publish writes
+  once the sync returned, and saves most of the folder sync).
 * Delivery of a catalogue asset looks up the record, then loads `original_key(record.version_id,
   record.format)`; the current version is served at once, and `v<version>` of an old version
   answers 404 unless that version was kept (`backup`: `VersionRecord.kept`), when its key still
@@ -141,7 +144,8 @@ class WritableDiskOrigin(DiskOrigin):
         path = self._path(key)
         try:
             if isinstance(fileobj, StagedFile) and fileobj.folder == path.parent:
-                return fileobj.commit(path, fsync=self.fsync)
+                # a new key, read only through the catalogue row published after this returns
+                return fileobj.commit(path, fsync=self.fsync, rename_first=True)
             return atomic_write(path, fileobj, fsync=self.fsync)
         except OSError as exc:
             raise OriginUnavailable("Origin write failed") from exc

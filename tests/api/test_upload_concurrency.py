@@ -141,3 +141,24 @@ def test_kill_9_during_uploads_leaves_no_half_asset(tmp_path: Path) -> None:
     finally:
         cat.close()
     configure_sdk("http://127.0.0.1:1")
+
+
+def test_upload_large_chunks_spread_over_two_workers(tmp_path: Path) -> None:
+    """`upload_large` with small chunks and a new connection per chunk (`Connection: close`,
+    so the kernel hands the chunks to either worker process): the chunks are staged in a
+    folder both workers share (`<cache>/.upload-chunks`), the request completing the range
+    publishes the asset, and nothing is left staged."""
+    import cloudinary.uploader
+
+    big = IMAGES / "large_5312x2988_seeding.jpg"
+    data = big.read_bytes()
+    with edge_serve(tmp_path) as base:
+        configure_sdk(base)
+        r = cloudinary.uploader.upload_large(str(big), public_id="large/two-workers", chunk_size=128 * 1024,
+                                             extra_headers={"Connection": "close"})
+        assert r["public_id"] == "large/two-workers" and r["bytes"] == len(data)
+        assert r["etag"] == hashlib.md5(data).hexdigest() and (r["width"], r["height"]) == (5312, 2988)
+        got = httpx.get(r["url"].replace("https://", "http://"), timeout=30)
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    assert not list((tmp_path / "cache" / ".upload-chunks").glob("*"))
+    configure_sdk("http://127.0.0.1:1")

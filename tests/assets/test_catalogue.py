@@ -314,3 +314,43 @@ def test_threads_share_one_catalogue(catalogue_location: str) -> None:
         assert cat.usage().resources == 17
         assert set(cat.get("upload", "th").tags) == {f"t{i}" for i in range(16)}
         cat.close()
+
+
+def test_sqlite_fast_publish_stores_what_the_general_path_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite a new public_id is published on the DB-API connection (`edge.assets.sql_fast`);
+    the stored rows (asset, version, tags, context) are the very values the SQLAlchemy path
+    stores for the same draft, and a re-upload of that public_id still makes a new version."""
+    import sqlalchemy as sa
+
+    cat = catalogue_from_location(f"sqlite:///{tmp_path / 'c.db'}")
+    fields = dict(tags=["z", "a", "z"], auto_tags=["a"], context={"alt": "birds", "n": 3},
+                  metadata={"sku": "A-1", "sizes": (1, 2)}, coordinates_custom=[[1, 2, 30, 40]],
+                  coordinates_faces=[(5, 6, 7, 8)], asset_folder="zoo", original_filename="every",
+                  access_mode="authenticated", moderation=[{"kind": "manual", "status": "pending"}],
+                  analysis={"colors": [("#112233", 40.5)]}, extra={"regions": {"r": [(1, 2)]}}, pages=3)
+    fast = cat.publish(draft("fast/one", **fields))
+    with monkeypatch.context() as m:
+        m.setattr(type(cat), "_publish_new_sqlite", lambda self, d: None)
+        general = cat.publish(draft("general/one", **fields))
+    varying = {"id", "asset_id", "public_id", "version_id", "version", "created_at", "updated_at", "display_name",
+               "asset_pk"}
+
+    def rows(record) -> dict:  # type: ignore[no-untyped-def]
+        with cat.engine.connect() as conn:
+            pk = conn.execute(sa.text("SELECT id FROM assets WHERE asset_id = :a"), {"a": record.asset_id}).scalar()
+            out = {}
+            for table in ("assets", "asset_versions", "asset_tags", "asset_context"):
+                key = "id" if table == "assets" else "asset_pk"
+                got = conn.execute(sa.text(f"SELECT * FROM {table} WHERE {key} = :pk ORDER BY 1, 2"), {"pk": pk})
+                out[table] = [{k: v for k, v in r._mapping.items() if k not in varying} for r in got]
+                if table in ("assets", "asset_versions"):  # stored as the same SQLite type too
+                    out[table + ".created_at"] = conn.execute(sa.text(
+                        f"SELECT typeof(created_at) FROM {table} WHERE {key} = :pk"), {"pk": pk}).scalar()
+            return out
+
+    assert rows(fast.record) == rows(general.record)
+    assert cat.get("upload", "fast/one") == fast.record
+    again = cat.publish(draft("fast/one"))
+    assert not again.created and again.record.asset_id == fast.record.asset_id
+    assert again.record.version > fast.record.version and again.previous is not None
+    cat.close()

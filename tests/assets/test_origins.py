@@ -192,6 +192,43 @@ def test_staged_upload_is_published_by_rename_or_discarded(tmp_path: Path) -> No
     assert not list(folder.glob(".tmp-*")) and [p.name for p in folder.iterdir()] == [f"{vid}.jpg"]
 
 
+def test_staged_upload_is_renamed_before_its_sync_and_removed_when_the_sync_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`put_file` of a staged upload renames it to its key first, then syncs the data and the
+    folder (the key is read only through the catalogue row written after this returns); a
+    data sync that fails leaves neither the key nor the temp file, and is OriginUnavailable."""
+    origin = WritableDiskOrigin(tmp_path / "origin")
+    data = PHOTO_A.read_bytes()
+    key = original_key(new_version_id(), "jpg")
+    path = tmp_path / "origin" / key
+    seen: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def watching_fsync(fd: int) -> None:
+        seen.append(("fsync", path.exists()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", watching_fsync)
+    staged = origin.stage(key.split("/")[-1].split(".")[0])
+    staged.write_parts([data])
+    assert origin.put_file(key, staged) == len(data)
+    assert seen[0] == ("fsync", True)  # the data sync ran with the key already in place
+    assert len(seen) == 2  # then the folder's
+    assert origin.load_key(key).data == data
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    key2 = original_key(new_version_id(), "jpg")
+    staged = origin.stage(key2.split("/")[-1].split(".")[0])
+    staged.write_parts([data[:10_000]])
+    with pytest.raises(OriginUnavailable):
+        origin.put_file(key2, staged)
+    folder = (tmp_path / "origin" / key2).parent
+    assert not (tmp_path / "origin" / key2).exists() and not list(folder.glob(".tmp-*"))
+
+
 def test_disk_write_failure_is_origin_unavailable(tmp_path: Path) -> None:
     root = tmp_path / "origin"
     root.mkdir()
