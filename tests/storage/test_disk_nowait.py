@@ -5,11 +5,16 @@ blob (bytes or bytearray) equals the asset encoded, however often its header was
 
 from __future__ import annotations
 
-import os
-import time
+import sys
 from pathlib import Path
 
 import pytest
+
+SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
+if str(SERVER_TESTS) not in sys.path:
+    sys.path.insert(0, str(SERVER_TESTS))
+
+from edge_live import evict_from_page_cache, on_tmpfs  # noqa: E402
 
 from edge.storage import DerivedAsset, DerivedCache, DiskStore, MemoryStore
 from edge.storage.disk_store import NOT_READY
@@ -19,30 +24,6 @@ def _asset(images: Path, name: str = "tiny_hopper_128.jpg") -> DerivedAsset:
     data = (images / name).read_bytes()
     return DerivedAsset(data=data, content_type="image/jpeg", format="jpg", width=128, height=128,
                         etag="abc", attachment="hopper", vary_accept=True, notice="fallback")
-
-
-def evict(path: Path) -> None:
-    """Ask the kernel to drop `path`'s pages from the page cache (fsync first: dirty or
-    in-writeback pages stay).  Best effort: pages still in a CPU's LRU batch are kept, so
-    about half the calls work; callers retry."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        for _ in range(2):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            time.sleep(0.02)
-    finally:
-        os.close(fd)
-
-
-def on_tmpfs(path: Path) -> bool:
-    """True when `path` lies on a tmpfs (whose files are never out of the page cache)."""
-    best, kind = "", ""
-    for line in Path("/proc/mounts").read_text().splitlines():
-        parts = line.split()
-        if len(parts) > 2 and str(path.resolve()).startswith(parts[1]) and len(parts[1]) > len(best):
-            best, kind = parts[1], parts[2]
-    return kind == "tmpfs"
 
 
 def test_a_small_cached_file_is_read_without_blocking(tmp_path: Path, images: Path) -> None:
@@ -64,7 +45,7 @@ def test_a_file_out_of_the_page_cache_needs_the_blocking_read(tmp_path: Path, im
     if on_tmpfs(tmp_path):
         pytest.skip("tmpfs: files are never out of the page cache")
     for _ in range(20):  # eviction is best effort: until one took
-        evict(store.path_for("k"))
+        evict_from_page_cache(store.path_for("k"))
         if store.get_nowait("k") is NOT_READY:  # EAGAIN: the event loop must not wait for the disk
             break
     else:
